@@ -1,0 +1,1 @@
+"""Tipline: an anonymous school-safety tip line."""

@@ -1,0 +1,296 @@
+"""Domain models every part of Tipline shares.
+
+Frozen dataclasses and enums: values, no I/O. The wire shapes of PROTOCOL.md are built from
+these by `to_wire()`; pydantic models live at the edges (realtime, bot), not here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+
+class Urgency(enum.StrEnum):
+    """Initial or current urgency of an incident (PROTOCOL.md)."""
+
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more urgent: routine 0, urgent 1, emergency 2."""
+        return _URGENCY_RANK[self]
+
+    @classmethod
+    def at_least(cls, urgency: Urgency, floor: Urgency) -> Urgency:
+        """The more urgent of `urgency` and `floor`."""
+        return urgency if urgency.rank >= floor.rank else floor
+
+
+_URGENCY_RANK = {Urgency.ROUTINE: 0, Urgency.URGENT: 1, Urgency.EMERGENCY: 2}
+
+
+class Category(enum.StrEnum):
+    """What a report is about (PROTOCOL.md)."""
+
+    BULLYING = "bullying"
+    HARASSMENT = "harassment"
+    THREAT = "threat"
+    WEAPON = "weapon"
+    SELF_HARM = "self_harm"
+    ABUSE = "abuse"
+    SUBSTANCE = "substance"
+    MISCONDUCT = "misconduct"
+    OTHER = "other"
+
+
+class Status(enum.StrEnum):
+    """Coarse status of an incident, the filter of `incident:list`."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Role(enum.StrEnum):
+    """A responder is an agent of the incident management center or a school admin."""
+
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+class Sender(enum.StrEnum):
+    """Who wrote a chat message."""
+
+    REPORTER = "reporter"
+    RESPONDER = "responder"
+    SYSTEM = "system"
+
+
+class Channel(enum.StrEnum):
+    """How a report came in."""
+
+    WEB = "web"
+    PHONE = "phone"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Triage:
+    """The classifier's verdict on a report's text."""
+
+    urgency: Urgency
+    category: Category
+    language: str
+    confidence: float
+    reasons: tuple[str, ...]
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON shape of `tipline classify` (PROTOCOL.md)."""
+        return {
+            "urgency": self.urgency.value,
+            "category": self.category.value,
+            "language": self.language,
+            "confidence": round(self.confidence, 4),
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Contact:
+    """A person or agency the center calls during an escalation."""
+
+    name: str
+    role: str
+    phone: str
+
+    def to_wire(self) -> dict[str, str]:
+        return {"name": self.name, "role": self.role, "phone": self.phone}
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Contact:
+        return cls(name=str(data["name"]), role=str(data["role"]), phone=str(data["phone"]))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Hours:
+    """Opening hours of one weekday, in the school's local time."""
+
+    opens: dt.time
+    closes: dt.time
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Policy:
+    """How an escalation runs; copied onto an incident when it starts."""
+
+    contacts: tuple[Contact, ...]
+    law_enforcement: Contact
+    claim_timeout_s: int = 180
+    contact_timeout_s: int = 600
+    repage_interval_s: int = 180
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "contacts": [c.to_wire() for c in self.contacts],
+            "law_enforcement": self.law_enforcement.to_wire(),
+            "claim_timeout_s": self.claim_timeout_s,
+            "contact_timeout_s": self.contact_timeout_s,
+            "repage_interval_s": self.repage_interval_s,
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Policy:
+        return cls(
+            contacts=tuple(Contact.from_wire(c) for c in data["contacts"]),
+            law_enforcement=Contact.from_wire(data["law_enforcement"]),
+            claim_timeout_s=int(data["claim_timeout_s"]),
+            contact_timeout_s=int(data["contact_timeout_s"]),
+            repage_interval_s=int(data["repage_interval_s"]),
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Organization:
+    """A school (or district) that subscribes to Tipline."""
+
+    code: str
+    name: str
+    timezone: str
+    # Weekday (0 = Monday) -> opening hours; a missing weekday is closed.
+    hours: Mapping[int, Hours]
+    holidays: tuple[dt.date, ...]
+    policy: Policy
+    languages: tuple[str, ...] = ("en",)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Responder:
+    """An agent (sees every school) or a school admin (sees only `org_code`)."""
+
+    responder_id: str
+    name: str
+    role: Role
+    org_code: str | None = None
+    slack_user_id: str | None = None
+
+    def may_see(self, org_code: str) -> bool:
+        """Whether this responder may see and act on incidents of `org_code`."""
+        return self.role is Role.AGENT or self.org_code == org_code
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Step:
+    """One entry of an incident's append-only audit trail."""
+
+    at: dt.datetime
+    by: str
+    action: str
+    contact: Contact | None = None
+    outcome: str | None = None
+    note: str | None = None
+    urgency: Urgency | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"at": iso(self.at), "by": self.by, "action": self.action}
+        if self.contact is not None:
+            wire["contact"] = self.contact.to_wire()
+        if self.outcome is not None:
+            wire["outcome"] = self.outcome
+        if self.note is not None:
+            wire["note"] = self.note
+        if self.urgency is not None:
+            wire["urgency"] = self.urgency.value
+        return wire
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Step:
+        contact = data.get("contact")
+        urgency = data.get("urgency")
+        return cls(
+            at=parse_iso(str(data["at"])),
+            by=str(data["by"]),
+            action=str(data["action"]),
+            contact=Contact.from_wire(contact) if contact else None,
+            outcome=data.get("outcome"),
+            note=data.get("note"),
+            urgency=Urgency(urgency) if urgency else None,
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Incident:
+    """A report and everything that happened to it since."""
+
+    incident_id: str
+    org_code: str
+    text: str
+    channel: Channel
+    created_at: dt.datetime
+    triage: Triage
+    urgency: Urgency
+    category: Category
+    status: Status = Status.OPEN
+    # Fine-grained escalation state (escalation.machine); `status` is derived for the wire.
+    state: str = "new"
+    claimed_by: str | None = None
+    contact_index: int = 0
+    policy: Policy | None = None
+    escalation: tuple[Step, ...] = ()
+    # Bumped on every stored change; the store's compare-and-set uses it.
+    version: int = 0
+
+    def to_wire(self) -> dict[str, Any]:
+        """The `Incident` of PROTOCOL.md, plus additive fields (`text`, `state`, ...)."""
+        return {
+            "incident_id": self.incident_id,
+            "org_code": self.org_code,
+            "status": self.status.value,
+            "state": self.state,
+            "urgency": self.urgency.value,
+            "category": self.category.value,
+            "language": self.triage.language,
+            "confidence": round(self.triage.confidence, 4),
+            "reasons": list(self.triage.reasons),
+            "created_at": iso(self.created_at),
+            "claimed_by": self.claimed_by,
+            "escalation": [s.to_wire() for s in self.escalation],
+            "text": self.text,
+            "channel": self.channel.value,
+            "contact_index": self.contact_index,
+            "triage": self.triage.to_wire(),
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message of an incident's conversation."""
+
+    incident_id: str
+    seq: int
+    sender: Sender
+    text: str
+    at: dt.datetime
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "incident_id": self.incident_id,
+            "seq": self.seq,
+            "from": self.sender.value,
+            "text": self.text,
+            "at": iso(self.at),
+        }
+
+
+def iso(moment: dt.datetime) -> str:
+    """ISO-8601 in UTC with a `Z`, millisecond precision."""
+    utc = moment.astimezone(dt.UTC)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> dt.datetime:
+    """Inverse of `iso`; naive inputs are taken as UTC."""
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

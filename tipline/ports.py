@@ -1,0 +1,128 @@
+"""Ports: the Protocols through which the application talks to its edges.
+
+Adapters (`adapters/`, `realtime/`, `bot/`, `classifiers/`) implement them; the composition
+root (`tipline.app`) picks the implementations. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
+
+from tipline.models import (
+    Incident,
+    Message,
+    Organization,
+    Responder,
+    Sender,
+    Status,
+    Step,
+    Triage,
+)
+
+
+class Classifier(Protocol):
+    """Text in, triage out. Synchronous and CPU-bound: callers run it off the event loop."""
+
+    @property
+    def name(self) -> str:
+        """A short name for logs and `/healthz` ("rules", "e5-small+rules", ...)."""
+        ...
+
+    def classify(self, texts: Sequence[str]) -> list[Triage]:
+        """One Triage per text, in order. Never raises for any string input."""
+        ...
+
+
+class Clock(Protocol):
+    """Time comes in through this port so that tests can drive it."""
+
+    def now(self) -> dt.datetime:
+        """The current moment, timezone-aware (UTC)."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Appended:
+    """The result of appending a chat message."""
+
+    message: Message
+    # True when the client_id was seen before: `message` is the original, nothing was written.
+    duplicate: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Claimed:
+    """The result of a claim: who holds the incident now, and whether this call took it."""
+
+    incident: Incident
+    holder: str
+    taken: bool
+
+
+class Directory(Protocol):
+    """Organisations and responders."""
+
+    async def organization(self, code: str) -> Organization | None: ...
+
+    async def organizations(self) -> list[Organization]: ...
+
+    async def put_organization(self, org: Organization, *, overwrite: bool) -> bool:
+        """Store `org`; with overwrite=False only when missing. True when written."""
+        ...
+
+    async def responder_by_token_hash(self, token_hash: str) -> Responder | None: ...
+
+    async def put_responder(self, responder: Responder, token_hash: str) -> None:
+        """Store `responder` reachable by `token_hash`, replacing its previous token."""
+        ...
+
+
+class IncidentStore(Protocol):
+    """Incidents, their indexes, receipts and claims."""
+
+    async def create(self, incident: Incident, *, receipt_hash: str) -> None: ...
+
+    async def get(self, incident_id: str) -> Incident | None: ...
+
+    async def by_receipt(self, receipt_hash: str) -> str | None:
+        """The incident id a receipt hash opens, or None."""
+        ...
+
+    async def list(
+        self, *, org_code: str | None, status: Status | None, limit: int = 500
+    ) -> list[Incident]:
+        """Newest first; org_code None means every school; status None means all."""
+        ...
+
+    async def claim(self, incident_id: str, *, responder: str, step: Step) -> Claimed | None:
+        """Atomically give an unclaimed incident to `responder`. None if unknown."""
+        ...
+
+    async def update(
+        self, incident: Incident, *, expected_version: int, steps: Sequence[Step]
+    ) -> Incident | None:
+        """Compare-and-set: write `incident`'s mutable fields and append `steps` when its
+        stored version is `expected_version`. None when someone else changed it first."""
+        ...
+
+    async def version(self, incident_id: str) -> int | None: ...
+
+
+class MessageLog(Protocol):
+    """The conversation of each incident: gap-free `seq`, deduplicated by client id."""
+
+    async def append(
+        self,
+        incident_id: str,
+        *,
+        sender: Sender,
+        text: str,
+        at: dt.datetime,
+        dedupe_key: str | None,
+    ) -> Appended: ...
+
+    async def since(self, incident_id: str, after_seq: int, limit: int = 1000) -> list[Message]: ...
+
