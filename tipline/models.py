@@ -261,7 +261,56 @@ class Incident:
             "channel": self.channel.value,
             "contact_index": self.contact_index,
             "triage": self.triage.to_wire(),
+            # The escalation policy snapshot, so a console can show whom to call next.
+            "contacts": [c.to_wire() for c in self.policy.contacts] if self.policy else [],
+            "law_enforcement": self.policy.law_enforcement.to_wire() if self.policy else None,
         }
+
+
+class DeadlineKind(enum.StrEnum):
+    """What a durable deadline does when it comes due (escalation.engine.deadline_fired)."""
+
+    # An emergency still unclaimed: page the agents again.
+    REPAGE = "repage"
+    # No outcome for the current contact in time: suggest the next one.
+    CONTACT = "contact"
+    # The school opened: tell its admins about a report that came in while it was closed.
+    ADMINS = "admins"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Deadline:
+    """A timer kept in the store (adapters.deadlines), never an in-process sleep.
+
+    `key` is unique per pending timer (scheduling the same key again replaces it);
+    `generation` is the length of the incident's audit trail when it was scheduled, so
+    the engine can tell whether the incident moved on since.
+    """
+
+    key: str
+    incident_id: str
+    kind: DeadlineKind
+    due: dt.datetime
+    generation: int = 0
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "incident_id": self.incident_id,
+            "kind": self.kind.value,
+            "due": iso(self.due),
+            "generation": self.generation,
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Deadline:
+        return cls(
+            key=str(data["key"]),
+            incident_id=str(data["incident_id"]),
+            kind=DeadlineKind(data["kind"]),
+            due=parse_iso(str(data["due"])),
+            generation=int(data.get("generation", 0)),
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
