@@ -1,0 +1,1 @@
+"""The labelled corpus files (corpus.jsonl, heldout.jsonl) and their sources."""
