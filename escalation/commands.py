@@ -1,0 +1,106 @@
+"""Commands: what a responder asks the engine to do, one frozen dataclass per event.
+
+`from_step` turns the fields of PROTOCOL.md's `incident:step` payload into a command, so the
+edge only validates types and the engine owns the meaning of the values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import TypeVar
+
+from escalation import errors
+from tipline.models import Urgency
+
+
+class ContactResult(enum.StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    WRONG_NUMBER = "wrong_number"
+
+
+class Resolution(enum.StrEnum):
+    HANDLED_BY_SCHOOL = "handled_by_school"
+    REFERRED_TO_POLICE = "referred_to_police"
+    FALSE_REPORT = "false_report"
+    NO_ACTION = "no_action"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Claim:
+    pass
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ContactOutcome:
+    outcome: ContactResult
+    note: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NextContact:
+    note: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LawEnforcement:
+    note: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SetUrgency:
+    urgency: Urgency
+    note: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Resolve:
+    resolution: Resolution
+    note: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reopen:
+    note: str | None = None
+
+
+_E = TypeVar("_E", bound=enum.StrEnum)
+
+Command = Claim | ContactOutcome | NextContact | LawEnforcement | SetUrgency | Resolve | Reopen
+
+
+def from_step(
+    action: str,
+    *,
+    outcome: str | None = None,
+    urgency: str | None = None,
+    resolution: str | None = None,
+    note: str | None = None,
+) -> Command:
+    """The command of an `incident:step` payload; BadCommand for a missing or unknown value."""
+    match action:
+        case "contact_outcome":
+            return ContactOutcome(_member(ContactResult, "outcome", outcome), note)
+        case "next_contact":
+            return NextContact(note)
+        case "law_enforcement":
+            return LawEnforcement(note)
+        case "set_urgency":
+            return SetUrgency(_member(Urgency, "urgency", urgency), note)
+        case "resolve":
+            return Resolve(_member(Resolution, "resolution", resolution), note)
+        case "reopen":
+            return Reopen(note)
+    raise errors.BadCommand(f"unknown action {action!r}")
+
+
+def _member(kind: type[_E], field: str, value: str | None) -> _E:
+    if value is None:
+        raise errors.BadCommand(f"{field} is required")
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise errors.BadCommand(f"{field} must be one of: {allowed}") from None

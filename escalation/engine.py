@@ -1,0 +1,268 @@
+"""The escalation engine: incident + command + time in, incident + effects out.
+
+Pure: no I/O, no clock. The returned incident carries the new steps at the end of
+`escalation` and the same `version` (the store bumps it on its compare-and-set); the
+effects say what the caller must do. A claim is decided here but guarded in the store
+(HSETNX), which alone can settle two agents clicking at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from escalation import commands as cmd
+from escalation import effects as fx
+from escalation import errors, routing
+from escalation.machine import ESCALATION, Event, Facts, State
+from tipline.models import (
+    Contact,
+    Deadline,
+    DeadlineKind,
+    Incident,
+    Organization,
+    Status,
+    Step,
+    Urgency,
+)
+
+SYSTEM = "escalation"  # the `by` of steps the engine takes on its own (re-page, suggestion)
+JOINED = "A trained responder has joined the conversation."
+_CONTACT_MOVES = frozenset({"claim", "contact_outcome", "next_contact", "law_enforcement"})
+_ALL_KINDS = tuple(DeadlineKind)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Outcome:
+    incident: Incident
+    effects: tuple[fx.Effect, ...]
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The steps this outcome appended, oldest first (for `IncidentStore.update`)."""
+        return tuple(e.step for e in self.effects if isinstance(e, fx.AppendStep))
+
+
+class _Draft:
+    """Collects one call's changes; Slack lines follow every step once the post exists."""
+
+    def __init__(self, incident: Incident, now: dt.datetime) -> None:
+        self.incident = incident
+        self.now = now
+        self.effects: list[fx.Effect] = []
+        self.posted = routing.slack_posted(incident)
+
+    def step(self, by: str, action: str, **fields: Any) -> None:
+        step = Step(at=self.now, by=by, action=action, **fields)
+        self.incident = dataclasses.replace(
+            self.incident, escalation=(*self.incident.escalation, step)
+        )
+        self.effects.append(fx.AppendStep(step))
+        if self.posted:
+            self.effects.append(fx.SlackUpdate(step))
+
+    def change(self, **fields: Any) -> None:
+        self.incident = dataclasses.replace(self.incident, **fields)
+
+    def done(self, *tail: fx.Effect) -> Outcome:
+        return Outcome(self.incident, (*self.effects, *tail))
+
+
+def current_contact(incident: Incident) -> Contact | None:
+    """Whom the agent calls now: a school contact, then law enforcement after the last."""
+    policy = incident.policy
+    if policy is None:
+        return None
+    if incident.contact_index < len(policy.contacts):
+        return policy.contacts[incident.contact_index]
+    return policy.law_enforcement
+
+
+def triaged(incident: Incident, org: Organization, now: dt.datetime) -> Outcome:
+    """Route a new incident: snapshot the school's policy, record triage, alert."""
+    state = ESCALATION.fire(
+        _state(incident), Event.TRIAGED, Facts(emergency=_is_emergency(incident.urgency))
+    )
+    draft = _Draft(incident, now)
+    draft.change(state=state.value, status=Status.OPEN, policy=incident.policy or org.policy)
+    draft.step("triage", "triage", urgency=incident.urgency)
+    draft.effects += routing.route(draft.incident, org, now, posted=False)
+    return draft.done(fx.Publish("incident:new"))
+
+
+def apply(
+    incident: Incident, command: cmd.Command, *, by: str, now: dt.datetime, org: Organization
+) -> Outcome:
+    """One responder step; InvalidTransition, AlreadyClaimed or BadCommand when refused."""
+    draft = _Draft(incident, now)
+    match command:
+        case cmd.Claim():
+            _claim(draft, by)
+        case cmd.ContactOutcome():
+            _contact_outcome(draft, command, by)
+        case cmd.NextContact():
+            _next_contact(draft, command, by)
+        case cmd.LawEnforcement():
+            _law_enforcement(draft, command, by)
+        case cmd.SetUrgency():
+            _set_urgency(draft, command, by, org)
+        case cmd.Resolve():
+            _resolve(draft, command, by)
+        case cmd.Reopen():
+            _reopen(draft, command, by)
+        case _:
+            raise errors.BadCommand(f"unknown command {command!r}")
+    return draft.done(fx.Publish("incident:updated"))
+
+
+def deadline_fired(incident: Incident, deadline: Deadline, now: dt.datetime) -> Outcome:
+    """A stored deadline came due; nothing happens when the incident moved on."""
+    draft = _Draft(incident, now)
+    if incident.status is Status.RESOLVED:
+        return draft.done()
+    if deadline.kind is DeadlineKind.REPAGE and _state(incident) is State.PAGING:
+        _repage(draft)
+    elif deadline.kind is DeadlineKind.CONTACT and _contact_stalled(incident, deadline):
+        _suggest_next(draft)
+    elif deadline.kind is DeadlineKind.ADMINS:
+        draft.step(SYSTEM, "admins_notified")
+        draft.effects.append(fx.NotifyAdmins(fx.Alert.NEW_REPORT))
+    else:
+        return draft.done()
+    return draft.done(fx.Publish("incident:updated"))
+
+
+def _claim(draft: _Draft, by: str) -> None:
+    holder = draft.incident.claimed_by
+    if holder is not None and _state(draft.incident) is not State.RESOLVED:
+        raise errors.AlreadyClaimed(f"already claimed by {holder}")
+    state = _fire(draft, Event.CLAIMED)
+    draft.change(state=state.value, claimed_by=by, contact_index=0)
+    draft.step(by, "claim", contact=current_contact(draft.incident))
+    draft.effects += routing.cancel(draft.incident, DeadlineKind.REPAGE)
+    draft.effects.append(fx.MessageReporter(JOINED))
+    _start_contact_timer(draft)
+
+
+def _contact_outcome(draft: _Draft, command: cmd.ContactOutcome, by: str) -> None:
+    reached = command.outcome is cmd.ContactResult.REACHED
+    state = _fire(draft, Event.CONTACT_OUTCOME, Facts(reached=reached))
+    draft.change(state=state.value)
+    draft.step(
+        by,
+        "contact_outcome",
+        contact=current_contact(draft.incident),
+        outcome=command.outcome.value,
+        note=command.note,
+    )
+    if state is State.CONTACTING:
+        _start_contact_timer(draft)
+    else:
+        draft.effects += routing.cancel(draft.incident, DeadlineKind.CONTACT)
+
+
+def _next_contact(draft: _Draft, command: cmd.NextContact, by: str) -> None:
+    policy = draft.incident.policy
+    index = draft.incident.contact_index
+    has_next = policy is not None and index + 1 < len(policy.contacts)
+    state = _fire(draft, Event.NEXT_CONTACT, Facts(has_next_contact=has_next))
+    draft.change(state=state.value, contact_index=index + 1)
+    draft.step(by, "next_contact", contact=current_contact(draft.incident), note=command.note)
+    _start_contact_timer(draft)
+
+
+def _law_enforcement(draft: _Draft, command: cmd.LawEnforcement, by: str) -> None:
+    state = _fire(draft, Event.LAW_ENFORCEMENT_NOTIFIED)
+    contacts = draft.incident.policy.contacts if draft.incident.policy else ()
+    draft.change(state=state.value, contact_index=len(contacts))
+    draft.step(by, "law_enforcement", contact=current_contact(draft.incident), note=command.note)
+    draft.effects += routing.cancel(draft.incident, DeadlineKind.CONTACT)
+
+
+def _set_urgency(draft: _Draft, command: cmd.SetUrgency, by: str, org: Organization) -> None:
+    emergency = _is_emergency(command.urgency)
+    state = _fire(draft, Event.URGENCY_CHANGED, Facts(emergency=emergency))
+    before = draft.incident.urgency
+    posted = draft.posted
+    draft.change(state=state.value, urgency=command.urgency)
+    draft.step(by, "set_urgency", urgency=command.urgency, note=command.note)
+    if command.urgency is before:
+        return
+    if emergency:
+        draft.effects += routing.page(draft.incident, draft.now, posted=posted)
+        _start_contact_timer(draft)
+        return
+    # Lowered from emergency: stop paging and nagging, then route like any report.
+    draft.effects += routing.cancel(draft.incident, DeadlineKind.REPAGE, DeadlineKind.CONTACT)
+    draft.effects += routing.route(
+        draft.incident, org, draft.now, posted=posted, admin_reason=fx.Alert.URGENCY_CHANGED
+    )
+
+
+def _resolve(draft: _Draft, command: cmd.Resolve, by: str) -> None:
+    state = _fire(draft, Event.RESOLVED)
+    draft.change(state=state.value, status=Status.RESOLVED)
+    draft.step(by, "resolve", outcome=command.resolution.value, note=command.note)
+    draft.effects += routing.cancel(draft.incident, *_ALL_KINDS)
+
+
+def _reopen(draft: _Draft, command: cmd.Reopen, by: str) -> None:
+    state = _fire(draft, Event.REOPENED)
+    draft.change(state=state.value, status=Status.OPEN)
+    draft.step(by, "reopen", note=command.note)
+    _start_contact_timer(draft)
+
+
+def _repage(draft: _Draft) -> None:
+    _fire(draft, Event.CLAIM_TIMED_OUT)
+    draft.step(SYSTEM, "repage")
+    policy = draft.incident.policy
+    draft.effects.append(fx.NotifyAgents(fx.Alert.REPAGE))
+    if policy is not None:
+        due = draft.now + dt.timedelta(seconds=policy.repage_interval_s)
+        draft.effects.append(routing.deadline(draft.incident, DeadlineKind.REPAGE, due))
+
+
+def _suggest_next(draft: _Draft) -> None:
+    _fire(draft, Event.CONTACT_TIMED_OUT)
+    ahead = dataclasses.replace(draft.incident, contact_index=draft.incident.contact_index + 1)
+    draft.step(SYSTEM, "suggest_next_contact", contact=current_contact(ahead))
+    draft.effects.append(fx.NotifyAgents(fx.Alert.SUGGEST_NEXT))
+
+
+def _contact_stalled(incident: Incident, deadline: Deadline) -> bool:
+    """Still calling the same contact with no outcome since the timer was set."""
+    if _state(incident) is not State.CONTACTING:
+        return False
+    since = incident.escalation[deadline.generation :]
+    return not any(step.action in _CONTACT_MOVES or step.action == "reopen" for step in since)
+
+
+def _start_contact_timer(draft: _Draft) -> None:
+    """Emergencies only: time to get an outcome from the current contact."""
+    incident = draft.incident
+    policy = incident.policy
+    if (
+        policy is None
+        or incident.urgency is not Urgency.EMERGENCY
+        or _state(incident) is not State.CONTACTING
+    ):
+        return
+    due = draft.now + dt.timedelta(seconds=policy.contact_timeout_s)
+    draft.effects.append(routing.deadline(incident, DeadlineKind.CONTACT, due))
+
+
+def _fire(draft: _Draft, event: Event, facts: Facts | None = None) -> State:
+    return ESCALATION.fire(_state(draft.incident), event, facts or Facts())
+
+
+def _state(incident: Incident) -> State:
+    try:
+        return State(incident.state)
+    except ValueError:
+        raise errors.InvalidTransition(f"unknown state {incident.state!r}") from None
+
+
+def _is_emergency(urgency: Urgency) -> bool:
+    return urgency is Urgency.EMERGENCY

@@ -1,0 +1,179 @@
+"""The escalation state machine: one declared table, validated when it is built.
+
+States and events are enums; each row says "in `source`, `event` (when `guard` holds)
+leads to `target`". `Machine.__init__` refuses a table with an unreachable state, a
+non-final state with no way out, an unknown guard, or rows that overlap, so a broken
+edit fails at import, not in production. `Machine.fire` is the only way to move.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable, Iterable, Mapping
+
+from escalation import errors
+
+
+class State(enum.StrEnum):
+    """Fine-grained state, stored in `Incident.state`."""
+
+    NEW = "new"
+    PAGING = "paging"  # emergency, unclaimed: agents re-paged until someone claims
+    QUEUED = "queued"  # urgent or routine, unclaimed: waiting for review or the school
+    CONTACTING = "contacting"  # claimed: calling the current contact, nobody reached yet
+    REACHED = "reached"  # claimed: the current contact was reached
+    POLICE = "police"  # claimed: law enforcement notified
+    RESOLVED = "resolved"
+
+
+class Event(enum.StrEnum):
+    TRIAGED = "triaged"
+    CLAIMED = "claimed"
+    CLAIM_TIMED_OUT = "claim_timed_out"
+    CONTACT_OUTCOME = "contact_outcome"
+    CONTACT_TIMED_OUT = "contact_timed_out"
+    NEXT_CONTACT = "next_contact"
+    LAW_ENFORCEMENT_NOTIFIED = "law_enforcement_notified"
+    URGENCY_CHANGED = "urgency_changed"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Facts:
+    """What guards may look at; the engine fills in what the event is about."""
+
+    emergency: bool = False  # triaged / urgency_changed: the (new) urgency is emergency
+    reached: bool = False  # contact_outcome: the outcome is "reached"
+    has_next_contact: bool = False  # next_contact: a school contact after the current one
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Guard:
+    name: str
+    test: Callable[[Facts], bool]
+    refusal: str  # said when no row of the (state, event) passes its guard
+
+
+GUARDS: Mapping[str, Guard] = {
+    g.name: g
+    for g in (
+        Guard("emergency", lambda f: f.emergency, "only an emergency leads here"),
+        Guard("not emergency", lambda f: not f.emergency, "an emergency does not lead here"),
+        Guard("reached", lambda f: f.reached, "only a reached contact leads here"),
+        Guard("not reached", lambda f: not f.reached, "a reached contact does not lead here"),
+        Guard(
+            "has next contact",
+            lambda f: f.has_next_contact,
+            "no school contact after the last one: notify law enforcement instead",
+        ),
+    )
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Transition:
+    source: State
+    event: Event
+    target: State
+    guard: str | None = None
+
+
+class Machine:
+    """A validated transition table."""
+
+    def __init__(
+        self,
+        rows: Iterable[Transition],
+        *,
+        initial: State,
+        final: frozenset[State] = frozenset(),
+        guards: Mapping[str, Guard] = GUARDS,
+    ) -> None:
+        self.rows = tuple(rows)
+        self.initial = initial
+        self.final = final
+        self.guards = guards
+        self._by_key: dict[tuple[State, Event], list[Transition]] = {}
+        for row in self.rows:
+            self._by_key.setdefault((row.source, row.event), []).append(row)
+        self._validate()
+
+    def fire(self, state: State, event: Event, facts: Facts) -> State:
+        """The state after `event`, or InvalidTransition saying why not."""
+        rows = self._by_key.get((state, event))
+        if not rows:
+            raise errors.InvalidTransition(f"{event.value} is not allowed in state {state.value}")
+        for row in rows:
+            if row.guard is None or self.guards[row.guard].test(facts):
+                return row.target
+        reasons = "; ".join(self.guards[r.guard].refusal for r in rows if r.guard)
+        raise errors.InvalidTransition(f"{event.value} in state {state.value}: {reasons}")
+
+    def allows(self, state: State, event: Event) -> bool:
+        """Whether some row leaves `state` on `event` (guards aside)."""
+        return (state, event) in self._by_key
+
+    def _validate(self) -> None:
+        problems: list[str] = []
+        for (state, event), rows in self._by_key.items():
+            guards = [r.guard for r in rows]
+            if len(rows) > 1 and None in guards:
+                problems.append(f"{state.value}/{event.value}: unguarded row among several")
+            if len(set(guards)) != len(guards):
+                problems.append(f"{state.value}/{event.value}: duplicate guard")
+            problems += [f"unknown guard {g!r}" for g in guards if g and g not in self.guards]
+        reachable = self._reachable()
+        problems += [f"unreachable state {s.value}" for s in State if s not in reachable]
+        exits = {r.source for r in self.rows}
+        problems += [
+            f"state {s.value} has no way out"
+            for s in State
+            if s not in exits and s not in self.final
+        ]
+        if problems:
+            raise ValueError("invalid state machine: " + ", ".join(problems))
+
+    def _reachable(self) -> set[State]:
+        seen = {self.initial}
+        frontier = [self.initial]
+        while frontier:
+            state = frontier.pop()
+            for row in self.rows:
+                if row.source is state and row.target not in seen:
+                    seen.add(row.target)
+                    frontier.append(row.target)
+        return seen
+
+
+S, E, T = State, Event, Transition
+_CLAIMED = (S.CONTACTING, S.REACHED, S.POLICE)
+
+ESCALATION = Machine(
+    [
+        T(S.NEW, E.TRIAGED, S.PAGING, "emergency"),
+        T(S.NEW, E.TRIAGED, S.QUEUED, "not emergency"),
+        T(S.PAGING, E.CLAIMED, S.CONTACTING),
+        T(S.QUEUED, E.CLAIMED, S.CONTACTING),
+        T(S.PAGING, E.CLAIM_TIMED_OUT, S.PAGING),
+        T(S.PAGING, E.URGENCY_CHANGED, S.PAGING, "emergency"),
+        T(S.PAGING, E.URGENCY_CHANGED, S.QUEUED, "not emergency"),
+        T(S.QUEUED, E.URGENCY_CHANGED, S.PAGING, "emergency"),
+        T(S.QUEUED, E.URGENCY_CHANGED, S.QUEUED, "not emergency"),
+        T(S.CONTACTING, E.CONTACT_OUTCOME, S.REACHED, "reached"),
+        T(S.CONTACTING, E.CONTACT_OUTCOME, S.CONTACTING, "not reached"),
+        T(S.REACHED, E.CONTACT_OUTCOME, S.REACHED, "reached"),
+        T(S.REACHED, E.CONTACT_OUTCOME, S.CONTACTING, "not reached"),
+        T(S.POLICE, E.CONTACT_OUTCOME, S.POLICE),
+        T(S.CONTACTING, E.CONTACT_TIMED_OUT, S.CONTACTING),
+        T(S.CONTACTING, E.NEXT_CONTACT, S.CONTACTING, "has next contact"),
+        T(S.REACHED, E.NEXT_CONTACT, S.CONTACTING, "has next contact"),
+        T(S.CONTACTING, E.LAW_ENFORCEMENT_NOTIFIED, S.POLICE),
+        T(S.REACHED, E.LAW_ENFORCEMENT_NOTIFIED, S.POLICE),
+        *(T(s, E.URGENCY_CHANGED, s) for s in _CLAIMED),
+        *(T(s, E.RESOLVED, S.RESOLVED) for s in _CLAIMED),
+        T(S.RESOLVED, E.REOPENED, S.CONTACTING),
+    ],
+    initial=S.NEW,
+)
