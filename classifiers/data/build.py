@@ -3,13 +3,17 @@
 Run from the repository root:  .venv/bin/python -m classifiers.data.build [--counts]
 
 Source format (one file per language, `src/<code>.txt`): scenarios separated by blank
-lines; a scenario starts with a header `<E|U|R> <category>` followed by its paraphrases,
-one per line. A paraphrase in another language than the file's starts with `[xx] `.
+lines; a scenario starts with a header `<E|U|R> <category> [concept]` followed by its
+paraphrases, one per line. The optional concept tag ties together scenarios in different
+files that tell the same situation (a near-translation), so that they land on the same side
+of the split: otherwise a translation of a training scenario would inflate held-out scores.
+A paraphrase in another language than the file's starts with `[xx] `.
 Lines starting with `#` are comments.
 
 The held-out split is by scenario, never by row: within each (file, urgency, category)
-group the 2nd, 6th, 10th ... scenario goes to heldout.jsonl, so every group with two or
-more scenarios is represented there and no situation is on both sides.
+group the 2nd, 6th, 10th ... untied scenario goes to heldout.jsonl, so every group with
+two or more scenarios is represented there and no situation is on both sides; a scenario
+whose concept was already placed follows it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class Scenario:
     source: str
     urgency: str
     category: str
+    concept: str | None
     texts: tuple[tuple[str, str], ...]
 
 
@@ -46,7 +51,7 @@ def parse_source(path: pathlib.Path) -> list[Scenario]:
     """Parse one source file; errors name the file and line."""
     default = path.stem
     scenarios: list[Scenario] = []
-    header: tuple[str, str] | None = None
+    header: tuple[str, str, str | None] | None = None
     texts: list[tuple[str, str]] = []
     lines = [*path.read_text(encoding="utf-8").splitlines(), ""]
     for number, raw in enumerate(lines, start=1):
@@ -67,22 +72,29 @@ def parse_source(path: pathlib.Path) -> list[Scenario]:
     return scenarios
 
 
-def _parse_header(line: str, *, where: str) -> tuple[str, str]:
+def _parse_header(line: str, *, where: str) -> tuple[str, str, str | None]:
     parts = line.split()
-    if len(parts) != 2 or parts[0] not in _URGENCY or parts[1] not in corpus.CATEGORIES:
+    if len(parts) not in (2, 3) or parts[0] not in _URGENCY or parts[1] not in corpus.CATEGORIES:
         raise ValueError(f"{where}: bad scenario header {line!r}")
-    return _URGENCY[parts[0]], parts[1]
+    return _URGENCY[parts[0]], parts[1], parts[2] if len(parts) == 3 else None
 
 
 def split(scenarios: list[Scenario]) -> tuple[list[Scenario], list[Scenario]]:
     """Deterministic scenario-level split into (train, heldout)."""
     seen: collections.Counter[tuple[str, str, str]] = collections.Counter()
+    placed: dict[str, bool] = {}
     train: list[Scenario] = []
     heldout: list[Scenario] = []
     for scenario in scenarios:
-        key = (scenario.source, scenario.urgency, scenario.category)
-        (heldout if seen[key] % 4 == 1 else train).append(scenario)
-        seen[key] += 1
+        if scenario.concept in placed:
+            held = placed[scenario.concept]
+        else:
+            key = (scenario.source, scenario.urgency, scenario.category)
+            held = seen[key] % 4 == 1
+            seen[key] += 1
+            if scenario.concept is not None:
+                placed[scenario.concept] = held
+        (heldout if held else train).append(scenario)
     return train, heldout
 
 
