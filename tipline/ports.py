@@ -91,7 +91,7 @@ class IncidentStore(Protocol):
         """The incident id a receipt hash opens, or None."""
         ...
 
-    async def list(
+    async def list_incidents(
         self, *, org_code: str | None, status: Status | None, limit: int = 500
     ) -> list[Incident]:
         """Newest first; org_code None means every school; status None means all."""
@@ -126,3 +126,25 @@ class MessageLog(Protocol):
 
     async def since(self, incident_id: str, after_seq: int, limit: int = 1000) -> list[Message]: ...
 
+
+class Triager(Protocol):
+    """The asynchronous face of the classifier that the service awaits."""
+
+    @property
+    def ready(self) -> bool:
+        """True once the model (or the rules it fell back to) can answer."""
+        ...
+
+    async def triage(self, text: str) -> Triage: ...
+
+
+class Broadcaster(Protocol):
+    """Pushes changes to connected people (Socket.IO rooms, across processes)."""
+
+    async def incident_new(self, incident: Incident) -> None: ...
+
+    async def incident_updated(self, incident: Incident) -> None: ...
+
+    async def message(self, message: Message, *, origin: str | None) -> None:
+        """Send `message` to its conversation except the connection `origin` that wrote it."""
+        ...

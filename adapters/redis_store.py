@@ -1,0 +1,406 @@
+"""The Redis store: organisations, responders, incidents, receipts, claims and messages.
+
+Keys (prefix `P`, default `tl`; `{id}` is a hash tag so one incident's keys share a cluster slot):
+
+- `P:org:<code>`: JSON of an organisation; `P:orgs`: set of codes.
+- `P:resp:<id>`: JSON of a responder with its token hash; `P:tok:<sha256>`: responder id.
+- `P:inc:{<id>}`: hash with `doc` (JSON), `status`, `claimed_by`, `version`, `last_seq`.
+- `P:inc:{<id>}:steps`: list of JSON steps, the append-only audit trail.
+- `P:inc:{<id>}:msgs`: stream of messages whose entry id is `<seq>-0`; `...:cids`: hash
+  dedupe key -> seq.
+- `P:idx:<scope>:<status>`: sorted sets of incident ids by creation time, scope `all` or
+  `org:<code>`.
+- `P:receipt:<sha256>`: incident id.
+
+Appending a message and claiming or updating an incident are single Lua scripts, so a crash
+can never leave a dedupe record without its message, a gap in `seq`, or a half-applied claim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from tipline import models
+from tipline.ports import Appended, Claimed
+
+# KEYS: incident hash, messages stream, dedupe hash. ARGV: dedupe key or "", from, text, at.
+# Returns {1, seq} when written, {0, seq} for a duplicate, {-1, 0} for an unknown incident.
+_APPEND = """
+if ARGV[1] ~= '' then
+  local seen = redis.call('HGET', KEYS[3], ARGV[1])
+  if seen then return {0, tonumber(seen)} end
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+local seq = redis.call('HINCRBY', KEYS[1], 'last_seq', 1)
+redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4])
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
+return {1, seq}
+"""
+
+# KEYS: incident hash, steps list, then the index keys: open all, open org, resolved all,
+# resolved org. ARGV: expected version ("" = any), claim holder ("" = not a
+# claim), doc, new status, created score, incident id, then the steps to append.
+# Returns {'ok', version}, {'claimed', holder}, {'conflict', version} or {'missing'}.
+_UPDATE = """
+local version = redis.call('HGET', KEYS[1], 'version')
+if not version then return {'missing'} end
+if ARGV[2] ~= '' then
+  local holder = redis.call('HGET', KEYS[1], 'claimed_by')
+  if holder and holder ~= '' then return {'claimed', holder} end
+end
+if ARGV[1] ~= '' and ARGV[1] ~= version then return {'conflict', version} end
+local old_status = redis.call('HGET', KEYS[1], 'status')
+if old_status ~= ARGV[4] then
+  for i = 3, 6 do redis.call('ZREM', KEYS[i], ARGV[6]) end
+  local first = 3
+  if ARGV[4] ~= 'open' then first = 5 end
+  redis.call('ZADD', KEYS[first], ARGV[5], ARGV[6])
+  redis.call('ZADD', KEYS[first + 1], ARGV[5], ARGV[6])
+end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'claimed_by', ARGV[2]) end
+redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'status', ARGV[4])
+for i = 7, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+return {'ok', redis.call('HINCRBY', KEYS[1], 'version', 1)}
+"""
+
+
+class StoreError(Exception):
+    """The store refused an operation (unknown incident, lost race, ...)."""
+
+
+class RedisStore:
+    """Implements the Directory, IncidentStore and MessageLog ports on one Redis."""
+
+    def __init__(self, client: aioredis.Redis, *, prefix: str = "tl") -> None:
+        self._r = client
+        self._p = prefix
+        self._append = client.register_script(_APPEND)
+        self._update = client.register_script(_UPDATE)
+
+    # -- keys ------------------------------------------------------------------------------
+    def _inc(self, incident_id: str) -> str:
+        return f"{self._p}:inc:{{{incident_id}}}"
+
+    def _idx(self, status: models.Status, org_code: str | None) -> str:
+        scope = f"org:{org_code}" if org_code else "all"
+        return f"{self._p}:idx:{scope}:{status.value}"
+
+    # -- health ----------------------------------------------------------------------------
+    async def ping(self) -> bool:
+        return bool(await self._r.ping())
+
+    # -- directory -------------------------------------------------------------------------
+    async def organization(self, code: str) -> models.Organization | None:
+        raw = await self._r.get(f"{self._p}:org:{code}")
+        return _org_from_json(_text(raw)) if raw else None
+
+    async def organizations(self) -> list[models.Organization]:
+        codes = sorted(await self._r.smembers(f"{self._p}:orgs"))
+        orgs = [await self.organization(_text(c)) for c in codes]
+        return [o for o in orgs if o is not None]
+
+    async def put_organization(self, org: models.Organization, *, overwrite: bool) -> bool:
+        key = f"{self._p}:org:{org.code}"
+        written = await self._r.set(key, _org_to_json(org), nx=not overwrite)
+        await self._r.sadd(f"{self._p}:orgs", org.code)
+        return bool(written)
+
+    async def responder_by_token_hash(self, token_hash: str) -> models.Responder | None:
+        responder_id = await self._r.get(f"{self._p}:tok:{token_hash}")
+        if responder_id is None:
+            return None
+        raw = await self._r.get(f"{self._p}:resp:{_text(responder_id)}")
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        if data.get("token_hash") != token_hash:  # a replaced token whose index lingers
+            return None
+        return _responder_from_dict(data)
+
+    async def put_responder(self, responder: models.Responder, token_hash: str) -> None:
+        key = f"{self._p}:resp:{responder.responder_id}"
+        old = await self._r.get(key)
+        async with self._r.pipeline(transaction=True) as pipe:
+            if old is not None:
+                old_hash = json.loads(old).get("token_hash")
+                if old_hash and old_hash != token_hash:
+                    pipe.delete(f"{self._p}:tok:{old_hash}")
+            pipe.set(key, json.dumps(_responder_to_dict(responder) | {"token_hash": token_hash}))
+            pipe.set(f"{self._p}:tok:{token_hash}", responder.responder_id)
+            await pipe.execute()
+
+    # -- incidents -------------------------------------------------------------------------
+    async def create(self, incident: models.Incident, *, receipt_hash: str) -> None:
+        key = self._inc(incident.incident_id)
+        score = incident.created_at.timestamp()
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                key,
+                mapping={
+                    "doc": _incident_doc(incident),
+                    "status": incident.status.value,
+                    "claimed_by": incident.claimed_by or "",
+                    "version": 1,
+                    "last_seq": 0,
+                },
+            )
+            if incident.escalation:
+                pipe.rpush(key + ":steps", *(_step_json(s) for s in incident.escalation))
+            pipe.zadd(self._idx(incident.status, None), {incident.incident_id: score})
+            pipe.zadd(self._idx(incident.status, incident.org_code), {incident.incident_id: score})
+            pipe.set(f"{self._p}:receipt:{receipt_hash}", incident.incident_id)
+            await pipe.execute()
+
+    async def get(self, incident_id: str) -> models.Incident | None:
+        key = self._inc(incident_id)
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hgetall(key)
+            pipe.lrange(key + ":steps", 0, -1)
+            fields, steps = await pipe.execute()
+        if not fields:
+            return None
+        return _incident_from(fields, steps)
+
+    async def version(self, incident_id: str) -> int | None:
+        raw = await self._r.hget(self._inc(incident_id), "version")
+        return int(raw) if raw is not None else None
+
+    async def by_receipt(self, receipt_hash: str) -> str | None:
+        raw = await self._r.get(f"{self._p}:receipt:{receipt_hash}")
+        return _text(raw) if raw else None
+
+    async def list_incidents(
+        self, *, org_code: str | None, status: models.Status | None, limit: int = 500
+    ) -> list[models.Incident]:
+        statuses = [status] if status else list(models.Status)
+        async with self._r.pipeline(transaction=False) as pipe:
+            for s in statuses:
+                pipe.zrevrange(self._idx(s, org_code), 0, limit - 1, withscores=True)
+            ranges: list[list[tuple[bytes, float]]] = await pipe.execute()
+        newest = heapq.merge(*ranges, key=lambda pair: -pair[1])
+        ids = [_text(raw) for raw, _ in itertools.islice(newest, limit)]
+        incidents = [await self.get(i) for i in ids]
+        return [i for i in incidents if i is not None]
+
+    async def claim(self, incident_id: str, *, responder: str, step: models.Step) -> Claimed | None:
+        """Take an unclaimed incident for `responder`; the winner's step joins the trail."""
+        current = await self.get(incident_id)
+        if current is None:
+            return None
+        if current.claimed_by:
+            return Claimed(incident=current, holder=current.claimed_by, taken=False)
+        claimed = _replace(current, claimed_by=responder, escalation=(*current.escalation, step))
+        result = await self._run_update(claimed, expected=None, holder=responder, steps=[step])
+        if result[0] == b"claimed":
+            holder = _text(result[1])
+            fresh = await self.get(incident_id)
+            return Claimed(incident=fresh or current, holder=holder, taken=False)
+        if result[0] == b"missing":
+            return None
+        return Claimed(
+            incident=_replace(claimed, version=int(result[1])), holder=responder, taken=True
+        )
+
+    async def update(
+        self,
+        incident: models.Incident,
+        *,
+        expected_version: int,
+        steps: Sequence[models.Step],
+    ) -> models.Incident | None:
+        result = await self._run_update(
+            incident, expected=expected_version, holder=None, steps=steps
+        )
+        if result[0] != b"ok":
+            return None
+        return _replace(incident, version=int(result[1]))
+
+    async def _run_update(
+        self,
+        incident: models.Incident,
+        *,
+        expected: int | None,
+        holder: str | None,
+        steps: Sequence[models.Step],
+    ) -> list[Any]:
+        key = self._inc(incident.incident_id)
+        keys = [key, key + ":steps"]
+        for status in (models.Status.OPEN, models.Status.RESOLVED):
+            keys += [self._idx(status, None), self._idx(status, incident.org_code)]
+        args: list[str | int | float] = [
+            "" if expected is None else str(expected),
+            holder or "",
+            _incident_doc(incident),
+            incident.status.value,
+            incident.created_at.timestamp(),
+            incident.incident_id,
+            *(_step_json(s) for s in steps),
+        ]
+        result: list[Any] = await self._update(keys=keys, args=args)
+        return result
+
+    # -- messages --------------------------------------------------------------------------
+    async def append(
+        self,
+        incident_id: str,
+        *,
+        sender: models.Sender,
+        text: str,
+        at: dt.datetime,
+        dedupe_key: str | None,
+    ) -> Appended:
+        key = self._inc(incident_id)
+        keys = [key, key + ":msgs", key + ":cids"]
+        status, seq = await self._append(
+            keys=keys, args=[dedupe_key or "", sender.value, text, models.iso(at)]
+        )
+        if status == -1:
+            raise StoreError(f"unknown incident {incident_id}")
+        if status == 0:
+            original = await self.since(incident_id, int(seq) - 1, limit=1)
+            if not original:
+                raise StoreError(f"dedupe record of {incident_id} points at no message")
+            return Appended(message=original[0], duplicate=True)
+        message = models.Message(
+            incident_id=incident_id, seq=int(seq), sender=sender, text=text, at=at
+        )
+        return Appended(message=message, duplicate=False)
+
+    async def since(
+        self, incident_id: str, after_seq: int, limit: int = 1000
+    ) -> list[models.Message]:
+        entries: Any = await self._r.xrange(
+            self._inc(incident_id) + ":msgs", min=f"{max(after_seq, 0) + 1}-0", count=limit
+        )
+        return [_message_from(incident_id, entry_id, fields) for entry_id, fields in entries]
+
+
+# -- (de)serialisation ---------------------------------------------------------------------
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def _replace(incident: models.Incident, **changes: Any) -> models.Incident:
+    import dataclasses  # noqa: PLC0415
+
+    return dataclasses.replace(incident, **changes)
+
+
+def _step_json(step: models.Step) -> str:
+    return json.dumps(step.to_wire(), ensure_ascii=False)
+
+
+def _incident_doc(incident: models.Incident) -> str:
+    """Everything but the trail, the claim and the version, which have their own fields."""
+    doc = {
+        "incident_id": incident.incident_id,
+        "org_code": incident.org_code,
+        "text": incident.text,
+        "channel": incident.channel.value,
+        "created_at": models.iso(incident.created_at),
+        "triage": incident.triage.to_wire(),
+        "urgency": incident.urgency.value,
+        "category": incident.category.value,
+        "state": incident.state,
+        "contact_index": incident.contact_index,
+        "policy": incident.policy.to_wire() if incident.policy else None,
+    }
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def _incident_from(fields: dict[bytes, bytes], steps: list[bytes]) -> models.Incident:
+    doc = json.loads(fields[b"doc"])
+    triage = doc["triage"]
+    return models.Incident(
+        incident_id=doc["incident_id"],
+        org_code=doc["org_code"],
+        text=doc["text"],
+        channel=models.Channel(doc["channel"]),
+        created_at=models.parse_iso(doc["created_at"]),
+        triage=models.Triage(
+            urgency=models.Urgency(triage["urgency"]),
+            category=models.Category(triage["category"]),
+            language=triage["language"],
+            confidence=float(triage["confidence"]),
+            reasons=tuple(triage["reasons"]),
+        ),
+        urgency=models.Urgency(doc["urgency"]),
+        category=models.Category(doc["category"]),
+        status=models.Status(fields[b"status"].decode()),
+        state=doc["state"],
+        claimed_by=fields.get(b"claimed_by", b"").decode() or None,
+        contact_index=int(doc["contact_index"]),
+        policy=models.Policy.from_wire(doc["policy"]) if doc.get("policy") else None,
+        escalation=tuple(models.Step.from_wire(json.loads(s)) for s in steps),
+        version=int(fields[b"version"]),
+    )
+
+
+def _message_from(incident_id: str, entry_id: bytes, fields: dict[bytes, bytes]) -> models.Message:
+    return models.Message(
+        incident_id=incident_id,
+        seq=int(entry_id.split(b"-")[0]),
+        sender=models.Sender(fields[b"from"].decode()),
+        text=fields[b"text"].decode(),
+        at=models.parse_iso(fields[b"at"].decode()),
+    )
+
+
+def _org_to_json(org: models.Organization) -> str:
+    return json.dumps(
+        {
+            "code": org.code,
+            "name": org.name,
+            "timezone": org.timezone,
+            "hours": {
+                str(day): [h.opens.isoformat("minutes"), h.closes.isoformat("minutes")]
+                for day, h in sorted(org.hours.items())
+            },
+            "holidays": [d.isoformat() for d in org.holidays],
+            "policy": org.policy.to_wire(),
+            "languages": list(org.languages),
+        }
+    )
+
+
+def _org_from_json(raw: str) -> models.Organization:
+    data = json.loads(raw)
+    return models.Organization(
+        code=data["code"],
+        name=data["name"],
+        timezone=data["timezone"],
+        hours={
+            int(day): models.Hours(opens=dt.time.fromisoformat(o), closes=dt.time.fromisoformat(c))
+            for day, (o, c) in data["hours"].items()
+        },
+        holidays=tuple(dt.date.fromisoformat(d) for d in data["holidays"]),
+        policy=models.Policy.from_wire(data["policy"]),
+        languages=tuple(data["languages"]),
+    )
+
+
+def _responder_to_dict(responder: models.Responder) -> dict[str, Any]:
+    return {
+        "responder_id": responder.responder_id,
+        "name": responder.name,
+        "role": responder.role.value,
+        "org_code": responder.org_code,
+        "slack_user_id": responder.slack_user_id,
+    }
+
+
+def _responder_from_dict(data: dict[str, Any]) -> models.Responder:
+    return models.Responder(
+        responder_id=data["responder_id"],
+        name=data["name"],
+        role=models.Role(data["role"]),
+        org_code=data.get("org_code"),
+        slack_user_id=data.get("slack_user_id"),
+    )

@@ -1,0 +1,36 @@
+"""The Broadcaster port on python-socketio: rooms, so it works across processes as well."""
+
+from __future__ import annotations
+
+import socketio
+
+from realtime import rooms
+from tipline import models
+
+
+class SocketBroadcaster:
+    """Emits `incident:new`, `incident:updated` and `message` to the rooms allowed to see them."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self._sio = sio
+
+    async def _to_responders(self, event: str, incident: models.Incident) -> None:
+        wire = incident.to_wire()
+        # Agents see every school; a school's admins see only their own.
+        await self._sio.emit(event, wire, room=rooms.AGENTS, namespace=rooms.RESPOND)
+        await self._sio.emit(
+            event, wire, room=rooms.admins(incident.org_code), namespace=rooms.RESPOND
+        )
+
+    async def incident_new(self, incident: models.Incident) -> None:
+        await self._to_responders("incident:new", incident)
+
+    async def incident_updated(self, incident: models.Incident) -> None:
+        await self._to_responders("incident:updated", incident)
+
+    async def message(self, message: models.Message, *, origin: str | None) -> None:
+        wire = message.to_wire()
+        room = rooms.incident(message.incident_id)
+        # A sid is unique per namespace connection, so skipping it in both is harmless.
+        for namespace in (rooms.REPORT, rooms.RESPOND):
+            await self._sio.emit("message", wire, room=room, skip_sid=origin, namespace=namespace)

@@ -1,0 +1,77 @@
+"""Wire payloads of the Socket.IO events (PROTOCOL.md), validated strictly at the edge.
+
+Length limits on `text` are checked by the service (`clean_text`) so that `empty` and
+`too_long` get their own codes; here a field only has to be there with the right type.
+The caps on ids stop absurd payloads before they reach any code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import pydantic
+
+from tipline import models
+
+_Id = Annotated[str, pydantic.StringConstraints(min_length=1, max_length=64)]
+# No cap here: the frame limit bounds the size, and `clean_text` answers `too_long`.
+_Text = str
+_ClientId = Annotated[str, pydantic.StringConstraints(min_length=1, max_length=128)]
+_Seq = Annotated[int, pydantic.Field(ge=0, le=2**53)]
+
+
+class _Payload(pydantic.BaseModel):
+    # strict: a number is not a string, a string is not a number; unknown keys are ignored so
+    # that newer clients can send more.
+    model_config = pydantic.ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class ReportCreate(_Payload):
+    text: _Text
+    category: models.Category | None = None
+    language: Annotated[str, pydantic.StringConstraints(pattern=r"^[a-z]{2}$")] | None = None
+
+    @pydantic.field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, value: object) -> object:
+        # Enums arrive as plain strings on the wire; strict mode would refuse them.
+        return models.Category(value) if isinstance(value, str) else value
+
+
+class ReporterMessage(_Payload):
+    text: _Text
+    client_id: _ClientId
+
+
+class ReporterSince(_Payload):
+    after_seq: _Seq
+
+
+class IncidentList(_Payload):
+    status: Literal["open", "resolved", "all"] = "all"
+
+
+class IncidentRef(_Payload):
+    incident_id: _Id
+
+
+class ResponderMessage(_Payload):
+    incident_id: _Id
+    text: _Text
+    client_id: _ClientId
+
+
+class ResponderSince(_Payload):
+    incident_id: _Id
+    after_seq: _Seq
+
+
+class PhoneReport(_Payload):
+    org_code: _Id
+    text: _Text
+    category: models.Category | None = None
+
+    @pydantic.field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, value: object) -> object:
+        return models.Category(value) if isinstance(value, str) else value

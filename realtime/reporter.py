@@ -1,0 +1,100 @@
+"""Namespace `/report`: anonymous reporters.
+
+Nothing about the connection (address, user agent, headers, sid) is stored or logged: the
+session lives in this process's memory only and holds the school and the incident id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import socketio
+
+from realtime import payloads, rooms
+from realtime.boundary import Ack, guarded
+from tipline import models
+from tipline.errors import AppError
+from tipline.service import IncidentService
+
+log = logging.getLogger("tipline.realtime")
+
+
+class ReportNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    def __init__(self, service: IncidentService) -> None:
+        super().__init__(rooms.REPORT)
+        self._service = service
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """Admit a reporter with a school's access code or a receipt; refuse anything else."""
+        auth = auth if isinstance(auth, dict) else {}
+        try:
+            if isinstance(auth.get("receipt"), str):
+                incident = await self._service.resume(auth["receipt"])
+                await self._enter(sid, incident.org_code, incident.incident_id)
+            elif isinstance(auth.get("org_code"), str):
+                org = await self._service.organization(auth["org_code"])
+                await self._enter(sid, org.code, None)
+            else:
+                raise AppError("auth_required", "connect with an access code or a receipt")
+        except AppError as exc:
+            log.info("report.connect_refused", extra={"code": exc.code})
+            raise socketio.exceptions.ConnectionRefusedError(
+                exc.message, {"code": exc.code}
+            ) from None
+        except Exception:
+            log.exception("report.connect_failed")
+            raise socketio.exceptions.ConnectionRefusedError(
+                "the service is briefly unavailable", {"code": "unavailable"}
+            ) from None
+
+    async def _enter(self, sid: str, org_code: str, incident_id: str | None) -> None:
+        await self.save_session(sid, {"org_code": org_code, "incident_id": incident_id})
+        if incident_id:
+            await self.enter_room(sid, rooms.incident(incident_id))
+
+    async def _incident_id(self, sid: str) -> str:
+        session = await self.get_session(sid)
+        incident_id: str | None = session.get("incident_id")
+        if not incident_id:
+            raise AppError("no_report", "file a report first")
+        return incident_id
+
+    @guarded
+    async def on_report_create(self, sid: str, data: Any) -> Ack:
+        """`report:create`: classify, store, tell the responders; the receipt goes back once."""
+        payload = payloads.ReportCreate.model_validate(data)
+        session = await self.get_session(sid)
+        filed = await self._service.file_report(
+            org_code=session["org_code"], text=payload.text, category=payload.category
+        )
+        if session.get("incident_id"):
+            await self.leave_room(sid, rooms.incident(session["incident_id"]))
+        await self._enter(sid, filed.incident.org_code, filed.incident.incident_id)
+        return {"ok": True, "incident_id": filed.incident.incident_id, "receipt": filed.receipt}
+
+    @guarded
+    async def on_message_send(self, sid: str, data: Any) -> Ack:
+        """`message:send`: the reporter writes; a resent client_id is not stored twice."""
+        payload = payloads.ReporterMessage.model_validate(data)
+        incident_id = await self._incident_id(sid)
+        appended = await self._service.post(
+            incident_id,
+            sender=models.Sender.REPORTER,
+            text=payload.text,
+            dedupe_key=f"r:{payload.client_id}",
+            origin=sid,
+        )
+        return {"ok": True, "seq": appended.message.seq}
+
+    @guarded
+    async def on_messages_since(self, sid: str, data: Any) -> Ack:
+        """`messages:since`: what the reporter missed."""
+        payload = payloads.ReporterSince.model_validate(data)
+        incident_id = await self._incident_id(sid)
+        messages = await self._service.since(incident_id, payload.after_seq)
+        return {"ok": True, "messages": [m.to_wire() for m in messages]}
+
+    # python-socketio maps event names to `on_<name>` with ':' kept; route them explicitly.
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        return await super().trigger_event(event.replace(":", "_"), *args)

@@ -1,0 +1,122 @@
+"""Namespace `/respond`: agents (every school) and school admins (their own school only)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import socketio
+
+from realtime import payloads, rooms
+from realtime.boundary import Ack, guarded
+from tipline import models
+from tipline.errors import AppError
+from tipline.service import IncidentService
+
+log = logging.getLogger("tipline.realtime")
+
+
+class RespondNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    def __init__(self, service: IncidentService) -> None:
+        super().__init__(rooms.RESPOND)
+        self._service = service
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """Admit a responder by token into the rooms of what they may see."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            responder = await self._service.authenticate(token) if isinstance(token, str) else None
+        except Exception:
+            log.exception("respond.connect_failed")
+            raise socketio.exceptions.ConnectionRefusedError(
+                "the service is briefly unavailable", {"code": "unavailable"}
+            ) from None
+        if responder is None:
+            log.info("respond.connect_refused")
+            raise socketio.exceptions.ConnectionRefusedError(
+                "unknown or missing token", {"code": "bad_token"}
+            )
+        await self.save_session(sid, {"responder": responder})
+        if responder.role is models.Role.AGENT:
+            await self.enter_room(sid, rooms.AGENTS)
+        elif responder.org_code:
+            await self.enter_room(sid, rooms.admins(responder.org_code))
+
+    async def _responder(self, sid: str) -> models.Responder:
+        responder: models.Responder = (await self.get_session(sid))["responder"]
+        return responder
+
+    @guarded
+    async def on_incident_list(self, sid: str, data: Any) -> Ack:
+        """`incident:list`: newest first, only what this responder may see."""
+        payload = payloads.IncidentList.model_validate({} if data is None else data)
+        status = None if payload.status == "all" else models.Status(payload.status)
+        incidents = await self._service.list_for(await self._responder(sid), status)
+        return {"ok": True, "incidents": [i.to_wire() for i in incidents]}
+
+    @guarded
+    async def on_incident_join(self, sid: str, data: Any) -> Ack:
+        """`incident:join`: the incident, its whole conversation, and its live messages."""
+        payload = payloads.IncidentRef.model_validate(data)
+        incident = await self._service.join(await self._responder(sid), payload.incident_id)
+        await self.enter_room(sid, rooms.incident(incident.incident_id))
+        messages = await self._service.since(incident.incident_id, 0)
+        return {
+            "ok": True,
+            "incident": incident.to_wire(),
+            "messages": [m.to_wire() for m in messages],
+        }
+
+    @guarded
+    async def on_incident_claim(self, sid: str, data: Any) -> Ack:
+        """`incident:claim`: exactly one responder wins; the holder may ask again."""
+        payload = payloads.IncidentRef.model_validate(data)
+        responder = await self._responder(sid)
+        claimed = await self._service.claim(responder, payload.incident_id)
+        if claimed.holder != responder.responder_id:
+            raise AppError("already_claimed", f"already claimed by {claimed.holder}")
+        return {"ok": True, "claimed_by": claimed.holder, "incident": claimed.incident.to_wire()}
+
+    @guarded
+    async def on_message_send(self, sid: str, data: Any) -> Ack:
+        """`message:send`: a responder writes to the reporter."""
+        payload = payloads.ResponderMessage.model_validate(data)
+        responder = await self._responder(sid)
+        await self._service.visible(responder, payload.incident_id)
+        appended = await self._service.post(
+            payload.incident_id,
+            sender=models.Sender.RESPONDER,
+            text=payload.text,
+            dedupe_key=f"p:{responder.responder_id}:{payload.client_id}",
+            origin=sid,
+        )
+        return {"ok": True, "seq": appended.message.seq}
+
+    @guarded
+    async def on_messages_since(self, sid: str, data: Any) -> Ack:
+        """`messages:since`: what this responder missed of one conversation."""
+        payload = payloads.ResponderSince.model_validate(data)
+        await self._service.visible(await self._responder(sid), payload.incident_id)
+        messages = await self._service.since(payload.incident_id, payload.after_seq)
+        return {"ok": True, "messages": [m.to_wire() for m in messages]}
+
+    @guarded
+    async def on_report_phone(self, sid: str, data: Any) -> Ack:
+        """`report:phone`: a responder files a report taken on the hotline for a caller."""
+        payload = payloads.PhoneReport.model_validate(data)
+        responder = await self._responder(sid)
+        org = await self._service.organization(payload.org_code)
+        if not responder.may_see(org.code):
+            raise AppError("unknown_org", "no school has this access code")
+        filed = await self._service.file_report(
+            org_code=org.code,
+            text=payload.text,
+            category=payload.category,
+            channel=models.Channel.PHONE,
+            filed_by=responder.responder_id,
+        )
+        return {"ok": True, "incident_id": filed.incident.incident_id, "receipt": filed.receipt}
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        # Event names carry ':' (`incident:list`); handlers are `on_incident_list`.
+        return await super().trigger_event(event.replace(":", "_"), *args)

@@ -1,0 +1,159 @@
+"""The composition root: builds every part from Settings, wires them, runs, and tears down.
+
+This is the only module that imports every package. Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Callable
+
+import redis.asyncio as aioredis
+from aiohttp import web
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+
+from adapters.embedded_redis import EmbeddedRedis
+from adapters.redis_store import RedisStore
+from realtime import app as web_app
+from realtime.broadcast import SocketBroadcaster
+from tipline import credentials, demo
+from tipline.clock import SystemClock
+from tipline.service import IncidentService
+from tipline.settings import Settings
+from tipline.triage import EngineLike, TriageService
+
+log = logging.getLogger("tipline.app")
+
+
+@dataclasses.dataclass(slots=True)
+class Running:
+    """A started service, for the CLI and for tests."""
+
+    settings: Settings
+    url: str
+    store: RedisStore
+    service: IncidentService
+    triage: TriageService
+    redis_url: str
+    embedded: EmbeddedRedis | None
+    demo_agent_token: str | None = None
+    demo_admin_token: str | None = None
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    """A client that fails fast: redis-py would otherwise retry for seconds against a server
+    that is going away (ARCHITECTURE.md); the caller turns the failure into `unavailable`."""
+    return aioredis.Redis.from_url(
+        url,
+        socket_timeout=2.0,
+        socket_connect_timeout=1.0,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1),
+        health_check_interval=15,
+    )
+
+
+def classifier_loaders(
+    settings: Settings,
+) -> tuple[Callable[[], EngineLike], Callable[[], EngineLike]]:
+    """The model loader and the rules fallback (imported lazily: torch is heavy)."""
+
+    def rules() -> EngineLike:
+        from classifiers import rules as safety_net  # noqa: PLC0415
+
+        return safety_net.RulesClassifier()
+
+    def load() -> EngineLike:
+        import classifiers  # noqa: PLC0415
+
+        if settings.classifier == "rules":
+            return rules()
+        engine: EngineLike = classifiers.load_engine(
+            model_dir=settings.model_dir,
+            cache_dir=settings.cache_dir,
+            progress=lambda line: log.info("triage.progress", extra={"step": line}),
+        )
+        return engine
+
+    return load, rules
+
+
+async def seed(store: RedisStore, settings: Settings) -> tuple[str | None, str | None]:
+    """Put the configured schools and responders in the store. A config file is the truth
+    (it overwrites); demo mode only adds what is missing and never deletes anything."""
+    for org in settings.organizations:
+        await store.put_organization(org, overwrite=not settings.demo)
+    for seed_ in settings.responders:
+        await store.put_responder(seed_.responder, seed_.token_hash)
+    if not settings.demo:
+        return None, None
+    # Tokens are stored only as hashes, so a generated one cannot be shown again after a
+    # restart: a new one is made (the old one stops working) unless the environment fixes it.
+    agent_token = settings.demo_agent_token or credentials.new_token()
+    admin_token = settings.demo_admin_token or credentials.new_token()
+    await store.put_responder(demo.agent(), credentials.token_hash(agent_token))
+    await store.put_responder(demo.admin(), credentials.token_hash(admin_token))
+    return agent_token, admin_token
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Running]:
+    """Start everything; on exit stop everything, the embedded Redis last."""
+    embedded: EmbeddedRedis | None = None
+    if settings.redis_url is None:
+        embedded = EmbeddedRedis(settings.data_dir / "redis")
+        await asyncio.to_thread(embedded.start)
+    redis_url = settings.redis_url or (embedded.url if embedded else "")
+    client = redis_client(redis_url)
+    runner: web.AppRunner | None = None
+    triage: TriageService | None = None
+    try:
+        store = RedisStore(client, prefix=settings.key_prefix)
+        agent_token, admin_token = await seed(store, settings)
+        load, rules = classifier_loaders(settings)
+        triage = TriageService(load=load, fallback=rules)
+        sio = web_app.new_server()
+        service = IncidentService(
+            directory=store,
+            incidents=store,
+            messages=store,
+            triager=triage,
+            broadcaster=SocketBroadcaster(sio),
+            clock=SystemClock(),
+        )
+        health = web_app.Health(
+            store_ping=store.ping,
+            triager=triage,
+            extra=lambda: {"engine": triage.engine_name if triage else "none"},
+        )
+        application = web_app.build(sio=sio, service=service, health=health)
+        runner = web.AppRunner(application, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        port = runner.addresses[0][1]
+        loader = asyncio.create_task(triage.start(), name="triage-start")
+        yield Running(
+            settings=settings,
+            url=f"http://{settings.host}:{port}",
+            store=store,
+            service=service,
+            triage=triage,
+            redis_url=redis_url,
+            embedded=embedded,
+            demo_agent_token=agent_token,
+            demo_admin_token=admin_token,
+        )
+        loader.cancel()
+        await asyncio.gather(loader, return_exceptions=True)
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        if triage is not None:
+            await triage.stop()
+        await client.aclose()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)

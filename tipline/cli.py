@@ -1,0 +1,107 @@
+"""`tipline serve`, `tipline classify` (PROTOCOL.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from tipline import logs, settings
+
+log = logging.getLogger("tipline.cli")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tipline", description="Anonymous school-safety tip line")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the whole service in one process")
+    serve.add_argument("--host", default=None, help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (8080)")
+    serve.add_argument("--config", type=Path, default=None, help="TOML file; none: demo mode")
+    classify = commands.add_parser(
+        "classify", help="classify JSON lines from stdin, one JSON line out per line in"
+    )
+    classify.add_argument(
+        "--evaluate", type=Path, default=None, metavar="FILE",
+        help="instead: evaluate on a labelled JSONL file and print the metrics",
+    )  # fmt: skip
+    classify.add_argument(
+        "--rules-only", action="store_true", help="use the safety-net rules without the model"
+    )
+    classify.add_argument("--batch-size", type=int, default=16)
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return _classify(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logs.setup()
+    try:
+        config = settings.load(config_path=args.config, host=args.host, port=args.port)
+    except settings.ConfigError as exc:
+        print(f"tipline: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_run(config))
+    except Exception as exc:
+        # The error was logged with its trace by whoever raised it; the operator gets one line.
+        print(f"tipline: could not start: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _run(config: settings.Settings) -> None:
+    from tipline import app  # noqa: PLC0415  (keeps `tipline classify` free of the server)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with app.running(config) as service:
+        if config.demo:
+            print(f"demo agent token: {service.demo_agent_token}", flush=True)
+            print(f"demo admin token: {service.demo_admin_token}", flush=True)
+        if not config.slack_enabled:
+            log.warning("slack.off: SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is not set")
+        print(f"reporter page: {service.url}/", flush=True)
+        print(f"console: {service.url}/console", flush=True)
+        log.info("serve.started", extra={"url": service.url, "demo": config.demo})
+        await stop.wait()
+        log.info("serve.stopping")
+
+
+def _classify(args: argparse.Namespace) -> int:
+    logs.setup(level="WARNING")
+    import classifiers  # noqa: PLC0415
+
+    cache = settings.load(config_path=None)
+    engine: classifiers.Engine
+    if args.rules_only:
+        engine = classifiers.RulesClassifier()
+    else:
+        try:
+            engine = classifiers.load_engine(
+                model_dir=cache.model_dir,
+                cache_dir=cache.cache_dir,
+                progress=lambda line: print(line, file=sys.stderr, flush=True),
+            )
+        except Exception as exc:
+            print(
+                f"tipline: the model could not load ({type(exc).__name__}: {exc}); "
+                "classifying with the safety-net rules alone",
+                file=sys.stderr,
+            )
+            engine = classifiers.RulesClassifier()
+    if args.evaluate:
+        report = classifiers.evaluate(engine, args.evaluate, sys.stdout)
+        return 0 if report is not None else 1
+    classifiers.classify_stream(engine, sys.stdin, sys.stdout, batch_size=args.batch_size)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

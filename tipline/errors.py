@@ -1,0 +1,26 @@
+"""Errors that reach a client as `{"ok": false, "error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """A refusal with a stable code (PROTOCOL.md) and a message a person can read."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def not_found(what: str = "incident") -> AppError:
+    # The same answer whether the incident does not exist or belongs to another school,
+    # so that an admin never learns that another school's incident exists.
+    return AppError("not_found", f"no such {what}")
+
+
+def forbidden(message: str) -> AppError:
+    return AppError("forbidden", message)
+
+
+def unavailable() -> AppError:
+    return AppError("unavailable", "the service is briefly unavailable; try again in a moment")

@@ -1,0 +1,289 @@
+"""Settings: environment variables (PROTOCOL.md) and the TOML config file (`--config`).
+
+A bad file stops start-up with `ConfigError`, whose message names the field and the problem;
+the CLI prints it without a traceback. See docs/configuration.md and tipline.example.toml.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pydantic
+
+from tipline import models
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says where and why."""
+
+
+class _Strict(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
+class ContactConfig(_Strict):
+    name: Annotated[str, pydantic.StringConstraints(min_length=1, strip_whitespace=True)]
+    role: Annotated[str, pydantic.StringConstraints(min_length=1, strip_whitespace=True)]
+    phone: Annotated[str, pydantic.StringConstraints(pattern=r"^\+?[0-9 ()\-]{3,20}$")]
+
+
+class PolicyConfig(_Strict):
+    claim_timeout_s: Annotated[int, pydantic.Field(ge=10, le=3600)] = 180
+    contact_timeout_s: Annotated[int, pydantic.Field(ge=10, le=86400)] = 600
+    repage_interval_s: Annotated[int, pydantic.Field(ge=10, le=3600)] = 180
+
+
+class OrganizationConfig(_Strict):
+    code: Annotated[str, pydantic.StringConstraints(pattern=r"^[A-Za-z0-9_-]{2,32}$")]
+    name: Annotated[str, pydantic.StringConstraints(min_length=1, strip_whitespace=True)]
+    timezone: str
+    languages: list[Annotated[str, pydantic.StringConstraints(pattern=r"^[a-z]{2}$")]] = ["en"]
+    hours: dict[str, str] = {}
+    holidays: list[dt.date] = []
+    contacts: Annotated[list[ContactConfig], pydantic.Field(min_length=1, max_length=10)]
+    law_enforcement: ContactConfig
+    policy: PolicyConfig = PolicyConfig()
+
+    @pydantic.field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @pydantic.field_validator("hours")
+    @classmethod
+    def _valid_hours(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, span in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
+            _parse_span(span, day)
+        return value
+
+
+class ResponderConfig(_Strict):
+    id: Annotated[str, pydantic.StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    name: Annotated[str, pydantic.StringConstraints(min_length=1, strip_whitespace=True)]
+    role: Literal["agent", "admin"]
+    org: str | None = None
+    token_sha256: str
+    slack_user_id: str | None = None
+
+    @pydantic.field_validator("token_sha256")
+    @classmethod
+    def _hex_digest(cls, value: str) -> str:
+        if not _SHA256.match(value):
+            raise ValueError("must be the 64 lowercase hex digits of the token's SHA-256")
+        return value
+
+    @pydantic.model_validator(mode="after")
+    def _admin_has_org(self) -> ResponderConfig:
+        if self.role == "admin" and not self.org:
+            raise ValueError("an admin needs `org`, the access code of their school")
+        if self.role == "agent" and self.org:
+            raise ValueError("an agent sees every school; remove `org`")
+        return self
+
+
+class ServerConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: Annotated[int, pydantic.Field(ge=0, le=65535)] = 8080
+    redis_url: str | None = None
+    data_dir: str | None = None
+    public_url: str | None = None
+
+
+class SlackConfig(_Strict):
+    channel: str | None = None
+    excerpt_chars: Annotated[int, pydantic.Field(ge=0, le=2000)] = 200
+
+
+class FileConfig(_Strict):
+    server: ServerConfig = ServerConfig()
+    slack: SlackConfig = SlackConfig()
+    organizations: Annotated[list[OrganizationConfig], pydantic.Field(min_length=1)]
+    responders: list[ResponderConfig] = []
+
+    @pydantic.model_validator(mode="after")
+    def _references(self) -> FileConfig:
+        codes = [o.code for o in self.organizations]
+        if len(set(codes)) != len(codes):
+            raise ValueError("two organizations share one access code")
+        ids = [r.id for r in self.responders]
+        if len(set(ids)) != len(ids):
+            raise ValueError("two responders share one id")
+        for responder in self.responders:
+            if responder.org is not None and responder.org not in codes:
+                raise ValueError(f"responder {responder.id!r}: unknown org {responder.org!r}")
+        return self
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ResponderSeed:
+    """A responder and the hash of their token, as the config file gives it."""
+
+    responder: models.Responder
+    token_hash: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything `tipline serve` needs, resolved from the environment and the file."""
+
+    host: str
+    port: int
+    redis_url: str | None
+    data_dir: Path
+    cache_dir: Path
+    model_dir: Path | None
+    demo: bool
+    organizations: tuple[models.Organization, ...]
+    responders: tuple[ResponderSeed, ...]
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_api_url: str
+    slack_channel: str | None
+    slack_excerpt_chars: int
+    public_url: str | None
+    key_prefix: str = "tl"
+    # "model" (the transformer, falling back to the rules) or "rules" (the safety net alone).
+    classifier: str = "model"
+    demo_agent_token: str | None = None
+    demo_admin_token: str | None = None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+
+def load(
+    *,
+    config_path: Path | None,
+    env: Mapping[str, str] | None = None,
+    host: str | None = None,
+    port: int | None = None,
+) -> Settings:
+    """Resolve settings: CLI flags beat the environment, which beats the file."""
+    env = os.environ if env is None else env
+    file = _read_file(config_path) if config_path else None
+    server = file.server if file else ServerConfig()
+    slack = file.slack if file else SlackConfig()
+    if file is None:
+        from tipline import demo  # noqa: PLC0415  (demo data is only needed without a file)
+
+        organizations: tuple[models.Organization, ...] = (demo.organization(),)
+        responders: tuple[ResponderSeed, ...] = ()
+    else:
+        organizations = tuple(_organization(o) for o in file.organizations)
+        responders = tuple(_responder(r) for r in file.responders)
+    data_dir = Path(env.get("TIPLINE_DATA_DIR") or server.data_dir or "./data")
+    model_dir = env.get("TIPLINE_MODEL_DIR")
+    return Settings(
+        host=host or env.get("TIPLINE_HOST") or server.host,
+        port=port if port is not None else int(env.get("TIPLINE_PORT") or server.port),
+        redis_url=env.get("TIPLINE_REDIS_URL") or server.redis_url,
+        data_dir=data_dir,
+        cache_dir=Path(env.get("TIPLINE_CACHE_DIR") or ".cache"),
+        model_dir=Path(model_dir) if model_dir else None,
+        demo=file is None,
+        organizations=organizations,
+        responders=responders,
+        slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        slack_api_url=env.get("SLACK_API_URL") or "https://slack.com/api/",
+        slack_channel=env.get("TIPLINE_SLACK_CHANNEL") or slack.channel,
+        slack_excerpt_chars=slack.excerpt_chars,
+        public_url=env.get("TIPLINE_PUBLIC_URL") or server.public_url,
+        key_prefix=env.get("TIPLINE_KEY_PREFIX") or "tl",
+        classifier=_classifier_choice(env.get("TIPLINE_CLASSIFIER") or "model"),
+        demo_agent_token=env.get("TIPLINE_DEMO_AGENT_TOKEN") or None,
+        demo_admin_token=env.get("TIPLINE_DEMO_ADMIN_TOKEN") or None,
+    )
+
+
+def _classifier_choice(value: str) -> str:
+    if value not in {"model", "rules"}:
+        raise ConfigError(f"TIPLINE_CLASSIFIER: {value!r} is neither 'model' nor 'rules'")
+    return value
+
+
+def _read_file(path: Path) -> FileConfig:
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return FileConfig.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        raise ConfigError(f"{path}: " + "; ".join(_describe(e) for e in exc.errors())) from exc
+
+
+def _describe(error: Any) -> str:
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where or 'file'}: {message}"
+
+
+def _parse_span(span: str, day: str) -> models.Hours:
+    match = _HOURS.match(span.strip())
+    if not match:
+        raise ValueError(f"hours.{day}: {span!r} is not HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        opens, closes = dt.time(h1, m1), dt.time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"hours.{day}: {span!r}: {exc}") from exc
+    if closes <= opens:
+        raise ValueError(f"hours.{day}: {span!r} closes before it opens")
+    return models.Hours(opens=opens, closes=closes)
+
+
+def _contact(config: ContactConfig) -> models.Contact:
+    return models.Contact(name=config.name, role=config.role, phone=config.phone)
+
+
+def _organization(config: OrganizationConfig) -> models.Organization:
+    return models.Organization(
+        code=config.code,
+        name=config.name,
+        timezone=config.timezone,
+        hours={WEEKDAYS.index(d): _parse_span(s, d) for d, s in config.hours.items()},
+        holidays=tuple(sorted(config.holidays)),
+        policy=models.Policy(
+            contacts=tuple(_contact(c) for c in config.contacts),
+            law_enforcement=_contact(config.law_enforcement),
+            claim_timeout_s=config.policy.claim_timeout_s,
+            contact_timeout_s=config.policy.contact_timeout_s,
+            repage_interval_s=config.policy.repage_interval_s,
+        ),
+        languages=tuple(config.languages),
+    )
+
+
+def _responder(config: ResponderConfig) -> ResponderSeed:
+    responder = models.Responder(
+        responder_id=config.id,
+        name=config.name,
+        role=models.Role(config.role),
+        org_code=config.org,
+        slack_user_id=config.slack_user_id,
+    )
+    return ResponderSeed(responder=responder, token_hash=config.token_sha256)
