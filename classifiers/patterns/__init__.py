@@ -1,0 +1,67 @@
+"""The life-threat patterns of the safety net, one module per language.
+
+Each `Pattern` carries its own examples: a positive that must hit it and a near-miss
+negative ("this test is killing me") that must hit nothing. The test suite checks every
+one, so a pattern cannot be added without proof that it fires and that it does not
+fire on its obvious hyperbole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+# Pattern sources use " ~ " for a gap of up to four words and " ~~ " for up to eight,
+# so that "gun ~ school" covers "gun in his bag at school". Text is normalised first
+# (classifiers.normalize): lowercase, no accents, no apostrophes, single spaces.
+_GAPS = ((" ~~ ", r" (?:\w+ ){0,8}"), (" ~ ", r" (?:\w+ ){0,4}"))
+
+
+def compile_source(source: str) -> re.Pattern[str]:
+    """Compile a pattern source with its gap markers, anchored on word boundaries."""
+    for marker, gap in _GAPS:
+        source = source.replace(marker, gap)
+    return re.compile(rf"\b(?:{source})\b")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Pattern:
+    """One life-threat pattern in one language."""
+
+    id: str
+    language: str
+    category: str
+    # What an agent reads: "mentions a weapon at school".
+    reason: str
+    regex: re.Pattern[str]
+    # A near-miss guard looked for around each match ("nerf gun", "in the game").
+    unless: re.Pattern[str] | None
+    # Words that cancel the guard ("a real gun, not a nerf gun").
+    despite: re.Pattern[str] | None
+    positives: tuple[str, ...]
+    negatives: tuple[str, ...]
+
+
+def pattern(
+    pattern_id: str,
+    *,
+    category: str,
+    reason: str,
+    sources: tuple[str, ...],
+    positives: tuple[str, ...],
+    negatives: tuple[str, ...],
+    unless: str | None = None,
+    despite: str | None = None,
+) -> Pattern:
+    """Build a Pattern; `pattern_id` is "<language>.<name>"."""
+    return Pattern(
+        id=pattern_id,
+        language=pattern_id.split(".", 1)[0],
+        category=category,
+        reason=reason,
+        regex=compile_source("|".join(f"(?:{s})" for s in sources)),
+        unless=compile_source(unless) if unless else None,
+        despite=compile_source(despite) if despite else None,
+        positives=positives,
+        negatives=negatives,
+    )

@@ -1,0 +1,243 @@
+"""English life-threat patterns (normalised text: lowercase, no apostrophes)."""
+
+from __future__ import annotations
+
+from classifiers.patterns import Pattern, pattern
+
+_SELVES = r"(?:my|him|her|them|your|our)sel(?:f+|ves)"
+_FICTION = (
+    r"game|gaming|fortnite|minecraft|roblox|call of duty|free fire|valorant|gta|movie|film"
+    r"|show|episode|series|book|novel|character|song|lyrics|meme|joke|joking|kidding|jk"
+)
+_WEAPONS = (
+    r"guns?|pistols?|handguns?|rifles?|shotguns?|ar 15|ar15|glock|firearms?|revolver"
+    r"|knife|knives|machete|switchblade|box cutter|bombs?|pipe bomb|explosives?|grenades?"
+    r"|weapons?"
+)
+_PLACES = (
+    r"school|class|classroom|campus|bus|locker|backpack|bag|cafeteria|lunchroom|gym"
+    r"|hallway|hall|bathroom|restroom|parking lot|playground|assembly"
+)
+
+PATTERNS: tuple[Pattern, ...] = (
+    pattern(
+        "en.suicide_intent",
+        category="self_harm",
+        reason="talks about ending a life (suicide intent)",
+        sources=(
+            rf"(?:kill|killing|kills|hang|hanging|hangs|shoot|shooting|off|offing) {_SELVES}",
+            r"kms",
+            r"(?:end|ending|ends|take|taking|takes|took) (?:my|his|her|their) (?:own )?life",
+            r"(?:want|wants|wanted|wanna|going|gonna|plan|plans|planning|ready) (?:to )?"
+            r"(?:die|commit suicide|end it all|end it)",
+            r"(?:commit|commits|commiting|committing) suicide",
+            r"suicid(?:e|al) (?:note|letter|plan|pact)",
+            r"(?:dont|doesnt|do not|does not) want to (?:live|be alive|be here|wake up)",
+            r"better off (?:dead|without me|without (?:him|her|them))",
+            r"(?:jump|jumping|jumps) (?:off|from) (?:the |a )?(?:bridge|roof|building|overpass)",
+        ),
+        unless=_FICTION,
+        positives=(
+            "I can't do this anymore, I'm going to kill myself tonight",
+            "my friend said she wants to end her life",
+            "he posted a suicide note on his story... no wait, a suicide letter",
+            "everyone would be better off without me",
+        ),
+        negatives=(
+            "this test is killing me",
+            "my character wants to kill himself in the game lol",
+        ),
+    ),
+    pattern(
+        "en.self_harm_act",
+        category="self_harm",
+        reason="describes self-harm happening now",
+        sources=(
+            rf"(?:im|i am|hes|he is|shes|she is|theyre|they are|is) "
+            rf"(?:cutting|burning|hurting|stabbing) {_SELVES}",
+            rf"(?:cutting|burning|hurting) {_SELVES} (?:right )?now",
+            r"(?:slit|slitting|slits|cut|cutting) (?:my|his|her|their) (?:wrists?|throat)",
+        ),
+        unless=r"used to|years ago|last year|in the past|stopped|" + _FICTION,
+        positives=(
+            "she is cutting herself in the bathroom right now",
+            "i want to slit my wrists",
+        ),
+        negatives=("she used to be cutting herself years ago but stopped, she's fine now",),
+    ),
+    pattern(
+        "en.farewell",
+        category="self_harm",
+        reason="farewell signs (giving things away, goodbye note)",
+        sources=(
+            r"(?:gave|giving|gives|give|given) (?:me |us |away )?(?:all )?(?:of )?"
+            r"(?:his|her|their|my) (?:cat|dog|pet|hamster|bunny|rabbit|bird|stuff|things"
+            r"|belongings|guitar|jewelry|clothes|games|xbox|playstation)",
+            r"(?:goodbye|good bye|farewell) (?:note|letter|message|video|post|text)",
+            r"(?:said|says|saying|told (?:me|us|everyone)) (?:goodbye|bye) "
+            r"(?:to everyone|forever|for good|for the last time)",
+            r"(?:said|says|saying|told me) (?:that )?"
+            r"(?:shes|hes|theyre|she is|he is|they are) done",
+        ),
+        unless=(
+            r"borrow|lend|lent|back|watch|look after|take care|while|vacation|holiday|trip"
+            r"|moving|moved|allergic|birthday|christmas|homework|project|essay|chores|lunch"
+            r"|" + _FICTION
+        ),
+        positives=(
+            "she gave me her cat and said she's done",
+            "he is giving away all his stuff and wrote a goodbye note",
+        ),
+        negatives=(
+            "she gave me her cat to look after while she is on vacation",
+            "he said hes done with his homework",
+        ),
+    ),
+    pattern(
+        "en.weapon_school",
+        category="weapon",
+        reason="mentions a weapon at or near school",
+        sources=(
+            rf"(?:{_WEAPONS}) ~ (?:{_PLACES})",
+            rf"(?:{_PLACES}) ~ (?:{_WEAPONS})",
+            rf"(?:bring|brings|bringing|brought|carry|carrying|carries|showed|shows|showing"
+            rf"|hiding|hid|hides|pulled out|pulls out) (?:a |an |the |his |her |their |my )?"
+            rf"(?:\w+ )?(?:{_WEAPONS})",
+        ),
+        unless=(
+            r"nerf|water guns?|squirt|toy|glue guns?|fake|plastic|butter knife|cooking|culinary"
+            r"|drawing|drew|picture|lego|prop|costume|debate|gun control|history|flex|flexing"
+            r"|muscles|biceps|bath bombs?|" + _FICTION
+        ),
+        despite=r"real|actual|loaded|for real",
+        positives=(
+            "a kid has a gun in his backpack at school",
+            "he brought a knife to class today",
+            "He brought a real gun to school, not a nerf gun",
+        ),
+        negatives=(
+            "we had a water gun fight after school",
+            "he was flexing his guns in the gym",
+        ),
+    ),
+    pattern(
+        "en.attack_plan",
+        category="threat",
+        reason="talks about a planned attack on people or the school",
+        sources=(
+            r"(?:shoot|shooting|shoots|bomb|bombing|blow up|blowing up|stab|stabbing|attack"
+            r"|attacking|shoot up|shooting up) (?:up )?(?:the |our |this )?(?:school|class"
+            r"|campus|everyone|everybody|people|students|teachers|cafeteria|assembly"
+            r"|all of (?:you|them|us))",
+            r"(?:kill|killing|murder|murdering|hurt) (?:everyone|everybody|all of (?:them|you|us)"
+            r"|them all|the whole class|people at school|the students|the teachers)",
+            r"hit ?list|kill ?list|death ?list",
+            r"(?:dont|do not|better not|shouldnt|should not) (?:come|go) to school "
+            r"(?:tomorrow|today|on \w+day|next week|this week)",
+            r"(?:going to|gonna|will|plans? to|planning to|wants? to) "
+            r"(?:shoot|stab|bomb|murder) (?:him|her|them|you|us|\w+)",
+        ),
+        unless=(
+            r"hoops|basketball|soccer|football|photos?|pictures?|selfie|film|paintball"
+            r"|laser tag|water balloons?|snowballs?|nerf|zombies?|homework|assignment|test"
+            r"|quiz|exam|" + _FICTION
+        ),
+        positives=(
+            "he said he is going to shoot up the school on friday",
+            "she has a hit list with names of people in our class",
+            "my friend told me not to come... dont come to school tomorrow he said",
+        ),
+        negatives=(
+            "we are going to shoot some hoops after school",
+            "lets shoot everyone in fortnite tonight",
+        ),
+    ),
+)
+
+_ABUSE_VERBS = r"hitting|beating|choking|strangling|raping|punching|kicking|slapping|hurting"
+_FIRE_FICTION = (
+    r"drill|alarm|fired|camp ?fire|bonfire|fireworks?|fireplace|bunsen|lab|science"
+    r"|marshmallows?|grill|bbq|barbecue|candles?|" + _FICTION
+)
+
+PATTERNS += (
+    pattern(
+        "en.abuse_now",
+        category="abuse",
+        reason="describes abuse happening now",
+        sources=(
+            rf"(?:is|s|are|keeps|keep) (?:{_ABUSE_VERBS}) (?:me|her|him|us|my \w+)",
+            rf"(?:{_ABUSE_VERBS}|touching) (?:me|her|him|us) (?:right now|now|tonight|again)",
+            r"(?:locked|locks|locking) (?:me|her|him|us) (?:up )?in (?:the |my |his |her |a )?"
+            r"(?:room|closet|basement|car|garage|shed|bathroom)",
+            r"(?:said|says|threatened|threatens) (?:that )?(?:hell|he will|shell|she will"
+            r"|theyll|they will|hes going to|shes going to|hes gonna|shes gonna) "
+            r"(?:kill|hurt|beat) (?:me|us|my \w+)",
+        ),
+        unless=(
+            r"wrestl\w*|pillow|tickl\w*|playing|play fight|boxing|karate|practice|snowballs?"
+            r"|grades?|report card|" + _FICTION
+        ),
+        positives=(
+            "my stepdad is hitting my mom right now and I'm scared",
+            "he locked me in the basement again",
+        ),
+        negatives=(
+            "my mom is going to kill me when she sees my grades",
+            "my brother keeps punching me when we play fight, so annoying",
+        ),
+    ),
+    pattern(
+        "en.overdose",
+        category="substance",
+        reason="mentions an overdose or someone unresponsive",
+        sources=(
+            r"overdos(?:e|ed|es|ing)|oding|oded",
+            r"(?:took|taken|taking|takes|swallowed|swallowing|ate|downed) (?:a (?:whole )?"
+            r"(?:bottle|bunch|handful|lot|box) of|all (?:of )?(?:my|his|her|their|the)|too many"
+            r"|like (?:[5-9]|\d\d+)|(?:[5-9]|\d\d+)|a ton of) (?:\w+ )?(?:pills|tablets|xanax"
+            r"|tylenol|advil|oxys?|percs?|sleeping pills|meds|medication|painkillers|fentanyl)",
+            r"(?:not|isnt|wont|cant|wouldnt|wasnt|stopped) (?:breathing|waking up|wake up)",
+        ),
+        unless=r"vitamins?|candy|mints|gummy|gummies|prescribed|homework|" + _FICTION,
+        positives=(
+            "my friend took a whole bottle of pills and now she won't wake up",
+            "i think he overdosed in the bathroom",
+        ),
+        negatives=(
+            "I took 2 advil for my headache before the test",
+            "we took all the vitamins the nurse gave us",
+        ),
+    ),
+    pattern(
+        "en.fire",
+        category="other",
+        reason="reports a fire",
+        sources=(
+            r"(?:fire|flames) (?:is |in |at |inside |on )?(?:the |our |my |a )?(?:school"
+            r"|building|classroom|class|bathroom|restroom|hallway|gym|cafeteria|kitchen|house"
+            r"|locker room|bus)",
+            r"(?:school|building|classroom|gym|bathroom|house|trash can|locker|car|bus) "
+            r"(?:is |was )?(?:on fire|burning|in flames)",
+            r"smoke (?:everywhere|pouring|coming out)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("there is a fire in the bathroom and smoke everywhere",),
+        negatives=("the fire drill in the gym was so loud",),
+    ),
+    pattern(
+        "en.arson",
+        category="threat",
+        reason="talks about setting a fire",
+        sources=(
+            r"(?:set|setting|sets|burn|burning|burned|burnt) (?:down )?(?:the |our )?"
+            r"(?:school|building|gym)",
+            r"(?:set|setting|sets|light|lit|lighting) (?:the |a |his |her |their )?(?:\w+ ){0,2}"
+            r"on fire",
+            r"(?:start|started|starting|starts|going to start|gonna start) (?:a )?fire",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("he said he will burn down the school", "they set a trash can on fire"),
+        negatives=("we started a campfire and made marshmallows",),
+    ),
+)

@@ -1,0 +1,189 @@
+"""Spanish life-threat patterns (normalised text: lowercase, no accents, ñ as n)."""
+
+from __future__ import annotations
+
+from classifiers.patterns import Pattern, pattern
+
+_FICTION = (
+    r"juego|jugando|videojuego|fortnite|minecraft|roblox|free fire|pelicula|serie|libro"
+    r"|novela|personaje|cancion|meme|broma|bromeando|chiste|es un decir"
+)
+_WEAPONS = (
+    r"pistolas?|armas?|rifles?|escopetas?|revolver|cuchillos?|navajas?|machetes?|bombas?"
+    r"|explosivos?|granadas?|fusca|cuete"
+)
+_PLACES = (
+    r"escuela|colegio|instituto|prepa|secundaria|liceo|clase|salon|aula|campus|autobus"
+    r"|camion|casillero|taquilla|mochila|cafeteria|comedor|gimnasio|bano|banos|pasillo|patio"
+)
+_FIRE_FICTION = (
+    r"simulacro|alarma|vape|vapeador|cigarr\w*|fogata|parrilla|asado|laboratorio|mechero"
+    r"|velas?|fuegos artificiales|" + _FICTION
+)
+
+PATTERNS: tuple[Pattern, ...] = (
+    pattern(
+        "es.suicide_intent",
+        category="self_harm",
+        reason="talks about ending a life (suicide intent)",
+        sources=(
+            r"(?:matarme|suicidarme|suicidarse|quitarme la vida|quitarse la vida)",
+            r"(?:me|se|te) (?:voy|va|vas|quiero|quiere|quieres) (?:a )?(?:matar|suicidar|morir)",
+            r"quiero morir(?:me)?|quiere morir(?:se)?",
+            r"acabar con (?:mi|su) (?:propia )?vida",
+            r"no (?:quiero|quiere) (?:vivir|seguir viviendo|estar viv[oa]|despertar)",
+            r"(?:me|se) (?:voy|va) a (?:tirar|lanzar|aventar) (?:del|de un|de una|desde el) "
+            r"(?:puente|techo|edificio|azotea)",
+            r"nota (?:de )?suicid\w*|carta suicida",
+            r"(?:estarian|estaria) mejor sin mi",
+        ),
+        unless=r"risa|verguenza|hambre|sueno|calor|frio|aburrimiento|" + _FICTION,
+        positives=(
+            "ya no aguanto más, me voy a matar esta noche",
+            "mi amiga dijo que quiere quitarse la vida",
+            "Me quiero morir, nadie me quiere",
+        ),
+        negatives=(
+            "me quiero morir de la vergüenza, me caí en clase",
+            "este examen me está matando",
+        ),
+    ),
+    pattern(
+        "es.self_harm_act",
+        category="self_harm",
+        reason="describes self-harm happening now",
+        sources=(
+            r"(?:me estoy|se esta|se estan) (?:cortando|lastimando|haciendo dano|quemando)",
+            r"(?:cortarme|cortarse|me corte|se corto|cortar) (?:las |los )?"
+            r"(?:venas|munecas?|brazos)",
+        ),
+        unless=r"pelo|cabello|unas|cebolla|cocina|papel|dedo|flequillo|" + _FICTION,
+        positives=("mi amiga se está cortando en el baño ahora mismo",),
+        negatives=("me estoy cortando el pelo yo solo",),
+    ),
+    pattern(
+        "es.farewell",
+        category="self_harm",
+        reason="farewell signs (giving things away, goodbye note)",
+        sources=(
+            r"(?:me dio|me regalo|nos regalo|regalo|esta regalando|regala|me dejo) "
+            r"(?:a )?(?:su|sus|todas sus|todos sus) (?:gat[oa]|perr[oa]|mascota|cosas"
+            r"|pertenencias|ropa|juegos|guitarra)",
+            r"(?:nota|carta|mensaje|video) de despedida",
+            r"se (?:despidio|esta despidiendo|despide) de (?:todos|todo el mundo|nosotros)",
+        ),
+        unless=(
+            r"cuid\w+|vacaciones|viaje|prest\w+|devolver|mudanza|mudo|alergi\w+|cumpleanos"
+            r"|navidad|" + _FICTION
+        ),
+        positives=("me dio su gato y dijo que ya no importa nada, se despidió de todos",),
+        negatives=("me dio su gato para cuidarlo durante sus vacaciones",),
+    ),
+    pattern(
+        "es.weapon_school",
+        category="weapon",
+        reason="mentions a weapon at or near school",
+        sources=(
+            rf"(?:{_WEAPONS}) ~ (?:{_PLACES})",
+            rf"(?:{_PLACES}) ~ (?:{_WEAPONS})",
+            rf"(?:trajo|trae|traer|traia|llevo|lleva|llevaba|mostro|enseno|escondio|esconde"
+            rf"|saco) (?:una |un |el |la |su )?(?:{_WEAPONS})",
+        ),
+        unless=(
+            r"de agua|juguete|nerf|de silicona|de pintura|de mentira|falsa|de plastico"
+            r"|mantequilla|cocina|dibujo|bomba de (?:humo|agua|chicle|bano)|estuvo bomba"
+            r"|" + _FICTION
+        ),
+        despite=r"real|de verdad|cargada",
+        positives=(
+            "un chico tiene una pistola en la mochila en la escuela",
+            "trajo un cuchillo a clase hoy",
+        ),
+        negatives=("jugamos con pistolas de agua en el patio",),
+    ),
+)
+
+PATTERNS += (
+    pattern(
+        "es.attack_plan",
+        category="threat",
+        reason="talks about a planned attack on people or the school",
+        sources=(
+            r"(?:disparar|balear|matar|atacar|apunalar|volar|hacer explotar|disparen|maten) "
+            r"(?:a )?(?:todos|todo el mundo|la escuela|el colegio|la clase|los maestros"
+            r"|los profesores|los alumnos|los estudiantes)",
+            r"(?:va a|van a|voy a|vamos a|planea|planean|quiere|quieren) (?:disparar|balear"
+            r"|apunalar|hacer un tiroteo|hacer una masacre|volar la escuela)",
+            r"tiroteo (?:en|a) (?:la escuela|el colegio|la prepa|el instituto)",
+            r"lista negra|lista de (?:muerte|gente para matar)",
+            r"no (?:vengas|vayas|vengan|vayan) a (?:la escuela|el colegio|clase|la prepa) "
+            r"(?:manana|hoy|el \w+|la proxima semana)",
+        ),
+        unless=r"fotos?|balon|baloncesto|futbol|tarea|examen|paintball|" + _FICTION,
+        positives=(
+            "dijo que va a disparar a todos en la escuela el viernes",
+            "tiene una lista negra con nombres de la clase",
+        ),
+        negatives=("vamos a matar a todos en el juego esta noche",),
+    ),
+    pattern(
+        "es.abuse_now",
+        category="abuse",
+        reason="describes abuse happening now",
+        sources=(
+            r"(?:me|la|lo|nos|les) (?:esta|estan|sigue|siguen) (?:pegando|golpeando|ahorcando"
+            r"|asfixiando|violando|tocando|lastimando)",
+            r"(?:esta|estan) (?:pegando|golpeando|violando|ahorcando) a (?:mi|mis|la|el) \w+",
+            r"me (?:encerro|encerraron|tiene encerrad[oa]|tienen encerrad[oa])",
+            r"(?:dijo|amenazo|dice) (?:que )?(?:me|nos) (?:va|van) a (?:matar|pegar)",
+        ),
+        unless=r"turno|guitarra|piano|musica|cosquillas|lucha libre|karate|boxeo|" + _FICTION,
+        positives=("mi padrastro le está pegando a mi mamá, me está pegando ahora",),
+        negatives=("ahora me está tocando la guitarra mi hermano",),
+    ),
+    pattern(
+        "es.overdose",
+        category="substance",
+        reason="mentions an overdose or someone unresponsive",
+        sources=(
+            r"sobredosis",
+            r"(?:se tomo|me tome|tomo|se trago|me trague|trago) (?:todas las|todas sus"
+            r"|un frasco de|un monton de|muchas|demasiadas|un punado de|(?:[5-9]|\d\d+)) "
+            r"(?:\w+ )?(?:pastillas|pildoras|tabletas|medicinas|medicamentos|xanax"
+            r"|clonazepam|tylenol|paracetamol)",
+            r"no (?:respira|despierta|reacciona)",
+        ),
+        unless=r"vitaminas|dulces|caramelos|mentas|gomitas|recet\w+|" + _FICTION,
+        positives=("se tomó todas las pastillas de su mamá y no despierta",),
+        negatives=("me tomé todas las vitaminas que me dio la enfermera",),
+    ),
+    pattern(
+        "es.fire",
+        category="other",
+        reason="reports a fire",
+        sources=(
+            r"(?:incendio|fuego|llamas) (?:en|dentro de) (?:la |el |mi |nuestra |nuestro )?"
+            r"(?:escuela|colegio|edificio|clase|salon|aula|bano|pasillo|gimnasio|cafeteria"
+            r"|casa|cocina)",
+            r"(?:escuela|colegio|edificio|salon|bano|casa|gimnasio) (?:se esta quemando"
+            r"|esta en llamas|esta ardiendo)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("hay un incendio en el baño de la escuela",),
+        negatives=("hubo un simulacro de incendio en el gimnasio",),
+    ),
+    pattern(
+        "es.arson",
+        category="threat",
+        reason="talks about setting a fire",
+        sources=(
+            r"(?:quemar|incendiar|prenderle fuego a|prender fuego a|prendio fuego a"
+            r"|prendieron fuego a|le prendio fuego a|le prendieron fuego a) (?:la |el |mi )?"
+            r"(?:escuela|colegio|edificio|salon|gimnasio|bano|casa|basura|bote)",
+            r"(?:provoco|provocar|iniciar|inicio|empezo|empezar) un (?:incendio|fuego)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("dijo que va a quemar la escuela",),
+        negatives=("vamos a quemar calorías en el gimnasio",),
+    ),
+)

@@ -1,0 +1,105 @@
+"""The rule-based safety net: life-threat patterns in several languages.
+
+A hit means "emergency" and no model may lower it. A miss means nothing: rules cannot
+tell a routine report from an urgent one, so the rules-only classifier (the fallback when
+the model cannot load) calls every report without a hit `urgent`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from classifiers import normalize
+from classifiers.patterns import Pattern, de, en, es, fr, it, pt
+from classifiers.verdict import EMERGENCY, UNDETERMINED, URGENT, Verdict
+
+PATTERNS: tuple[Pattern, ...] = (
+    en.PATTERNS + es.PATTERNS + fr.PATTERNS + pt.PATTERNS + de.PATTERNS + it.PATTERNS
+)
+# How far around a match a near-miss guard ("nerf", "in the game") is looked for.
+_GUARD_WINDOW = 25
+# Confidence of a rules-only verdict: high on a hit, low without (it is a default).
+_HIT_CONFIDENCE = 0.95
+_MISS_CONFIDENCE = 0.3
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Hit:
+    """A pattern that fired on a text, and the words that fired it."""
+
+    pattern: Pattern
+    excerpt: str
+
+
+def _guarded(pattern: Pattern, text: str, start: int, end: int) -> bool:
+    """Whether a near-miss guard vetoes the match at text[start:end]."""
+    if pattern.unless is None:
+        return False
+    window = text[max(0, start - _GUARD_WINDOW) : end + _GUARD_WINDOW]
+    if not pattern.unless.search(window):
+        return False
+    return not (pattern.despite and pattern.despite.search(window))
+
+
+def scan(text: str, patterns: Sequence[Pattern] = PATTERNS) -> list[Hit]:
+    """Every pattern with at least one unguarded match in `text`, in table order.
+
+    Patterns of every language are tried on every text: language detection is itself
+    uncertain on short, mixed or misspelt reports, and a pattern is cheap.
+    """
+    normal = normalize.normalise(text)
+    hits: list[Hit] = []
+    for pattern in patterns:
+        for match in pattern.regex.finditer(normal):
+            if not _guarded(pattern, normal, match.start(), match.end()):
+                hits.append(Hit(pattern=pattern, excerpt=match.group(0)))
+                break
+    return hits
+
+
+def reasons_of(hits: Sequence[Hit]) -> tuple[str, ...]:
+    """Distinct reasons of `hits`, each with the words that fired it."""
+    seen: dict[str, str] = {}
+    for hit in hits:
+        seen.setdefault(hit.pattern.reason, hit.excerpt)
+    return tuple(f'{reason}: "{excerpt}"' for reason, excerpt in seen.items())
+
+
+def _no_language(_: str) -> str:
+    return UNDETERMINED
+
+
+class RulesClassifier:
+    """The safety net alone: emergency on a pattern hit, else urgent (it cannot tell).
+
+    Thread-safe: compiled patterns are immutable and shared.
+    """
+
+    name = "rules"
+
+    def __init__(self, *, detect_language: Callable[[str], str] | None = None) -> None:
+        self._detect_language = detect_language or _no_language
+
+    def classify(self, texts: Sequence[str]) -> list[Verdict]:
+        """One Verdict per text, in order; never raises for a string."""
+        return [self._one(text) for text in texts]
+
+    def _one(self, text: str) -> Verdict:
+        hits = scan(text)
+        language = self._detect_language(text)
+        if hits:
+            return Verdict(
+                urgency=EMERGENCY,
+                category=hits[0].pattern.category,
+                language=language,
+                confidence=_HIT_CONFIDENCE,
+                reasons=reasons_of(hits),
+            )
+        return Verdict(
+            urgency=URGENT,
+            category="other",
+            language=language,
+            confidence=_MISS_CONFIDENCE,
+            reasons=("no life-threat pattern; model unavailable, so at least urgent",),
+        )

@@ -1,0 +1,82 @@
+"""The classifier's result type and the label strings of PROTOCOL.md.
+
+`classifiers` imports nothing of the application, so it has its own frozen result type;
+the application adapts a `Verdict` to `tipline.models.Triage` (same fields, same strings).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+EMERGENCY = "emergency"
+URGENT = "urgent"
+ROUTINE = "routine"
+# Order matters: the index is the rank (higher is more urgent).
+URGENCIES: tuple[str, ...] = (ROUTINE, URGENT, EMERGENCY)
+CATEGORIES: tuple[str, ...] = (
+    "bullying",
+    "harassment",
+    "threat",
+    "weapon",
+    "self_harm",
+    "abuse",
+    "substance",
+    "misconduct",
+    "other",
+)
+# The language code of a text in which no language can be told (no letters at all).
+UNDETERMINED = "und"
+
+
+def rank(urgency: str) -> int:
+    """Higher is more urgent: routine 0, urgent 1, emergency 2."""
+    return URGENCIES.index(urgency)
+
+
+def at_least(urgency: str, floor: str) -> str:
+    """The more urgent of `urgency` and `floor`."""
+    return urgency if rank(urgency) >= rank(floor) else floor
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Verdict:
+    """Urgency, category and language of one text, with why."""
+
+    urgency: str
+    category: str
+    language: str
+    confidence: float
+    reasons: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.urgency not in URGENCIES:
+            raise ValueError(f"unknown urgency {self.urgency!r}")
+        if self.category not in CATEGORIES:
+            raise ValueError(f"unknown category {self.category!r}")
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence {self.confidence} is outside [0, 1]")
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON shape of `tipline classify` (PROTOCOL.md)."""
+        return {
+            "urgency": self.urgency,
+            "category": self.category,
+            "language": self.language,
+            "confidence": round(self.confidence, 4),
+            "reasons": list(self.reasons),
+        }
+
+
+class Engine(Protocol):
+    """What the service and the CLI call: synchronous, thread-safe, never raises for text."""
+
+    @property
+    def name(self) -> str:
+        """A short name for logs and `/healthz` ("rules", "e5-small+rules")."""
+        ...
+
+    def classify(self, texts: Sequence[str]) -> list[Verdict]:
+        """One Verdict per text, in order."""
+        ...

@@ -1,0 +1,100 @@
+"""The safety net: every pattern fires on its positives and nothing fires on near-misses."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifiers import normalize, rules
+from classifiers.patterns import Pattern
+
+_POSITIVES = [(p, text) for p in rules.PATTERNS for text in p.positives]
+_NEGATIVES = [(p, text) for p in rules.PATTERNS for text in p.negatives]
+
+
+def _ids(cases: list[tuple[Pattern, str]]) -> list[str]:
+    return [f"{p.id}:{i}" for i, (p, _) in enumerate(cases)]
+
+
+@pytest.mark.parametrize(("pattern", "text"), _POSITIVES, ids=_ids(_POSITIVES))
+def test_positive_example_hits_its_pattern(pattern: Pattern, text: str) -> None:
+    """Each pattern's positive example is caught by that very pattern."""
+    assert pattern.id in [hit.pattern.id for hit in rules.scan(text)]
+
+
+@pytest.mark.parametrize(("pattern", "text"), _NEGATIVES, ids=_ids(_NEGATIVES))
+def test_near_miss_hits_nothing(pattern: Pattern, text: str) -> None:
+    """Each pattern's near-miss (hyperbole, games, toys) fires no pattern at all."""
+    assert rules.scan(text) == []
+
+
+def test_every_pattern_has_a_positive_and_a_negative() -> None:
+    """No pattern ships without proof that it fires and that its near-miss does not."""
+    assert all(p.positives and p.negatives for p in rules.PATTERNS)
+
+
+def test_every_language_covers_every_threat() -> None:
+    """Each language has the same threats as English, so no language is a blind spot."""
+    names: dict[str, set[str]] = {}
+    for p in rules.PATTERNS:
+        names.setdefault(p.language, set()).add(p.id.split(".", 1)[1])
+    english = names["en"]
+    assert {lang: english - found for lang, found in names.items()} == {
+        lang: set() for lang in names
+    }
+
+
+def test_pattern_ids_are_unique() -> None:
+    """Reasons and tests refer to patterns by id, so ids must not repeat."""
+    ids = [p.id for p in rules.PATTERNS]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HE HAS A GUN AT SCHOOL",
+        "he has a gun at skool... no, at school!!!",
+        "Mi amiga se va a MATAR, está muy mal",
+        "mi amiga se va a matar esta muy mal",
+        "i'm gonna kill myself",
+        "im gonna kill myselfff",
+    ],
+)
+def test_case_accents_and_apostrophes_do_not_matter(text: str) -> None:
+    """Capitals, missing accents, apostrophes and stretched letters still hit."""
+    assert rules.scan(text)
+
+
+def test_normalise_folds_case_accents_and_punctuation() -> None:
+    """Normalised text is lowercase ASCII-like words separated by single spaces."""
+    assert normalize.normalise("  ¡Está   MUY mal!  Don’t… ") == "esta muy mal dont"
+
+
+def test_guard_far_from_the_match_does_not_veto_it() -> None:
+    """A game mentioned in another sentence does not cancel a weapon at school."""
+    text = "He has a gun in his backpack at school. Yesterday we played some video game."
+    assert [h.pattern.id for h in rules.scan(text)] == ["en.weapon_school"]
+
+
+def test_real_weapon_beats_toy_guard() -> None:
+    """'A real gun, not a nerf gun' stays a weapon hit: the guard is cancelled."""
+    assert rules.scan("he brought a real gun to school, not a nerf gun")
+
+
+def test_rules_classifier_hit_is_emergency_with_reason() -> None:
+    """A pattern hit gives emergency, the pattern's category and a readable reason."""
+    (verdict,) = rules.RulesClassifier().classify(["a kid has a knife in his locker"])
+    assert (verdict.urgency, verdict.category) == ("emergency", "weapon")
+    assert verdict.reasons[0].startswith("mentions a weapon at or near school")
+
+
+def test_rules_classifier_miss_is_at_least_urgent() -> None:
+    """Without a hit the rules cannot tell routine from urgent, so they say urgent."""
+    verdicts = rules.RulesClassifier().classify(["someone keeps vaping in the bathroom", ""])
+    assert [v.urgency for v in verdicts] == ["urgent", "urgent"]
+
+
+def test_rules_classifier_uses_the_given_language_detector() -> None:
+    """The language comes from the injected detector."""
+    engine = rules.RulesClassifier(detect_language=lambda text: "es")
+    assert engine.classify(["hola"])[0].language == "es"
