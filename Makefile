@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) redis browser
-	scripts/run-tests.sh $(BIN)/python
+	scripts/run-tests.sh $(BIN)/python $(PYTEST_ARGS)
 
 check: lint typecheck test
 
