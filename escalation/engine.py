@@ -119,7 +119,7 @@ def apply(
 def deadline_fired(incident: Incident, deadline: Deadline, now: dt.datetime) -> Outcome:
     """A stored deadline came due; nothing happens when the incident moved on."""
     draft = _Draft(incident, now)
-    if incident.status is Status.RESOLVED:
+    if _state(incident) is State.RESOLVED:
         return draft.done()
     if deadline.kind is DeadlineKind.REPAGE and _state(incident) is State.PAGING:
         _repage(draft)
