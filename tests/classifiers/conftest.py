@@ -1,0 +1,21 @@
+"""Fixtures of the classifier tests: the converted model, converted once per session."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+from classifiers import convert
+
+
+def cache_dir() -> pathlib.Path:
+    """The cache the app uses too ($TIPLINE_CACHE_DIR or ./.cache), so tests reuse it."""
+    return pathlib.Path(os.environ.get("TIPLINE_CACHE_DIR", ".cache")).resolve()
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> pathlib.Path:
+    """The converted e5-small folder (converted on first use, then sha256-checked)."""
+    return convert.ensure(cache_dir(), lambda line: None)
