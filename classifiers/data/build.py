@@ -11,7 +11,7 @@ A paraphrase in another language than the file's starts with `[xx] `.
 Lines starting with `#` are comments.
 
 The held-out split is by scenario, never by row: within each (file, urgency, category)
-group the 2nd, 6th, 10th ... untied scenario goes to heldout.jsonl, so every group with
+group the 2nd, 5th, 8th ... untied scenario goes to heldout.jsonl, so every group with
 two or more scenarios is represented there and no situation is on both sides; a scenario
 whose concept was already placed follows it.
 """
@@ -90,7 +90,7 @@ def split(scenarios: list[Scenario]) -> tuple[list[Scenario], list[Scenario]]:
             held = placed[scenario.concept]
         else:
             key = (scenario.source, scenario.urgency, scenario.category)
-            held = seen[key] % 4 == 1
+            held = seen[key] % 3 == 1
             seen[key] += 1
             if scenario.concept is not None:
                 placed[scenario.concept] = held
