@@ -189,24 +189,27 @@ class RedisStore:
         incidents = [await self.get(i) for i in ids]
         return [i for i in incidents if i is not None]
 
-    async def claim(self, incident_id: str, *, responder: str, step: models.Step) -> Claimed | None:
-        """Take an unclaimed incident for `responder`; the winner's step joins the trail."""
-        current = await self.get(incident_id)
-        if current is None:
-            return None
-        if current.claimed_by:
-            return Claimed(incident=current, holder=current.claimed_by, taken=False)
-        claimed = _replace(current, claimed_by=responder, escalation=(*current.escalation, step))
-        result = await self._run_update(claimed, expected=None, holder=responder, steps=[step])
-        if result[0] == b"claimed":
-            holder = _text(result[1])
-            fresh = await self.get(incident_id)
-            return Claimed(incident=fresh or current, holder=holder, taken=False)
-        if result[0] == b"missing":
-            return None
-        return Claimed(
-            incident=_replace(claimed, version=int(result[1])), holder=responder, taken=True
+    async def claim(
+        self,
+        incident: models.Incident,
+        *,
+        holder: str,
+        expected_version: int,
+        steps: Sequence[models.Step],
+    ) -> Claimed | None:
+        """Store a claimed incident if nobody holds it; a loser learns who does."""
+        result = await self._run_update(
+            incident, expected=expected_version, holder=holder, steps=steps
         )
+        if result[0] == b"claimed":
+            current = await self.get(incident.incident_id)
+            if current is None:
+                return None
+            return Claimed(incident=current, holder=_text(result[1]), taken=False)
+        if result[0] != b"ok":
+            return None
+        stored = _replace(incident, version=int(result[1]))
+        return Claimed(incident=stored, holder=holder, taken=True)
 
     async def update(
         self,

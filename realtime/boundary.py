@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import pydantic
 import redis.exceptions
 
+from escalation.errors import BadCommand
 from tipline.errors import AppError
 
 log = logging.getLogger("tipline.realtime")
@@ -37,6 +38,8 @@ def guarded(handler: Callable[[S, str, Any], Awaitable[Ack]]) -> Callable[..., A
             return await handler(self, sid, data)
         except AppError as exc:
             return error(exc.code, exc.message)
+        except BadCommand as exc:
+            return error("bad_request", exc.message)
         except pydantic.ValidationError as exc:
             return error("bad_request", _explain(exc))
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, TimeoutError):

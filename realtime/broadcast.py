@@ -34,3 +34,22 @@ class SocketBroadcaster:
         # A sid is unique per namespace connection, so skipping it in both is harmless.
         for namespace in (rooms.REPORT, rooms.RESPOND):
             await self._sio.emit("message", wire, room=room, skip_sid=origin, namespace=namespace)
+
+    async def alert(
+        self, incident: models.Incident, *, reason: str, agents: bool, admins: bool
+    ) -> None:
+        """`incident:alert`: the console plays a sound and shows a browser notification."""
+        wire = {
+            "incident_id": incident.incident_id,
+            "reason": reason,
+            "urgency": incident.urgency.value,
+        }
+        if agents:
+            await self._sio.emit("incident:alert", wire, room=rooms.AGENTS, namespace=rooms.RESPOND)
+        if admins:
+            await self._sio.emit(
+                "incident:alert",
+                wire,
+                room=rooms.admins(incident.org_code),
+                namespace=rooms.RESPOND,
+            )

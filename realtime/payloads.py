@@ -75,3 +75,16 @@ class PhoneReport(_Payload):
     @classmethod
     def _category(cls, value: object) -> object:
         return models.Category(value) if isinstance(value, str) else value
+
+
+class IncidentStep(_Payload):
+    """`incident:step`; which fields an action needs is the engine's business (BadCommand)."""
+
+    incident_id: _Id
+    action: Literal[
+        "contact_outcome", "next_contact", "law_enforcement", "set_urgency", "resolve", "reopen"
+    ]
+    outcome: str | None = None
+    urgency: str | None = None
+    resolution: str | None = None
+    note: Annotated[str, pydantic.StringConstraints(max_length=2000)] | None = None

@@ -7,6 +7,7 @@ from typing import Any
 
 import socketio
 
+from escalation import commands
 from realtime import payloads, rooms
 from realtime.boundary import Ack, guarded
 from tipline import models
@@ -99,6 +100,22 @@ class RespondNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self._service.visible(await self._responder(sid), payload.incident_id)
         messages = await self._service.since(payload.incident_id, payload.after_seq)
         return {"ok": True, "messages": [m.to_wire() for m in messages]}
+
+    @guarded
+    async def on_incident_step(self, sid: str, data: Any) -> Ack:
+        """`incident:step`: one escalation step, decided by the escalation engine."""
+        payload = payloads.IncidentStep.model_validate(data)
+        command = commands.from_step(
+            payload.action,
+            outcome=payload.outcome,
+            urgency=payload.urgency,
+            resolution=payload.resolution,
+            note=payload.note.strip() or None if payload.note else None,
+        )
+        incident = await self._service.step(
+            await self._responder(sid), payload.incident_id, command
+        )
+        return {"ok": True, "incident": incident.to_wire()}
 
     @guarded
     async def on_report_phone(self, sid: str, data: Any) -> Ack:

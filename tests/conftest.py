@@ -7,7 +7,9 @@ each other's data and never flush anything else in that Redis.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -93,13 +95,13 @@ def server_settings(prefix: str, tmp_path: Path, **changes: Any) -> settings.Set
     )
 
 
-@pytest.fixture
-async def tipline_server(
-    prefix: str, tmp_path: Path, redis_client: aioredis.Redis
+@contextlib.asynccontextmanager
+async def start_server(
+    prefix: str, tmp_path: Path, *, clock: Any = None, **changes: Any
 ) -> AsyncIterator[Server]:
-    """The whole service in this process, on the real Redis, with the rules classifier."""
-    config = server_settings(prefix, tmp_path)
-    async with app.running(config) as running:
+    """Start a Tipline in this process on the real Redis; stop it when the block ends."""
+    config = server_settings(prefix, tmp_path, **changes)
+    async with app.running(config, clock=clock) as running:
         await wait_for(lambda: _ready(running), what="triage ready")
         yield Server(
             url=running.url,
@@ -109,6 +111,15 @@ async def tipline_server(
             prefix=prefix,
             running=running,
         )
+
+
+@pytest.fixture
+async def tipline_server(
+    prefix: str, tmp_path: Path, redis_client: aioredis.Redis
+) -> AsyncIterator[Server]:
+    """The whole service in this process, on the real Redis, with the rules classifier."""
+    async with start_server(prefix, tmp_path) as server:
+        yield server
 
 
 async def _ready(running: app.Running) -> bool:
@@ -174,3 +185,16 @@ async def peers() -> AsyncIterator[Callable[[str], Peer]]:
 
     yield make
     await asyncio.gather(*(p.close() for p in made), return_exceptions=True)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.moment = now
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment += dt.timedelta(seconds=seconds)

@@ -12,16 +12,19 @@ import logging
 from collections.abc import AsyncIterator, Callable
 
 import redis.asyncio as aioredis
+import socketio
 from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
+from adapters import deadlines
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.redis_store import RedisStore
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
 from tipline import credentials, demo
 from tipline.clock import SystemClock
+from tipline.ports import Clock
 from tipline.service import IncidentService
 from tipline.settings import Settings
 from tipline.triage import EngineLike, TriageService
@@ -38,6 +41,7 @@ class Running:
     store: RedisStore
     service: IncidentService
     triage: TriageService
+    deadlines: deadlines.DeadlineStore
     redis_url: str
     embedded: EmbeddedRedis | None
     demo_agent_token: str | None = None
@@ -100,8 +104,9 @@ async def seed(store: RedisStore, settings: Settings) -> tuple[str | None, str |
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Running]:
-    """Start everything; on exit stop everything, the embedded Redis last."""
+async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Running]:
+    """Start everything; on exit stop everything, the embedded Redis last. Tests pass a
+    clock they drive; the service uses the system clock."""
     embedded: EmbeddedRedis | None = None
     if settings.redis_url is None:
         embedded = EmbeddedRedis(settings.data_dir / "redis")
@@ -110,19 +115,24 @@ async def running(settings: Settings) -> AsyncIterator[Running]:
     client = redis_client(redis_url)
     runner: web.AppRunner | None = None
     triage: TriageService | None = None
+    sio: socketio.AsyncServer | None = None
     try:
         store = RedisStore(client, prefix=settings.key_prefix)
         agent_token, admin_token = await seed(store, settings)
         load, rules = classifier_loaders(settings)
         triage = TriageService(load=load, fallback=rules)
         sio = web_app.new_server()
+        clock = clock or SystemClock()
+        timers = deadlines.DeadlineStore(client, settings.key_prefix)
         service = IncidentService(
             directory=store,
             incidents=store,
             messages=store,
             triager=triage,
             broadcaster=SocketBroadcaster(sio),
-            clock=SystemClock(),
+            deadlines=timers,
+            notifier=None,
+            clock=clock,
         )
         health = web_app.Health(
             store_ping=store.ping,
@@ -130,26 +140,43 @@ async def running(settings: Settings) -> AsyncIterator[Running]:
             extra=lambda: {"engine": triage.engine_name if triage else "none"},
         )
         application = web_app.build(sio=sio, service=service, health=health)
-        runner = web.AppRunner(application, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            application, access_log=None, handle_signals=False, shutdown_timeout=5.0
+        )
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         port = runner.addresses[0][1]
         loader = asyncio.create_task(triage.start(), name="triage-start")
+        stop_sweeping = asyncio.Event()
+        sweeper = asyncio.create_task(
+            deadlines.run_sweeper(
+                timers, clock, service.deadline_fired, settings.sweep_interval_s, stop_sweeping
+            ),
+            name="deadline-sweeper",
+        )
         yield Running(
             settings=settings,
             url=f"http://{settings.host}:{port}",
             store=store,
             service=service,
             triage=triage,
+            deadlines=timers,
             redis_url=redis_url,
             embedded=embedded,
             demo_agent_token=agent_token,
             demo_admin_token=admin_token,
         )
+        stop_sweeping.set()
         loader.cancel()
-        await asyncio.gather(loader, return_exceptions=True)
+        await asyncio.gather(loader, sweeper, return_exceptions=True)
     finally:
+        if sio is not None:
+            # Close every connection first: clients reconnect elsewhere at once instead of
+            # waiting for aiohttp's shutdown timeout, and nothing acknowledged is lost.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sio.eio.disconnect(), timeout=5)
+            await sio.shutdown()
         if runner is not None:
             await runner.cleanup()
         if triage is not None:

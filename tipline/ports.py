@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from tipline.models import (
+    Deadline,
     Incident,
     Message,
     Organization,
@@ -97,8 +98,12 @@ class IncidentStore(Protocol):
         """Newest first; org_code None means every school; status None means all."""
         ...
 
-    async def claim(self, incident_id: str, *, responder: str, step: Step) -> Claimed | None:
-        """Atomically give an unclaimed incident to `responder`. None if unknown."""
+    async def claim(
+        self, incident: Incident, *, holder: str, expected_version: int, steps: Sequence[Step]
+    ) -> Claimed | None:
+        """Atomically store `incident` (already showing `holder` as claimer) and append `steps`
+        if nobody holds it yet. `taken=False` names who holds it; None when the incident is
+        gone or its version moved on (read it again and retry)."""
         ...
 
     async def update(
@@ -109,6 +114,30 @@ class IncidentStore(Protocol):
         ...
 
     async def version(self, incident_id: str) -> int | None: ...
+
+
+class Deadlines(Protocol):
+    """Durable timers (adapters.deadlines): they fire once, even across restarts."""
+
+    async def schedule(self, deadline: Deadline) -> None: ...
+
+    async def cancel(self, key: str) -> None: ...
+
+
+class Notifier(Protocol):
+    """Slack (bot.notifier): posts and updates that survive Slack being down."""
+
+    async def post(self, incident: Incident) -> None:
+        """Post the emergency with its claim button, once per incident."""
+        ...
+
+    async def update(self, incident: Incident, step: Step) -> None:
+        """Update the posted message and add `step` as a line in its thread."""
+        ...
+
+    async def alert(self, incident: Incident, reason: str) -> None:
+        """Tell the on-duty agents again (a re-page or a suggestion) in the thread."""
+        ...
 
 
 class MessageLog(Protocol):
@@ -147,4 +176,8 @@ class Broadcaster(Protocol):
 
     async def message(self, message: Message, *, origin: str | None) -> None:
         """Send `message` to its conversation except the connection `origin` that wrote it."""
+        ...
+
+    async def alert(self, incident: Incident, *, reason: str, agents: bool, admins: bool) -> None:
+        """`incident:alert` (a sound, a browser notification) to agents and/or its admins."""
         ...

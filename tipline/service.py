@@ -9,23 +9,30 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from escalation import commands, engine
+from escalation.errors import BadCommand, EscalationError
 from tipline import credentials, models
+from tipline.effects import EffectRunner
 from tipline.errors import AppError, forbidden, not_found
 from tipline.ports import (
     Appended,
     Broadcaster,
     Claimed,
     Clock,
+    Deadlines,
     Directory,
     IncidentStore,
     MessageLog,
+    Notifier,
     Triager,
 )
 
 MAX_TEXT = 8000
 log = logging.getLogger("tipline.service")
 
-JOINED_TEXT = "A trained responder has joined the conversation."
+# A step reads the incident, decides, and stores with compare-and-set; when another step got
+# in first it reads again. Contention is a handful of people on one incident.
+MAX_ATTEMPTS = 8
 
 
 def clean_text(text: str) -> str:
@@ -57,6 +64,8 @@ class IncidentService:
         messages: MessageLog,
         triager: Triager,
         broadcaster: Broadcaster,
+        deadlines: Deadlines,
+        notifier: Notifier | None,
         clock: Clock,
     ) -> None:
         self._directory = directory
@@ -65,6 +74,12 @@ class IncidentService:
         self._triager = triager
         self._broadcaster = broadcaster
         self._clock = clock
+        self._effects = EffectRunner(
+            post_system=self._post_system,
+            broadcaster=broadcaster,
+            deadlines=deadlines,
+            notifier=notifier,
+        )
 
     # -- reporters -------------------------------------------------------------------------
     async def organization(self, org_code: str) -> models.Organization:
@@ -94,18 +109,7 @@ class IncidentService:
         text = clean_text(text)
         triage = await self._triager.triage(text)
         now = self._clock.now()
-        steps = [
-            models.Step(
-                at=now,
-                by="triage",
-                action="triage",
-                urgency=triage.urgency,
-                note=f"{triage.category.value}, {triage.language}: " + "; ".join(triage.reasons),
-            )
-        ]
-        if filed_by:
-            steps.append(models.Step(at=now, by=filed_by, action="phone_report"))
-        incident = models.Incident(
+        draft = models.Incident(
             incident_id=credentials.new_incident_id(),
             org_code=org.code,
             text=text,
@@ -114,12 +118,15 @@ class IncidentService:
             triage=triage,
             urgency=triage.urgency,
             # The reporter's own choice of category wins over the model's guess; the model's
-            # stays in `triage` and in the audit trail.
+            # stays in `triage`.
             category=category or triage.category,
-            policy=org.policy,
-            escalation=tuple(steps),
             version=1,
         )
+        outcome = engine.triaged(draft, org, now)
+        incident = outcome.incident
+        if filed_by:
+            phone = models.Step(at=now, by=filed_by, action="phone_report")
+            incident = dataclasses.replace(incident, escalation=(*incident.escalation, phone))
         receipt = credentials.new_receipt()
         await self._incidents.create(incident, receipt_hash=credentials.receipt_hash(receipt))
         log.info(
@@ -132,7 +139,7 @@ class IncidentService:
                 "channel": channel.value,
             },
         )
-        await self._broadcaster.incident_new(incident)
+        await self._effects.run(incident, outcome.effects, actor=None)
         return Filed(incident=incident, receipt=receipt)
 
     # -- both sides ------------------------------------------------------------------------
@@ -183,25 +190,90 @@ class IncidentService:
     async def join(self, responder: models.Responder, incident_id: str) -> models.Incident:
         """Let `responder` into the conversation; the reporter hears of the first join."""
         incident = await self.visible(responder, incident_id)
-        await self.post(
-            incident_id,
-            sender=models.Sender.SYSTEM,
-            text=JOINED_TEXT,
-            # Once per responder and incident, however often they come back.
-            dedupe_key=f"join:{responder.responder_id}",
-            origin=None,
-        )
+        await self._post_system(incident_id, engine.JOINED, f"join:{responder.responder_id}")
         return incident
 
     async def claim(self, responder: models.Responder, incident_id: str) -> Claimed:
-        await self.visible(responder, incident_id)
-        step = models.Step(at=self._clock.now(), by=responder.responder_id, action="claim")
-        claimed = await self._incidents.claim(
-            incident_id, responder=responder.responder_id, step=step
+        """Exactly one responder wins; the store's claim is the arbiter of a race."""
+        me = responder.responder_id
+        for _ in range(MAX_ATTEMPTS):
+            incident = await self.visible(responder, incident_id)
+            if incident.claimed_by == me:
+                return Claimed(incident=incident, holder=me, taken=False)
+            outcome = await self._decide(incident, commands.Claim(), by=me)
+            claimed = await self._incidents.claim(
+                outcome.incident,
+                holder=me,
+                expected_version=incident.version,
+                steps=outcome.steps,
+            )
+            if claimed is None:
+                continue
+            if claimed.taken:
+                log.info("incident.claimed", extra={"incident_id": incident_id})
+                await self._effects.run(claimed.incident, outcome.effects, actor=me)
+            return claimed
+        raise _busy()
+
+    async def step(
+        self, responder: models.Responder, incident_id: str, command: commands.Command
+    ) -> models.Incident:
+        """One escalation step (`incident:step`, or a Slack button) through the engine."""
+        for _ in range(MAX_ATTEMPTS):
+            incident = await self.visible(responder, incident_id)
+            outcome = await self._decide(incident, command, by=responder.responder_id)
+            stored = await self._incidents.update(
+                outcome.incident, expected_version=incident.version, steps=outcome.steps
+            )
+            if stored is None:
+                continue
+            log.info(
+                "incident.step",
+                extra={"incident_id": incident_id, "action": outcome.steps[-1].action},
+            )
+            await self._effects.run(stored, outcome.effects, actor=responder.responder_id)
+            return stored
+        raise _busy()
+
+    async def deadline_fired(self, deadline: models.Deadline) -> None:
+        """A durable deadline came due (the sweeper calls this); stale ones do nothing."""
+        for _ in range(MAX_ATTEMPTS):
+            incident = await self._incidents.get(deadline.incident_id)
+            if incident is None:
+                return
+            outcome = engine.deadline_fired(incident, deadline, self._clock.now())
+            if not outcome.effects:
+                return
+            stored = await self._incidents.update(
+                outcome.incident, expected_version=incident.version, steps=outcome.steps
+            )
+            if stored is not None:
+                await self._effects.run(stored, outcome.effects, actor=None)
+                return
+        raise _busy()
+
+    async def _decide(
+        self, incident: models.Incident, command: commands.Command, *, by: str
+    ) -> engine.Outcome:
+        org = await self._directory.organization(incident.org_code)
+        if org is None:
+            raise not_found("school")
+        try:
+            return engine.apply(incident, command, by=by, now=self._clock.now(), org=org)
+        except BadCommand as exc:
+            raise AppError("bad_request", exc.message) from None
+        except EscalationError as exc:
+            raise AppError(exc.code, exc.message) from None
+
+    async def _post_system(self, incident_id: str, text: str, dedupe_key: str) -> Appended:
+        return await self.post(
+            incident_id,
+            sender=models.Sender.SYSTEM,
+            text=text,
+            dedupe_key=dedupe_key,
+            origin=None,
         )
-        if claimed is None:
-            raise not_found()
-        if claimed.taken:
-            log.info("incident.claimed", extra={"incident_id": incident_id})
-            await self._broadcaster.incident_updated(claimed.incident)
-        return claimed
+
+
+def _busy() -> AppError:
+    return AppError("conflict", "the incident changed many times at once; try again")

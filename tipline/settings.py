@@ -162,6 +162,8 @@ class Settings:
     key_prefix: str = "tl"
     # "model" (the transformer, falling back to the rules) or "rules" (the safety net alone).
     classifier: str = "model"
+    # How often each process looks for due deadlines (re-pages, contact timers).
+    sweep_interval_s: float = 1.0
     demo_agent_token: str | None = None
     demo_admin_token: str | None = None
 
@@ -210,6 +212,7 @@ def load(
         public_url=env.get("TIPLINE_PUBLIC_URL") or server.public_url,
         key_prefix=env.get("TIPLINE_KEY_PREFIX") or "tl",
         classifier=_classifier_choice(env.get("TIPLINE_CLASSIFIER") or "model"),
+        sweep_interval_s=float(env.get("TIPLINE_SWEEP_INTERVAL_S") or 1.0),
         demo_agent_token=env.get("TIPLINE_DEMO_AGENT_TOKEN") or None,
         demo_admin_token=env.get("TIPLINE_DEMO_ADMIN_TOKEN") or None,
     )

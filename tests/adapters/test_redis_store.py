@@ -10,6 +10,7 @@ import pytest
 
 from adapters.redis_store import RedisStore, StoreError
 from tipline import credentials, demo, models
+from tipline.ports import Claimed
 
 T0 = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
 
@@ -96,21 +97,40 @@ async def test_since_returns_only_later_messages(store: RedisStore) -> None:
 
 async def test_claim_race_has_one_winner(store: RedisStore) -> None:
     """Ten claims at once: one taken, nine told who holds it; one claim step in the trail."""
-    await store.create(incident(), receipt_hash="h")
-    results = await asyncio.gather(
-        *(
-            store.claim("TL-TEST00000", responder=f"a{i}",
-                        step=models.Step(at=T0, by=f"a{i}", action="claim"))
-            for i in range(10)
+    original = incident()
+    await store.create(original, receipt_hash="h")
+
+    async def claim(who: str) -> object:
+        step = models.Step(at=T0, by=who, action="claim")
+        claimed = dataclasses.replace(
+            original, claimed_by=who, escalation=(*original.escalation, step)
         )
-    )  # fmt: skip
-    taken = [r for r in results if r and r.taken]
+        return await store.claim(claimed, holder=who, expected_version=1, steps=[step])
+
+    results = await asyncio.gather(*(claim(f"a{i}") for i in range(10)))
+    taken = [r for r in results if isinstance(r, Claimed) and r.taken]
     assert len(taken) == 1
-    assert {r.holder for r in results if r} == {taken[0].holder}
+    holders = {r.holder for r in results if isinstance(r, Claimed)}
+    assert holders == {taken[0].holder}
+    assert all(isinstance(r, Claimed) for r in results)
     stored = await store.get("TL-TEST00000")
     assert stored is not None
     assert stored.claimed_by == taken[0].holder
+    assert stored.version == 2
     assert [s.action for s in stored.escalation] == ["triage", "claim"]
+
+
+async def test_claim_with_stale_version_is_retried_not_taken(store: RedisStore) -> None:
+    """A claim computed from an old version is refused (None) so the caller reads again."""
+    original = incident()
+    await store.create(original, receipt_hash="h")
+    assert await store.update(original, expected_version=1, steps=[])
+    step = models.Step(at=T0, by="a", action="claim")
+    claimed = dataclasses.replace(original, claimed_by="a")
+    assert await store.claim(claimed, holder="a", expected_version=1, steps=[step]) is None
+    stored = await store.get("TL-TEST00000")
+    assert stored is not None
+    assert stored.claimed_by is None
 
 
 async def test_update_is_compare_and_set(store: RedisStore) -> None:
