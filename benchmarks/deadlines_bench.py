@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import statistics
 import time
@@ -63,16 +64,20 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def main(args: argparse.Namespace) -> None:
-    prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    clients = [aioredis.Redis.from_url(args.redis) for _ in range(args.sweepers + 1)]
-    stores = [DeadlineStore(c, prefix) for c in clients[: args.sweepers]]
+@dataclasses.dataclass
+class Run:
+    """What one sweeping run measured."""
+
+    fired: dict[str, list[float]]  # key -> lateness of each time it fired, ms
+    cpu_s: float
+    wall_s: float
+    redis_cpu_s: float
+
+
+async def _sweep(
+    args: argparse.Namespace, stores: list[DeadlineStore], probe: aioredis.Redis, start: dt.datetime
+) -> Run:
     clock = SystemClock()
-    # Far enough ahead that scheduling finishes before the first one is due.
-    start = clock.now() + dt.timedelta(seconds=5)
-    t0 = time.perf_counter()
-    await _schedule(stores[0], args.count, start, args.spread)
-    schedule_s = time.perf_counter() - t0
     fired: dict[str, list[float]] = {}
     all_fired = asyncio.Event()
 
@@ -85,7 +90,7 @@ async def main(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     # Start the sweepers at the first due time, so CPU is measured over the sweeping only.
     await asyncio.sleep(max(0.0, (start - clock.now()).total_seconds()))
-    cpu0, wall0, redis0 = time.process_time(), time.perf_counter(), await _redis_cpu(clients[-1])
+    cpu0, wall0, redis0 = time.process_time(), time.perf_counter(), await _redis_cpu(probe)
     tasks = [
         asyncio.create_task(run_sweeper(s, clock, handle, args.interval, stop, limit=args.limit))
         for s in stores
@@ -94,31 +99,52 @@ async def main(args: argparse.Namespace) -> None:
         await asyncio.wait_for(all_fired.wait(), timeout=args.spread + 30)
     stop.set()
     await asyncio.gather(*tasks)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    redis_cpu = await _redis_cpu(clients[-1]) - redis0
-    keys = [k async for k in clients[-1].scan_iter(match=f"{prefix}:*")]
-    if keys:
-        await clients[-1].delete(*keys)
-    for client in clients:
-        await client.aclose()
-    lateness = [ms for runs in fired.values() for ms in runs]
+    return Run(
+        fired=fired,
+        cpu_s=time.process_time() - cpu0,
+        wall_s=time.perf_counter() - wall0,
+        redis_cpu_s=await _redis_cpu(probe) - redis0,
+    )
+
+
+def _report(args: argparse.Namespace, schedule_s: float, run: Run) -> None:
+    lateness = [ms for runs in run.fired.values() for ms in runs]
+    fired = len(run.fired)
     print(
         f"deadlines={args.count} spread={args.spread}s sweepers={args.sweepers} "
         f"interval={args.interval}s limit={args.limit}"
     )
     print(f"scheduled {args.count} in {schedule_s:.2f}s ({args.count / schedule_s:,.0f}/s)")
-    print(
-        f"fired={len(fired)} duplicates={len(lateness) - len(fired)} "
-        f"missing={args.count - len(fired)}"
-    )
+    print(f"fired={fired} duplicates={len(lateness) - fired} missing={args.count - fired}")
     print(
         f"lateness ms: p50={statistics.median(lateness):.1f} p99={_pct(lateness, 0.99):.1f} "
         f"max={max(lateness):.1f}"
     )
+    share = 100 * run.cpu_s / run.wall_s
     print(
-        f"sweeper process CPU: {cpu:.2f}s over {wall:.1f}s wall ({100 * cpu / wall:.1f}% of a core)"
-        f"; redis-server CPU: {redis_cpu:.2f}s"
+        f"sweeper process CPU: {run.cpu_s:.2f}s over {run.wall_s:.1f}s wall ({share:.1f}% of a"
+        f" core); redis-server CPU: {run.redis_cpu_s:.2f}s"
     )
+
+
+async def main(args: argparse.Namespace) -> None:
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    clients = [aioredis.Redis.from_url(args.redis) for _ in range(args.sweepers + 1)]
+    stores = [DeadlineStore(c, prefix) for c in clients[: args.sweepers]]
+    # Far enough ahead that scheduling finishes before the first one is due.
+    start = SystemClock().now() + dt.timedelta(seconds=5)
+    t0 = time.perf_counter()
+    await _schedule(stores[0], args.count, start, args.spread)
+    schedule_s = time.perf_counter() - t0
+    try:
+        run = await _sweep(args, stores, clients[-1], start)
+    finally:
+        keys = [k async for k in clients[-1].scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await clients[-1].delete(*keys)
+        for client in clients:
+            await client.aclose()
+    _report(args, schedule_s, run)
 
 
 if __name__ == "__main__":
