@@ -11,7 +11,7 @@ from typing import Any
 
 import socketio
 
-from realtime import payloads, rooms
+from realtime import budget, payloads, rooms
 from realtime.boundary import Ack, guarded
 from tipline import models
 from tipline.errors import AppError
@@ -33,7 +33,7 @@ class ReportNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 incident = await self._service.resume(auth["receipt"])
                 await self._enter(sid, incident.org_code, incident.incident_id)
             elif isinstance(auth.get("org_code"), str):
-                org = await self._service.organization(auth["org_code"])
+                org = await self._service.admit_reporter(auth["org_code"])
                 await self._enter(sid, org.code, None)
             else:
                 raise AppError("auth_required", "connect with an access code or a receipt")
@@ -49,9 +49,20 @@ class ReportNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             ) from None
 
     async def _enter(self, sid: str, org_code: str, incident_id: str | None) -> None:
-        await self.save_session(sid, {"org_code": org_code, "incident_id": incident_id})
+        async with self.session(sid) as session:
+            session.update(org_code=org_code, incident_id=incident_id)
         if incident_id:
             await self.enter_room(sid, rooms.incident(incident_id))
+
+    async def _spend_message(self, sid: str) -> None:
+        limits = self._service.limits
+        async with self.session(sid) as session:
+            budget.spend(
+                session,
+                "message",
+                limit=limits.messages_per_connection,
+                window_s=limits.message_window_s,
+            )
 
     async def _incident_id(self, sid: str) -> str:
         session = await self.get_session(sid)
@@ -64,7 +75,14 @@ class ReportNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_report_create(self, sid: str, data: Any) -> Ack:
         """`report:create`: classify, store, tell the responders; the receipt goes back once."""
         payload = payloads.ReportCreate.model_validate(data)
-        session = await self.get_session(sid)
+        limits = self._service.limits
+        async with self.session(sid) as session:
+            budget.spend(
+                session,
+                "report",
+                limit=limits.reports_per_connection,
+                window_s=limits.report_window_s,
+            )
         filed = await self._service.file_report(
             org_code=session["org_code"], text=payload.text, category=payload.category
         )
@@ -78,6 +96,7 @@ class ReportNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         """`message:send`: the reporter writes; a resent client_id is not stored twice."""
         payload = payloads.ReporterMessage.model_validate(data)
         incident_id = await self._incident_id(sid)
+        await self._spend_message(sid)
         appended = await self._service.post(
             incident_id,
             sender=models.Sender.REPORTER,

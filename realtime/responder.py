@@ -8,7 +8,7 @@ from typing import Any
 import socketio
 
 from escalation import commands
-from realtime import payloads, rooms
+from realtime import budget, payloads, rooms
 from realtime.boundary import Ack, guarded
 from tipline import models
 from tipline.errors import AppError
@@ -83,6 +83,14 @@ class RespondNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         """`message:send`: a responder writes to the reporter."""
         payload = payloads.ResponderMessage.model_validate(data)
         responder = await self._responder(sid)
+        limits = self._service.limits
+        async with self.session(sid) as session:
+            budget.spend(
+                session,
+                "message",
+                limit=limits.messages_per_connection * 4,  # one agent, many conversations
+                window_s=limits.message_window_s,
+            )
         await self._service.visible(responder, payload.incident_id)
         appended = await self._service.post(
             payload.incident_id,

@@ -19,6 +19,7 @@ from redis.backoff import ExponentialBackoff
 
 from adapters import deadlines
 from adapters.embedded_redis import EmbeddedRedis
+from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_store import RedisStore
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
@@ -132,6 +133,8 @@ async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIte
             broadcaster=SocketBroadcaster(sio),
             deadlines=timers,
             notifier=None,
+            limiter=RedisRateLimiter(client, prefix=settings.key_prefix),
+            limits=settings.limits,
             clock=clock,
         )
         health = web_app.Health(

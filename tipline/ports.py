@@ -80,6 +80,10 @@ class Directory(Protocol):
         """Store `responder` reachable by `token_hash`, replacing its previous token."""
         ...
 
+    async def responder_by_slack_user(self, slack_user_id: str) -> Responder | None:
+        """The responder mapped to this Slack user (`Responder.slack_user_id`), or None."""
+        ...
+
 
 class IncidentStore(Protocol):
     """Incidents, their indexes, receipts and claims."""
@@ -140,6 +144,50 @@ class Notifier(Protocol):
         ...
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class OutboxJob:
+    """The head of one incident's Slack queue, handed to one delivery worker at a time."""
+
+    incident_id: str
+    # The job as stored (JSON); `SlackOutbox.done` compares it so a stale worker pops nothing.
+    body: str
+    attempts: int
+
+
+class SlackOutbox(Protocol):
+    """The durable queue behind the Slack notifier (adapters.slack_outbox).
+
+    One FIFO per incident, so an update never overtakes its post; a due-time per incident,
+    so a failing incident waits without holding up the others; at most one worker holds an
+    incident at a time, across every process.
+    """
+
+    async def enqueue(self, incident_id: str, bodies: Sequence[str], *, once: str | None) -> bool:
+        """Append `bodies` to the incident's queue. With `once`, only the first call with
+        that key for the incident ever enqueues (across processes); False when refused."""
+        ...
+
+    async def claim(self, now_ms: int, limit: int) -> list[OutboxJob]:
+        """Lease the heads of up to `limit` due incidents not held by another worker."""
+        ...
+
+    async def done(self, job: OutboxJob, now_ms: int) -> None:
+        """The head was delivered (or given up): pop it, release the incident."""
+        ...
+
+    async def retry(self, job: OutboxJob, due_ms: int) -> None:
+        """Keep the head, release the incident until `due_ms`."""
+        ...
+
+    async def remember(self, incident_id: str, channel: str, ts: str) -> None:
+        """Keep the posted message's channel and ts for its later updates."""
+        ...
+
+    async def posted(self, incident_id: str) -> tuple[str, str] | None:
+        """The (channel, ts) of the incident's message, once it is posted."""
+        ...
+
+
 class MessageLog(Protocol):
     """The conversation of each incident: gap-free `seq`, deduplicated by client id."""
 
@@ -180,4 +228,16 @@ class Broadcaster(Protocol):
 
     async def alert(self, incident: Incident, *, reason: str, agents: bool, admins: bool) -> None:
         """`incident:alert` (a sound, a browser notification) to agents and/or its admins."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Counts hits per named bucket and window, across processes."""
+
+    async def allow(self, bucket: str, *, limit: int, window_s: float) -> bool:
+        """Count one hit; False when `bucket` is over `limit` in the current window."""
+        ...
+
+    async def count(self, bucket: str, *, window_s: float) -> int:
+        """Count one hit; how many `bucket` has had in the current window, this one included."""
         ...

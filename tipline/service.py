@@ -6,6 +6,7 @@ It talks to the world only through ports; the composition root injects the adapt
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -14,6 +15,7 @@ from escalation.errors import BadCommand, EscalationError
 from tipline import credentials, models
 from tipline.effects import EffectRunner
 from tipline.errors import AppError, forbidden, not_found
+from tipline.limits import Limits
 from tipline.ports import (
     Appended,
     Broadcaster,
@@ -24,6 +26,7 @@ from tipline.ports import (
     IncidentStore,
     MessageLog,
     Notifier,
+    RateLimiter,
     Triager,
 )
 
@@ -66,8 +69,12 @@ class IncidentService:
         broadcaster: Broadcaster,
         deadlines: Deadlines,
         notifier: Notifier | None,
+        limiter: RateLimiter,
+        limits: Limits,
         clock: Clock,
     ) -> None:
+        self._limiter = limiter
+        self.limits = limits
         self._directory = directory
         self._incidents = incidents
         self._messages = messages
@@ -88,13 +95,34 @@ class IncidentService:
             raise AppError("unknown_org", "no school has this access code")
         return org
 
+    async def admit_reporter(self, org_code: str) -> models.Organization:
+        """A new reporter connection for a school, within the school's connection budget."""
+        org = await self.organization(org_code)
+        limits = self.limits
+        if not await self._limiter.allow(
+            f"conn:{org.code}",
+            limit=limits.connections_per_school,
+            window_s=limits.connection_window_s,
+        ):
+            raise _rate_limited("connections to this school")
+        return org
+
     async def resume(self, receipt: str) -> models.Incident:
-        """The incident a receipt opens; the same refusal for a malformed or unknown one."""
+        """The incident a receipt opens; the same refusal for a malformed or unknown one.
+        Each wrong receipt slows the next refusals down (guessing), never a right one."""
         incident_id = await self._incidents.by_receipt(credentials.receipt_hash(receipt))
         incident = await self._incidents.get(incident_id) if incident_id else None
         if incident is None:
+            await self._slow_down_guess("receipt")
             raise AppError("bad_receipt", "this receipt opens no report")
         return incident
+
+    async def _slow_down_guess(self, kind: str) -> None:
+        limits = self.limits
+        failures = await self._limiter.count(f"guess:{kind}", window_s=limits.guess_window_s)
+        if failures == 1 or failures % 10 == 0:
+            log.warning("auth.guessing", extra={"kind": kind, "failures_in_window": failures})
+        await asyncio.sleep(min(limits.guess_delay_cap_s, limits.guess_delay_s * failures))
 
     async def file_report(
         self,
@@ -107,6 +135,12 @@ class IncidentService:
     ) -> Filed:
         org = await self.organization(org_code)
         text = clean_text(text)
+        if not await self._limiter.allow(
+            f"report:{org.code}",
+            limit=self.limits.reports_per_school,
+            window_s=self.limits.report_window_s,
+        ):
+            raise _rate_limited("reports from this school")
         triage = await self._triager.triage(text)
         now = self._clock.now()
         draft = models.Incident(
@@ -153,10 +187,17 @@ class IncidentService:
         origin: str | None,
     ) -> Appended:
         """Append a message (deduplicated by `dedupe_key`) and push it to the conversation."""
+        text = clean_text(text)
+        if sender is not models.Sender.SYSTEM and not await self._limiter.allow(
+            f"msg:{incident_id}:{sender.value}",
+            limit=self.limits.messages_per_incident,
+            window_s=self.limits.message_window_s,
+        ):
+            raise _rate_limited("messages in this conversation")
         appended = await self._messages.append(
             incident_id,
             sender=sender,
-            text=clean_text(text),
+            text=text,
             at=self._clock.now(),
             dedupe_key=dedupe_key,
         )
@@ -169,7 +210,10 @@ class IncidentService:
 
     # -- responders ------------------------------------------------------------------------
     async def authenticate(self, token: str) -> models.Responder | None:
-        return await self._directory.responder_by_token_hash(credentials.token_hash(token))
+        responder = await self._directory.responder_by_token_hash(credentials.token_hash(token))
+        if responder is None:
+            await self._slow_down_guess("token")
+        return responder
 
     async def visible(self, responder: models.Responder, incident_id: str) -> models.Incident:
         """The incident if `responder` may see it; `not_found` otherwise (never `forbidden`,
@@ -273,6 +317,10 @@ class IncidentService:
             dedupe_key=dedupe_key,
             origin=None,
         )
+
+
+def _rate_limited(what: str) -> AppError:
+    return AppError("rate_limited", f"too many {what} right now; please wait a minute")
 
 
 def _busy() -> AppError:

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 
 from tipline import models
+from tipline.limits import Limits
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -110,6 +111,11 @@ class ServerConfig(_Strict):
 class SlackConfig(_Strict):
     channel: str | None = None
     excerpt_chars: Annotated[int, pydantic.Field(ge=0, le=2000)] = 200
+    # Slack bot (bot/): see docs/slack.md.
+    urgent_offhours: bool = False
+    mentions: list[str] = []
+    translators_channel: str | None = None
+    team_id: str | None = None
 
 
 class FileConfig(_Strict):
@@ -164,8 +170,21 @@ class Settings:
     classifier: str = "model"
     # How often each process looks for due deadlines (re-pages, contact timers).
     sweep_interval_s: float = 1.0
+    limits: Limits = dataclasses.field(default_factory=Limits)
     demo_agent_token: str | None = None
     demo_admin_token: str | None = None
+    # -- Slack bot (bot/, docs/slack.md) -------------------------------------------------
+    # Post `urgent` reports to the channel too when they come in while the school is closed.
+    slack_urgent_offhours: bool = False
+    # Who a re-page mentions: Slack user ids (U...) or user groups (S...).
+    slack_mentions: tuple[str, ...] = ()
+    # Where "Request translator" posts; unset hides the button.
+    slack_translators_channel: str | None = None
+    # Refuse requests from any other workspace; unset accepts the one the token belongs to.
+    slack_team_id: str | None = None
+    # Backoff of the delivery queue: first retry after base, doubling up to cap.
+    slack_retry_base_s: float = 1.0
+    slack_retry_cap_s: float = 60.0
 
     @property
     def slack_enabled(self) -> bool:
@@ -215,7 +234,27 @@ def load(
         sweep_interval_s=float(env.get("TIPLINE_SWEEP_INTERVAL_S") or 1.0),
         demo_agent_token=env.get("TIPLINE_DEMO_AGENT_TOKEN") or None,
         demo_admin_token=env.get("TIPLINE_DEMO_ADMIN_TOKEN") or None,
+        **_slack_extras(env, slack),
     )
+
+
+def _slack_extras(env: Mapping[str, str], slack: SlackConfig) -> dict[str, Any]:
+    """The Slack bot's optional settings (environment beats the file's `[slack]`)."""
+    mentions = env.get("TIPLINE_SLACK_MENTIONS")
+    offhours = env.get("TIPLINE_SLACK_URGENT_OFFHOURS")
+    return {
+        "slack_urgent_offhours": (
+            offhours.strip().lower() in {"1", "true", "yes", "on"}
+            if offhours
+            else slack.urgent_offhours
+        ),
+        "slack_mentions": tuple(
+            m.strip() for m in (mentions.split(",") if mentions else slack.mentions) if m.strip()
+        ),
+        "slack_translators_channel": env.get("TIPLINE_SLACK_TRANSLATORS_CHANNEL")
+        or slack.translators_channel,
+        "slack_team_id": env.get("TIPLINE_SLACK_TEAM_ID") or slack.team_id,
+    }
 
 
 def _classifier_choice(value: str) -> str:
