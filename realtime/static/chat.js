@@ -1,0 +1,163 @@
+// One conversation as the browser sees it: messages ordered by `seq`, each shown once, and
+// the person's own messages that the server has not stored yet.
+//
+// States of an own message:
+//   queued    - written while offline; it goes out when the connection is back
+//   sent      - emitted, the server has not acknowledged it yet
+//   delivered - acknowledged: the server stored it and gave it a `seq`
+//   failed    - refused (empty or too long); it will not be retried
+// A resend after a reconnect reuses the message's client_id, so the server stores it once.
+
+import { el, emitAck, newClientId, t, timeElement } from "./common.js";
+
+const WHO = {
+  reporter: "chat.reporter",
+  responder: "chat.responder",
+  system: "chat.system",
+};
+const REFUSED = { empty: "err.empty", too_long: "err.too_long" };
+const ACK_TIMEOUT_MS = 10000;
+
+export class Conversation {
+  // own: the `from` value of this person's messages ("reporter" or "responder").
+  // send(text, clientId) emits and resolves with the ack.
+  // onChange(contiguous) is told the highest `seq` with nothing missing below it.
+  constructor({ own, send, onChange = () => {}, timeZone }) {
+    this.own = own;
+    this.send = send;
+    this.onChange = onChange;
+    this.timeZone = timeZone;
+    this.list = el("ol", { cls: "chat__list" });
+    this.seen = new Map();
+    this.pending = new Map();
+  }
+
+  // Highest n such that every seq from 1 to n is on screen: what `messages:since` asks after.
+  contiguous() {
+    let n = 0;
+    while (this.seen.has(n + 1)) n += 1;
+    return n;
+  }
+
+  highest() {
+    return this.seen.size ? Math.max(...this.seen.keys()) : 0;
+  }
+
+  get size() {
+    return this.seen.size + this.pending.size;
+  }
+
+  // A message from the server (live, caught up, or on join). Returns false if already shown.
+  add(message) {
+    if (!message || typeof message.seq !== "number" || this.seen.has(message.seq)) return false;
+    const mine = message.from === this.own;
+    const item = this.item(message.from, message.text, message.at, mine);
+    item.dataset.seq = String(message.seq);
+    if (mine) this.setState(item, "delivered");
+    this.seen.set(message.seq, item);
+    this.insert(item, message.seq);
+    this.onChange(this.contiguous());
+    return true;
+  }
+
+  // The person writes: shown at once, sent when possible.
+  write(text, connected) {
+    const clientId = newClientId();
+    const item = this.item(this.own, text, new Date().toISOString(), true);
+    this.pending.set(clientId, { text, item });
+    this.list.append(item);
+    this.setState(item, "queued");
+    if (connected) this.deliver(clientId);
+    return item;
+  }
+
+  // After a (re)connect: everything not yet acknowledged goes out again, oldest first.
+  async flush() {
+    for (const clientId of [...this.pending.keys()]) {
+      await this.deliver(clientId);
+    }
+  }
+
+  async deliver(clientId) {
+    const entry = this.pending.get(clientId);
+    if (!entry || entry.inFlight) return;
+    entry.inFlight = true;
+    this.setState(entry.item, "sent");
+    let ack;
+    try {
+      ack = await this.send(entry.text, clientId, ACK_TIMEOUT_MS);
+    } catch {
+      // No answer in time (the connection dropped): wait for the next connect to resend.
+      entry.inFlight = false;
+      this.setState(entry.item, "queued");
+      return;
+    }
+    entry.inFlight = false;
+    if (ack.ok) {
+      this.delivered(clientId, ack.seq);
+    } else {
+      this.pending.delete(clientId);
+      this.setState(entry.item, "failed", REFUSED[ack.error && ack.error.code] || "err.generic");
+    }
+  }
+
+  delivered(clientId, seq) {
+    const entry = this.pending.get(clientId);
+    this.pending.delete(clientId);
+    if (this.seen.has(seq)) {
+      // A catch-up already showed this message (its ack was lost): keep one copy.
+      entry.item.remove();
+      return;
+    }
+    entry.item.dataset.seq = String(seq);
+    this.setState(entry.item, "delivered");
+    this.seen.set(seq, entry.item);
+    entry.item.remove();
+    this.insert(entry.item, seq);
+    this.onChange(this.contiguous());
+  }
+
+  // Ordered by seq; pending messages stay at the end, below everything stored.
+  insert(item, seq) {
+    for (const other of this.list.children) {
+      const otherSeq = other.dataset.seq ? Number(other.dataset.seq) : Infinity;
+      if (otherSeq > seq) {
+        this.list.insertBefore(item, other);
+        return;
+      }
+    }
+    this.list.append(item);
+  }
+
+  item(from, text, at, mine) {
+    const kind = from === "system" ? "system" : mine ? "own" : "other";
+    const who = mine ? "chat.you" : WHO[from] || "chat.system";
+    const meta = el("p", { cls: "msg__meta" }, [
+      el("span", { cls: "msg__who", key: who }),
+      " ",
+      timeElement(at, { timeZone: this.timeZone }),
+    ]);
+    const body = el("p", { cls: "msg__text", text });
+    const children = [meta, body];
+    if (mine) children.push(el("p", { cls: "msg__state" }));
+    return el("li", { cls: `msg msg--${kind}` }, children);
+  }
+
+  setState(item, stateName, reasonKey) {
+    const node = item.querySelector(".msg__state");
+    if (!node) return;
+    item.dataset.state = stateName;
+    node.dataset.i18n = reasonKey || `chat.state.${stateName}`;
+    node.textContent = t(node.dataset.i18n);
+  }
+}
+
+// Emits a message:send over `socket` with `extra` fields (the console adds incident_id).
+export function socketSender(socket, extra = {}) {
+  return (text, clientId, timeoutMs) => {
+    // Offline, Socket.IO would buffer the emit and send it later on its own; we resend from
+    // `flush()` instead, so that every message goes out exactly through one path.
+    if (!socket.connected) return Promise.reject(new Error("offline"));
+    return emitAck(socket, "message:send", { ...extra, text, client_id: clientId }, timeoutMs);
+  };
+}

@@ -1,0 +1,187 @@
+// Shared by the reporter page and the console: the text catalogue, DOM helpers, time
+// formatting, tab-scoped storage and Socket.IO acks as promises.
+// Every text a person reads comes from /static/i18n/<lang>.json; the markup holds only keys.
+// User-provided text is always set with textContent, never parsed as HTML.
+
+export const LANGUAGES = ["en", "es"];
+// Each language is named in itself, whatever the page's language (so not in a catalogue).
+const LANGUAGE_NAMES = { en: "English", es: "Español" };
+
+const state = { lang: "en", dict: {} };
+
+export function lang() {
+  return state.lang;
+}
+
+export function t(key) {
+  return Object.hasOwn(state.dict, key) ? state.dict[key] : key;
+}
+
+// The browser's preferred languages decide, English when none of them is supported.
+export function preferredLanguage() {
+  const wanted = navigator.languages && navigator.languages.length
+    ? navigator.languages
+    : [navigator.language || "en"];
+  for (const tag of wanted) {
+    const base = String(tag).toLowerCase().split("-")[0];
+    if (LANGUAGES.includes(base)) return base;
+  }
+  return "en";
+}
+
+export async function setLanguage(code) {
+  const chosen = LANGUAGES.includes(code) ? code : "en";
+  const response = await fetch(`/static/i18n/${chosen}.json`, { credentials: "omit" });
+  if (!response.ok) throw new Error(`catalogue ${chosen}: ${response.status}`);
+  state.dict = await response.json();
+  state.lang = chosen;
+  document.documentElement.lang = chosen;
+  translate(document);
+}
+
+// Wires a <select> of LANGUAGES to switch the page's language in place.
+export function languageSwitch(select, onChange = () => {}) {
+  for (const option of select.options) option.textContent = LANGUAGE_NAMES[option.value] || "";
+  select.value = state.lang;
+  select.addEventListener("change", async () => {
+    await setLanguage(select.value);
+    onChange();
+  });
+}
+
+// Fills every element that names a catalogue key; called again after a language switch.
+export function translate(root) {
+  for (const node of root.querySelectorAll("[data-i18n]")) {
+    node.textContent = t(node.dataset.i18n);
+  }
+  for (const [attr, name] of [
+    ["i18nPlaceholder", "placeholder"],
+    ["i18nLabel", "aria-label"],
+    ["i18nTitle", "title"],
+  ]) {
+    for (const node of root.querySelectorAll(`[data-${toKebab(attr)}]`)) {
+      node.setAttribute(name, t(node.dataset[attr]));
+    }
+  }
+  const titleKey = document.documentElement.dataset.titleKey;
+  if (titleKey) document.title = t(titleKey);
+}
+
+function toKebab(camel) {
+  return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+// el("p", { cls: "x", key: "chat.you", text: userText, attrs: { id: "a" } }, [children])
+export function el(tag, options = {}, children = []) {
+  const node = document.createElement(tag);
+  if (options.cls) node.className = options.cls;
+  if (options.key) {
+    node.dataset.i18n = options.key;
+    node.textContent = t(options.key);
+  }
+  if (options.text !== undefined) node.textContent = String(options.text);
+  for (const [name, value] of Object.entries(options.attrs || {})) {
+    if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+export function show(node, visible) {
+  node.hidden = !visible;
+}
+
+export function byId(id) {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`#${id} missing from the page`);
+  return node;
+}
+
+// A <time> with the local rendering; `timeZone` is the school's when known, else the browser's.
+export function timeElement(iso, { timeZone, withDate = false } = {}) {
+  const when = new Date(iso);
+  const options = { hour: "2-digit", minute: "2-digit" };
+  if (withDate) Object.assign(options, { month: "short", day: "numeric" });
+  if (timeZone) options.timeZone = timeZone;
+  let text;
+  try {
+    text = new Intl.DateTimeFormat(state.lang, options).format(when);
+  } catch {
+    // An unknown zone name from the server must not break the page: show UTC.
+    text = new Intl.DateTimeFormat(state.lang, { ...options, timeZone: "UTC" }).format(when);
+  }
+  return el("time", { text, attrs: { datetime: iso } });
+}
+
+// crypto.randomUUID needs a secure context; a school LAN over plain http is not one.
+export function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// sessionStorage: scoped to this tab, gone when it closes. Private modes may refuse it.
+export const tabStore = {
+  get(key) {
+    try {
+      return sessionStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set(key, value) {
+    try {
+      sessionStorage.setItem(key, String(value));
+    } catch {
+      // Not fatal: the page still works, it just cannot resume after a reload.
+    }
+  },
+  remove(key) {
+    try {
+      sessionStorage.removeItem(key);
+    } catch {
+      // Nothing stored, nothing to remove.
+    }
+  },
+};
+
+// Resolves with the ack dict; rejects on timeout so the caller can queue a retry.
+export function emitAck(socket, event, payload, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    socket.timeout(timeoutMs).emit(event, payload, (err, ack) => {
+      if (err) reject(err);
+      else resolve(ack && typeof ack === "object" ? ack : { ok: false, error: { code: "bad_ack" } });
+    });
+  });
+}
+
+// Maps an ack error to a catalogue key, so the person reads a sentence and not a code.
+export function errorKey(ack, known) {
+  const code = ack && ack.error && ack.error.code;
+  return (known && known[code]) || "err.generic";
+}
+
+// Resolves once connected; rejects with "refused" when the server said no (the client then
+// stops retrying by itself) or "network" after the first failed attempt otherwise.
+export function whenConnected(socket) {
+  return new Promise((resolve, reject) => {
+    if (socket.connected) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      socket.off("connect", onConnect);
+      socket.off("connect_error", onError);
+    };
+    const onConnect = () => {
+      done();
+      resolve();
+    };
+    const onError = () => {
+      done();
+      reject(new Error(socket.active ? "network" : "refused"));
+    };
+    socket.on("connect", onConnect);
+    socket.on("connect_error", onError);
+  });
+}

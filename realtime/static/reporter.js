@@ -1,0 +1,229 @@
+// The reporter's page: file a report with a school's access code (or come back with a
+// receipt), then chat with the responders. Speaks namespace /report of PROTOCOL.md.
+//
+// Kept in the browser, in sessionStorage (this tab only, gone when it closes): the receipt,
+// needed to reconnect after a reload. Nothing else, ever: a reloaded page asks for the whole
+// conversation again, so even the last message number need not be kept.
+
+import {
+  byId,
+  emitAck,
+  errorKey,
+  languageSwitch,
+  preferredLanguage,
+  setLanguage,
+  show,
+  t,
+  tabStore,
+  whenConnected,
+} from "./common.js";
+import { Conversation, socketSender } from "./chat.js";
+
+const KEY_RECEIPT = "tipline.receipt";
+const REPORT_ERRORS = { empty: "err.empty", too_long: "err.too_long" };
+
+const page = { socket: null, conversation: null };
+
+function view(name) {
+  for (const id of ["view-start", "view-receipt", "view-chat"]) show(byId(id), id === name);
+  const heading = byId(name).querySelector("h2[tabindex]");
+  if (heading) heading.focus();
+}
+
+function setError(id, key) {
+  const node = byId(id);
+  node.dataset.i18n = key || "";
+  node.textContent = key ? t(key) : "";
+}
+
+function connection(key) {
+  const node = byId("conn");
+  node.dataset.i18n = key;
+  node.textContent = t(key);
+  node.dataset.state = key.split(".")[1];
+}
+
+// The socket is opened with the access code to file, or the receipt to resume; after a report
+// is filed its auth becomes the receipt, so every reconnect lands in the same conversation.
+function openSocket(auth) {
+  const socket = window.io("/report", { auth, reconnectionDelayMax: 5000 });
+  page.socket = socket;
+  page.conversation = new Conversation({
+    own: "reporter",
+    send: socketSender(socket),
+  });
+  byId("chat").replaceChildren(page.conversation.list);
+  socket.on("connect", () => {
+    connection("conn.online");
+    if (socket.auth.receipt) catchUp();
+  });
+  socket.on("disconnect", () => connection(navigator.onLine ? "conn.reconnecting" : "conn.offline"));
+  socket.io.on("reconnect_attempt", () => connection("conn.reconnecting"));
+  socket.on("message", (message) => {
+    const conversation = page.conversation;
+    if (message.seq > conversation.contiguous() + 1) catchUp();
+    else conversation.add(message);
+    emptyHint();
+  });
+  return socket;
+}
+
+// Resend what the server has not acknowledged, then fetch whatever was missed. The resends go
+// first so that a message whose ack was lost is matched to its seq before the catch-up shows it.
+async function catchUp() {
+  const { socket, conversation } = page;
+  await conversation.flush();
+  try {
+    const ack = await emitAck(socket, "messages:since", { after_seq: conversation.contiguous() });
+    if (ack.ok) for (const message of ack.messages) conversation.add(message);
+  } catch {
+    // Disconnected again; the next connect catches up.
+  }
+  emptyHint();
+}
+
+function emptyHint() {
+  show(byId("chat-empty"), page.conversation.size === 0);
+}
+
+function ownReport(text) {
+  byId("own-report-text").textContent = text;
+  show(byId("own-report"), Boolean(text));
+}
+
+async function fileReport(event) {
+  event.preventDefault();
+  const code = byId("org-code").value.trim();
+  const text = byId("report-text").value.trim();
+  const category = byId("category").value;
+  if (!code) return setError("file-error", "err.code");
+  if (!text) return setError("file-error", "err.empty");
+  setError("file-error", "");
+  const button = byId("file-send");
+  button.disabled = true;
+  button.textContent = t("file.sending");
+  try {
+    await submitReport(code, text, category);
+  } finally {
+    button.disabled = false;
+    button.textContent = t("file.send");
+  }
+}
+
+async function submitReport(code, text, category) {
+  const socket = openSocket({ org_code: code });
+  try {
+    await whenConnected(socket);
+  } catch (err) {
+    socket.disconnect();
+    return setError("file-error", err.message === "refused" ? "err.code" : "err.network");
+  }
+  let ack;
+  try {
+    ack = await emitAck(socket, "report:create", category ? { text, category } : { text });
+  } catch {
+    socket.disconnect();
+    return setError("file-error", "err.network");
+  }
+  if (!ack.ok) {
+    socket.disconnect();
+    return setError("file-error", errorKey(ack, REPORT_ERRORS));
+  }
+  socket.auth = { receipt: ack.receipt };
+  tabStore.set(KEY_RECEIPT, ack.receipt);
+  byId("report-text").value = "";
+  ownReport(text);
+  byId("receipt-value").textContent = ack.receipt;
+  view("view-receipt");
+}
+
+async function resume(receipt, { quiet = false } = {}) {
+  const socket = openSocket({ receipt });
+  try {
+    await whenConnected(socket);
+  } catch (err) {
+    if (err.message === "refused") {
+      socket.disconnect();
+      tabStore.remove(KEY_RECEIPT);
+      if (!quiet) setError("resume-error", "err.receipt");
+      return;
+    }
+    // Unreachable for now: stay in the chat; Socket.IO keeps trying and catches up later.
+  }
+  tabStore.set(KEY_RECEIPT, receipt);
+  enterChat();
+}
+
+function enterChat() {
+  // The receipt is shown once: it leaves the page as the chat opens.
+  byId("receipt-value").textContent = "";
+  view("view-chat");
+  connection(page.socket.connected ? "conn.online" : "conn.reconnecting");
+  emptyHint();
+}
+
+function sendMessage(event) {
+  event.preventDefault();
+  const input = byId("chat-input");
+  const text = input.value.trim();
+  if (!text) return setError("chat-error", "err.empty");
+  setError("chat-error", "");
+  page.conversation.write(text, page.socket.connected);
+  input.value = "";
+  emptyHint();
+}
+
+async function copyReceipt() {
+  const value = byId("receipt-value").textContent;
+  let key = "receipt.copied";
+  try {
+    await navigator.clipboard.writeText(value);
+  } catch {
+    key = "receipt.copy_failed";
+    window.getSelection().selectAllChildren(byId("receipt-value"));
+  }
+  const status = byId("receipt-copied");
+  status.dataset.i18n = key;
+  status.textContent = t(key);
+}
+
+function leave() {
+  tabStore.remove(KEY_RECEIPT);
+  if (page.socket) page.socket.disconnect();
+  window.location.reload();
+}
+
+// The browser knows it lost the network before the socket's heartbeat notices: drop the
+// socket at once (messages written meanwhile queue visibly) and reconnect when it is back.
+function watchNetwork() {
+  window.addEventListener("offline", () => {
+    if (page.socket && page.socket.connected) page.socket.disconnect();
+    if (page.socket) connection("conn.offline");
+  });
+  window.addEventListener("online", () => {
+    if (page.socket && !page.socket.connected) page.socket.connect();
+  });
+}
+
+async function main() {
+  await setLanguage(preferredLanguage());
+  languageSwitch(byId("lang"));
+  byId("file-form").addEventListener("submit", fileReport);
+  byId("resume-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const receipt = byId("receipt-input").value.trim();
+    if (!receipt) return setError("resume-error", "err.receipt");
+    setError("resume-error", "");
+    resume(receipt);
+  });
+  byId("receipt-copy").addEventListener("click", copyReceipt);
+  byId("receipt-done").addEventListener("click", enterChat);
+  byId("chat-form").addEventListener("submit", sendMessage);
+  byId("chat-leave").addEventListener("click", leave);
+  watchNetwork();
+  document.body.dataset.ready = "true";
+  const saved = tabStore.get(KEY_RECEIPT);
+  if (saved) await resume(saved, { quiet: true });
+}
+
+main();
