@@ -24,6 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
+import redis.exceptions
 
 from tipline.models import Deadline
 from tipline.ports import Clock
@@ -182,8 +183,11 @@ async def run_sweeper(
     while not stop_event.is_set():
         try:
             claimed = await sweep_once(store, clock, handler, limit=limit, late_ms=late_ms)
-        except Exception:
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             # Redis away for a moment: keep the loop alive, the deadlines wait in Redis.
+            log.warning("deadline sweep: store unavailable")
+            claimed = 0
+        except Exception:
             log.exception("deadline sweep failed")
             claimed = 0
         if claimed >= limit:

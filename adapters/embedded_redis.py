@@ -50,9 +50,11 @@ def executable() -> str:
 class EmbeddedRedis:
     """Start with `start()`, stop with `stop()`; `url` is where it listens."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, port: int = 0) -> None:
+        """`port` 0 picks a free loopback port at each start; a fixed one is kept."""
         self.data_dir = data_dir
-        self.port = 0
+        self.port = port
+        self._fixed_port = port != 0
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -65,7 +67,8 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 10.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        if not self._fixed_port:
+            self.port = _free_port()
         args = [
             executable(),
             "--bind", "127.0.0.1",

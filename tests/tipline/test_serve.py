@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from tests.conftest import Peer, wait_for
+from tests.procs import ServeProcess, free_port
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def redis_processes(data_dir: Path) -> list[int]:
@@ -44,65 +32,22 @@ def redis_processes(data_dir: Path) -> list[int]:
     return found
 
 
-class Serve:
-    """A `tipline serve` child process and what it printed."""
-
-    def __init__(self, data_dir: Path, port: int) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TIPLINE_", "SLACK_"))}
-        env |= {
-            "TIPLINE_DATA_DIR": str(data_dir),
-            "TIPLINE_CLASSIFIER": "rules",
-            "TIPLINE_DEMO_AGENT_TOKEN": "serve-test-agent",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tipline.cli", "serve", "--port", str(port)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            text=True,
-        )
-        self.url = f"http://127.0.0.1:{port}"
-        self.lines: list[str] = []
-
-    async def read_banner(self) -> None:
-        assert self.process.stdout is not None
-        while not any(line.startswith("console:") for line in self.lines):
-            line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), 60)
-            if not line:
-                pytest.fail(f"tipline serve exited early: {self.lines}")
-            self.lines.append(line.strip())
-
-    async def healthy(self) -> bool:
-        try:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.get(self.url + "/healthz") as response,
-            ):
-                return response.status == 200
-        except aiohttp.ClientError:
-            return False
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
-
-    async def terminate(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(asyncio.to_thread(self.process.wait), 30)
+def demo_serve(data_dir: Path) -> ServeProcess:
+    return ServeProcess(
+        port=free_port(),
+        env={"TIPLINE_DATA_DIR": str(data_dir), "TIPLINE_DEMO_AGENT_TOKEN": "serve-test-agent"},
+    )
 
 
 @pytest.fixture
-async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
-    server = Serve(tmp_path / "data", free_port())
+async def serve(tmp_path: Path) -> AsyncIterator[ServeProcess]:
+    server = demo_serve(tmp_path / "data")
     yield server
     server.close()
 
 
 async def test_demo_serve_files_a_report_on_embedded_redis_and_stops_clean(
-    serve: Serve, tmp_path: Path
+    serve: ServeProcess, tmp_path: Path
 ) -> None:
     """With no Redis configured, serve works end to end and SIGTERM leaves no redis-server."""
     await serve.read_banner()
@@ -131,7 +76,7 @@ async def test_demo_serve_files_a_report_on_embedded_redis_and_stops_clean(
     assert redis_processes(data_dir) == []
 
     # Demo mode never resets: after a restart the receipt still opens the report.
-    again = Serve(data_dir, free_port())
+    again = demo_serve(data_dir)
     try:
         await again.read_banner()
         back = Peer("/report")

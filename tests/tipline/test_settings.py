@@ -19,7 +19,7 @@ def test_example_file_loads() -> None:
     (org,) = config.organizations
     assert org.code == "LINCOLN-HS"
     assert org.timezone == "America/Los_Angeles"
-    assert [c.role for c in org.policy.contacts][0] == "Principal"
+    assert org.policy.contacts[0].role == "Principal"
     assert 5 not in org.hours  # Saturday is closed
     assert [r.responder.role.value for r in config.responders] == ["agent", "admin"]
     assert not config.demo
@@ -58,12 +58,13 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_bad_organization_field_is_named(tmp_path: Path, change: str, expected: str) -> None:
     """A bad organisation field stops loading with the field's path and the problem."""
     text = EXAMPLE.read_text()
-    key = change.split(" = ")[0]
+    key = change.split(" = ", maxsplit=1)[0]
     lines = [ln for ln in text.splitlines() if not ln.startswith(f"{key} = ")]
     if key in {"hours", "contacts"}:
         # Drop the table form of the key so that the inline form below is the only one.
         text = "\n".join(lines)
-        start = text.index(f"[organizations.{key}]" if key == "hours" else "[[organizations.contacts]]")
+        table = "[organizations.hours]" if key == "hours" else "[[organizations.contacts]]"
+        start = text.index(table)
         end = text.index("[organizations.law_enforcement]")
         text = text[:start] + text[end:]
         lines = text.splitlines()
