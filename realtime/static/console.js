@@ -1,0 +1,287 @@
+// The responders' console: log in with a token, the live incident list, one incident's view
+// with the chat and the escalation steps, phone reports. Speaks namespace /respond.
+//
+// Kept in the browser: the token, in sessionStorage (this tab only), so a reload stays logged in.
+
+import {
+  byId,
+  el,
+  emitAck,
+  errorKey,
+  languageSwitch,
+  preferredLanguage,
+  setLanguage,
+  show,
+  t,
+  tabStore,
+  translate,
+  whenConnected,
+} from "./common.js";
+import { Conversation, socketSender } from "./chat.js";
+import * as detail from "./incident.js";
+import * as alarm from "./alarm.js";
+
+const KEY_TOKEN = "tipline.console.token";
+const RANK = { emergency: 2, urgent: 1, routine: 0 };
+const STEP_ERRORS = {
+  invalid_transition: "console.invalid_transition",
+  already_claimed: "console.already_claimed",
+  empty: "err.empty",
+  too_long: "err.too_long",
+};
+
+const app = {
+  socket: null,
+  incidents: new Map(),
+  unread: new Map(),
+  conversations: new Map(),
+  current: null,
+};
+
+function setText(id, key) {
+  const node = byId(id);
+  node.dataset.i18n = key || "";
+  node.textContent = key ? t(key) : "";
+}
+
+// Emergencies first (open ones above everything), then newest first.
+function ordered() {
+  const status = byId("filter-status").value;
+  const urgency = byId("filter-urgency").value;
+  const visible = [...app.incidents.values()].filter(
+    (i) => (status === "all" || i.status === status) && (!urgency || i.urgency === urgency),
+  );
+  const top = (i) => (i.urgency === "emergency" && i.status !== "resolved" ? 1 : 0);
+  return visible.sort(
+    (a, b) => top(b) - top(a) || (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0),
+  );
+}
+
+function listItem(incident) {
+  const unread = app.unread.get(incident.incident_id) || 0;
+  const first = el("span", { cls: "line" }, [
+    detail.badge(incident.urgency, `urgency.${incident.urgency}`),
+    el("span", { key: `category.${incident.category}` }),
+    el("span", { cls: "sub", text: (incident.language || "").toUpperCase() }),
+    unread ? el("span", { cls: "badge badge--unread", text: `${unread} ${t("console.unread")}` }) : null,
+  ]);
+  const second = el("span", { cls: "line sub" }, [
+    el("span", { text: incident.org_name || incident.org_code }),
+    detail.localTime(incident.created_at, incident),
+    el("span", { key: `status.${incident.status}` }),
+    incident.claimed_by ? el("span", { text: `· ${incident.claimed_by}` }) : null,
+  ]);
+  const button = el("button", {
+    attrs: { type: "button", "data-incident": incident.incident_id },
+  }, [first, second]);
+  if (incident.incident_id === app.current) button.setAttribute("aria-current", "true");
+  button.addEventListener("click", () => open(incident.incident_id));
+  return el("li", { cls: "incident-item" }, [button]);
+}
+
+function renderList() {
+  const items = ordered().map(listItem);
+  byId("incidents").replaceChildren(...items);
+  show(byId("incidents-empty"), items.length === 0);
+}
+
+async function refreshList() {
+  const ack = await emitAck(app.socket, "incident:list", { status: byId("filter-status").value });
+  if (!ack.ok) return;
+  app.incidents = new Map(ack.incidents.map((i) => [i.incident_id, i]));
+  renderList();
+}
+
+function upsert(incident) {
+  app.incidents.set(incident.incident_id, incident);
+  renderList();
+  if (incident.incident_id === app.current) detail.render(incident);
+}
+
+function conversationFor(incident) {
+  let conversation = app.conversations.get(incident.incident_id);
+  if (!conversation) {
+    conversation = new Conversation({
+      own: "responder",
+      send: socketSender(app.socket, { incident_id: incident.incident_id }),
+      timeZone: detail.zoneOf(incident),
+    });
+    app.conversations.set(incident.incident_id, conversation);
+  }
+  return conversation;
+}
+
+// Joining puts this connection in the conversation's room; done again after each reconnect.
+async function join(incidentId) {
+  const ack = await emitAck(app.socket, "incident:join", { incident_id: incidentId });
+  if (!ack.ok) return null;
+  const conversation = conversationFor(ack.incident);
+  for (const message of ack.messages) conversation.add(message);
+  app.incidents.set(incidentId, ack.incident);
+  await conversation.flush();
+  return ack.incident;
+}
+
+async function open(incidentId) {
+  app.current = incidentId;
+  app.unread.delete(incidentId);
+  detail.showError("");
+  const incident = await join(incidentId);
+  if (!incident || app.current !== incidentId) return;
+  byId("chat").replaceChildren(app.conversations.get(incidentId).list);
+  detail.render(incident);
+  show(byId("detail-empty"), false);
+  show(byId("detail-body"), true);
+  renderList();
+  byId("detail-heading").focus();
+}
+
+async function catchUp(incidentId) {
+  const conversation = app.conversations.get(incidentId);
+  const ack = await emitAck(app.socket, "messages:since", {
+    incident_id: incidentId,
+    after_seq: conversation.contiguous(),
+  });
+  if (ack.ok) for (const message of ack.messages) conversation.add(message);
+}
+
+function onMessage(message) {
+  const conversation = app.conversations.get(message.incident_id);
+  if (conversation) {
+    if (message.seq > conversation.contiguous() + 1) catchUp(message.incident_id);
+    else conversation.add(message);
+  }
+  if (message.incident_id !== app.current && message.from === "reporter") {
+    app.unread.set(message.incident_id, (app.unread.get(message.incident_id) || 0) + 1);
+    renderList();
+  }
+}
+
+function onNew(incident) {
+  upsert(incident);
+  if (incident.urgency === "emergency") alarm.raise(incident);
+}
+
+async function onConnect() {
+  setText("conn", "conn.online");
+  await refreshList();
+  for (const incidentId of app.conversations.keys()) await join(incidentId);
+  if (app.current && app.incidents.has(app.current)) detail.render(app.incidents.get(app.current));
+}
+
+function wire(socket) {
+  socket.on("connect", onConnect);
+  socket.on("disconnect", () => setText("conn", "conn.reconnecting"));
+  socket.on("incident:new", onNew);
+  socket.on("incident:updated", upsert);
+  socket.on("incident:alert", (info) => alarm.raise(app.incidents.get(info.incident_id) || info));
+  socket.on("message", onMessage);
+}
+
+async function login(token) {
+  const socket = window.io("/respond", { auth: { token }, reconnectionDelayMax: 5000 });
+  try {
+    await whenConnected(socket);
+  } catch (err) {
+    socket.disconnect();
+    tabStore.remove(KEY_TOKEN);
+    setText("login-error", err.message === "refused" ? "console.bad_token" : "err.network");
+    return;
+  }
+  app.socket = socket;
+  tabStore.set(KEY_TOKEN, token);
+  wire(socket);
+  show(byId("view-login"), false);
+  show(byId("view-main"), true);
+  show(byId("logout"), true);
+  await onConnect();
+  byId("list-heading").focus();
+}
+
+function logout() {
+  tabStore.remove(KEY_TOKEN);
+  if (app.socket) app.socket.disconnect();
+  window.location.reload();
+}
+
+async function step(button) {
+  if (!app.current) return;
+  detail.showError("");
+  const ack = await emitAck(app.socket, "incident:step", detail.stepPayload(app.current, button));
+  if (!ack.ok) return detail.showError(errorKey(ack, STEP_ERRORS));
+  byId("step-note").value = "";
+  upsert(ack.incident);
+}
+
+async function claim() {
+  detail.showError("");
+  const ack = await emitAck(app.socket, "incident:claim", { incident_id: app.current });
+  if (!ack.ok) return detail.showError(errorKey(ack, STEP_ERRORS));
+  const incident = ack.incident || { ...app.incidents.get(app.current), claimed_by: ack.claimed_by };
+  upsert(incident);
+}
+
+function sendMessage(event) {
+  event.preventDefault();
+  const input = byId("chat-input");
+  const text = input.value.trim();
+  if (!text || !app.current) return setText("chat-error", "err.empty");
+  setText("chat-error", "");
+  app.conversations.get(app.current).write(text, app.socket.connected);
+  input.value = "";
+}
+
+async function phoneReport(event) {
+  event.preventDefault();
+  const payload = { org_code: byId("phone-code").value.trim(), text: byId("phone-text").value.trim() };
+  const category = byId("phone-category").value;
+  if (category) payload.category = category;
+  if (!payload.text) return setText("phone-error", "err.empty");
+  const ack = await emitAck(app.socket, "report:phone", payload);
+  if (!ack.ok) return setText("phone-error", errorKey(ack, { unknown_org: "err.code", ...STEP_ERRORS }));
+  setText("phone-error", "");
+  byId("phone-form").reset();
+  show(byId("phone-form"), false);
+  await refreshList();
+  await open(ack.incident_id);
+}
+
+function bind() {
+  byId("login-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const token = byId("token").value.trim();
+    if (!token) return setText("login-error", "console.bad_token");
+    alarm.prepare();
+    login(token);
+  });
+  byId("logout").addEventListener("click", logout);
+  byId("filter-status").addEventListener("change", refreshList);
+  byId("filter-urgency").addEventListener("change", renderList);
+  byId("claim").addEventListener("click", claim);
+  byId("chat-form").addEventListener("submit", sendMessage);
+  for (const button of document.querySelectorAll("[data-step]")) {
+    button.addEventListener("click", () => step(button));
+  }
+  byId("phone-open").addEventListener("click", () => {
+    show(byId("phone-form"), true);
+    byId("phone-heading").focus();
+  });
+  byId("phone-cancel").addEventListener("click", () => show(byId("phone-form"), false));
+  byId("phone-form").addEventListener("submit", phoneReport);
+}
+
+async function main() {
+  await setLanguage(preferredLanguage());
+  languageSwitch(byId("lang"), () => {
+    renderList();
+    if (app.current && app.incidents.has(app.current)) detail.render(app.incidents.get(app.current));
+    translate(document);
+  });
+  bind();
+  document.addEventListener("click", alarm.prepare, { once: true });
+  document.body.dataset.ready = "true";
+  const saved = tabStore.get(KEY_TOKEN);
+  if (saved) await login(saved);
+}
+
+main();
