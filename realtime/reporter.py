@@ -13,6 +13,7 @@ import socketio
 
 from realtime import budget, payloads, rooms
 from realtime.boundary import Ack, guarded
+from realtime.namespace import Namespace
 from tipline import models
 from tipline.errors import AppError
 from tipline.service import IncidentService
@@ -20,7 +21,7 @@ from tipline.service import IncidentService
 log = logging.getLogger("tipline.realtime")
 
 
-class ReportNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+class ReportNamespace(Namespace):
     def __init__(self, service: IncidentService) -> None:
         super().__init__(rooms.REPORT)
         self._service = service
@@ -113,7 +114,3 @@ class ReportNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         incident_id = await self._incident_id(sid)
         messages = await self._service.since(incident_id, payload.after_seq)
         return {"ok": True, "messages": [m.to_wire() for m in messages]}
-
-    # python-socketio maps event names to `on_<name>` with ':' kept; route them explicitly.
-    async def trigger_event(self, event: str, *args: Any) -> Any:
-        return await super().trigger_event(event.replace(":", "_"), *args)

@@ -10,6 +10,7 @@ import socketio
 from escalation import commands
 from realtime import budget, payloads, rooms
 from realtime.boundary import Ack, guarded
+from realtime.namespace import Namespace
 from tipline import models
 from tipline.errors import AppError
 from tipline.service import IncidentService
@@ -17,7 +18,7 @@ from tipline.service import IncidentService
 log = logging.getLogger("tipline.realtime")
 
 
-class RespondNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+class RespondNamespace(Namespace):
     def __init__(self, service: IncidentService) -> None:
         super().__init__(rooms.RESPOND)
         self._service = service
@@ -141,7 +142,3 @@ class RespondNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             filed_by=responder.responder_id,
         )
         return {"ok": True, "incident_id": filed.incident.incident_id, "receipt": filed.receipt}
-
-    async def trigger_event(self, event: str, *args: Any) -> Any:
-        # Event names carry ':' (`incident:list`); handlers are `on_incident_list`.
-        return await super().trigger_event(event.replace(":", "_"), *args)
