@@ -4,6 +4,7 @@ Keys (prefix `P`, default `tl`; `{id}` is a hash tag so one incident's keys shar
 
 - `P:org:<code>`: JSON of an organisation; `P:orgs`: set of codes.
 - `P:resp:<id>`: JSON of a responder with its token hash; `P:tok:<sha256>`: responder id.
+- `P:slack:<Slack user id>`: responder id, for responders mapped to a Slack user.
 - `P:inc:{<id>}`: hash with `doc` (JSON), `status`, `claimed_by`, `version`, `last_seq`.
 - `P:inc:{<id>}:steps`: list of JSON steps, the append-only audit trail.
 - `P:inc:{<id>}:msgs`: stream of messages whose entry id is `<seq>-0`; `...:cids`: hash
@@ -134,7 +135,24 @@ class RedisStore:
                     pipe.delete(f"{self._p}:tok:{old_hash}")
             pipe.set(key, json.dumps(_responder_to_dict(responder) | {"token_hash": token_hash}))
             pipe.set(f"{self._p}:tok:{token_hash}", responder.responder_id)
+            if old is not None:
+                old_slack = json.loads(old).get("slack_user_id")
+                if old_slack and old_slack != responder.slack_user_id:
+                    pipe.delete(f"{self._p}:slack:{old_slack}")
+            if responder.slack_user_id:
+                pipe.set(f"{self._p}:slack:{responder.slack_user_id}", responder.responder_id)
             await pipe.execute()
+
+    async def responder_by_slack_user(self, slack_user_id: str) -> models.Responder | None:
+        responder_id = await self._r.get(f"{self._p}:slack:{slack_user_id}")
+        if responder_id is None:
+            return None
+        raw = await self._r.get(f"{self._p}:resp:{_text(responder_id)}")
+        if raw is None:
+            return None
+        responder = _responder_from_dict(json.loads(raw))
+        # An index left behind by a remapped responder must not let the old user act.
+        return responder if responder.slack_user_id == slack_user_id else None
 
     # -- incidents -------------------------------------------------------------------------
     async def create(self, incident: models.Incident, *, receipt_hash: str) -> None:

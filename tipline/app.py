@@ -21,6 +21,9 @@ from adapters import deadlines
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_store import RedisStore
+from adapters.slack_outbox import RedisSlackOutbox
+from bot.config import BotConfig
+from bot.slack_app import SlackBot
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
 from tipline import credentials, demo
@@ -104,6 +107,36 @@ async def seed(store: RedisStore, settings: Settings) -> tuple[str | None, str |
     return agent_token, admin_token
 
 
+# --- Slack bot (bot/, docs/slack.md) ----------------------------------------------------
+def slack_bot(settings: Settings, store: RedisStore, client: aioredis.Redis) -> SlackBot | None:
+    """The Slack bot when its token and signing secret are set; None leaves Slack off."""
+    if not (settings.slack_enabled and settings.slack_bot_token and settings.slack_signing_secret):
+        return None
+    if not settings.slack_channel:
+        log.warning("slack.off: TIPLINE_SLACK_CHANNEL is not set")
+        return None
+    config = BotConfig(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        api_url=settings.slack_api_url,
+        channel=settings.slack_channel,
+        demo=settings.demo,
+        translators_channel=settings.slack_translators_channel,
+        team_id=settings.slack_team_id,
+        mentions=settings.slack_mentions,
+        excerpt_chars=settings.slack_excerpt_chars,
+        public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
+        urgent_offhours=settings.slack_urgent_offhours,
+        retry_base_s=settings.slack_retry_base_s,
+        retry_cap_s=settings.slack_retry_cap_s,
+    )
+    outbox = RedisSlackOutbox(client, prefix=settings.key_prefix)
+    return SlackBot(config=config, outbox=outbox, incidents=store, directory=store)
+
+
+# --- end Slack bot -------------------------------------------------------------------------
+
+
 @contextlib.asynccontextmanager
 async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Running]:
     """Start everything; on exit stop everything, the embedded Redis last. Tests pass a
@@ -119,6 +152,7 @@ async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIte
     sio: socketio.AsyncServer | None = None
     try:
         store = RedisStore(client, prefix=settings.key_prefix)
+        slack = slack_bot(settings, store, client)
         agent_token, admin_token = await seed(store, settings)
         load, rules = classifier_loaders(settings)
         triage = TriageService(load=load, fallback=rules)
@@ -132,7 +166,7 @@ async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIte
             triager=triage,
             broadcaster=SocketBroadcaster(sio),
             deadlines=timers,
-            notifier=None,
+            notifier=slack.notifier if slack else None,
             limiter=RedisRateLimiter(client, prefix=settings.key_prefix),
             limits=settings.limits,
             clock=clock,
@@ -142,7 +176,12 @@ async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIte
             triager=triage,
             extra=lambda: {"engine": triage.engine_name if triage else "none"},
         )
-        application = web_app.build(sio=sio, service=service, health=health)
+        application = web_app.build(
+            sio=sio,
+            service=service,
+            health=health,
+            extra_routes=slack.routes(service) if slack else None,
+        )
         runner = web.AppRunner(
             application, access_log=None, handle_signals=False, shutdown_timeout=5.0
         )

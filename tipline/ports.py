@@ -151,7 +151,10 @@ class OutboxJob:
     incident_id: str
     # The job as stored (JSON); `SlackOutbox.done` compares it so a stale worker pops nothing.
     body: str
+    # Failed deliveries of this head so far (0 on its first try).
     attempts: int
+    # Names this worker's hold on the incident; a worker whose hold expired changes nothing.
+    lease: str
 
 
 class SlackOutbox(Protocol):
@@ -162,9 +165,12 @@ class SlackOutbox(Protocol):
     incident at a time, across every process.
     """
 
-    async def enqueue(self, incident_id: str, bodies: Sequence[str], *, once: str | None) -> bool:
-        """Append `bodies` to the incident's queue. With `once`, only the first call with
-        that key for the incident ever enqueues (across processes); False when refused."""
+    async def enqueue(
+        self, incident_id: str, bodies: Sequence[str], *, once: str | None, now_ms: int
+    ) -> bool:
+        """Append `bodies` to the incident's queue, due at `now_ms`. With `once`, only the
+        first call with that key for the incident ever enqueues (across processes); False
+        when refused."""
         ...
 
     async def claim(self, now_ms: int, limit: int) -> list[OutboxJob]:

@@ -1,0 +1,177 @@
+"""The delivery worker: takes due jobs from the outbox and sends them to Slack.
+
+One worker per process, any number of processes: the outbox hands each incident to one
+worker at a time, so the jobs of an incident go out one after the other, in order, and the
+incidents themselves go out side by side (one slow or failing incident holds up no other).
+A 429 waits for its Retry-After; a 5xx, a `ratelimited`/`internal_error` answer or an outage
+is retried with capped exponential backoff for as long as it takes; any other refusal is
+retried `max_refusals` times and then dropped with an error in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks
+from bot import notifier as jobs
+from bot.config import BotConfig
+from tipline.models import Incident, Organization, Step
+from tipline.ports import Directory, IncidentStore, OutboxJob, SlackOutbox
+
+log = logging.getLogger("tipline.slack")
+
+_TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+class Retry(Exception):  # noqa: N818  (a signal to the worker, not a failure of the caller)
+    """Try this job again later; `after_s` when Slack said how long to wait."""
+
+    def __init__(self, reason: str, *, transient: bool, after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+        self.after_s = after_s
+
+
+class Delivery:
+    """Sends the outbox's jobs to Slack; `run` until stopped, `wake` to look at once."""
+
+    def __init__(
+        self,
+        *,
+        config: BotConfig,
+        outbox: SlackOutbox,
+        incidents: IncidentStore,
+        directory: Directory,
+        client: AsyncWebClient,
+        look: blocks.Look,
+        now_ms: Callable[[], int] = jobs.wall_ms,
+        batch: int = 32,
+    ) -> None:
+        self._config = config
+        self._outbox = outbox
+        self._incidents = incidents
+        self._directory = directory
+        self._client = client
+        self._look = look
+        self._now_ms = now_ms
+        self._batch = batch
+        self._nudged = asyncio.Event()
+
+    def wake(self) -> None:
+        self._nudged.set()
+
+    async def run(self, stop: asyncio.Event, *, poll_s: float = 0.25) -> None:
+        """Deliver until `stop` is set; between rounds wait for a nudge or `poll_s` (jobs of
+        other processes and retries that came due)."""
+        while not stop.is_set():
+            self._nudged.clear()
+            try:
+                handled = await self.deliver_due()
+            except Exception:
+                # Redis away for a moment: the jobs wait in Redis; look again soon.
+                log.exception("slack.delivery_round_failed")
+                handled = 0
+            if handled >= self._batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._nudged.wait(), timeout=poll_s)
+
+    async def deliver_due(self) -> int:
+        """One round: every due incident's head job, side by side; how many were taken."""
+        taken = await self._outbox.claim(self._now_ms(), self._batch)
+        await asyncio.gather(*(self._deliver(j) for j in taken))
+        return len(taken)
+
+    async def _deliver(self, job: OutboxJob) -> None:
+        fields = {"incident_id": job.incident_id, "attempts": job.attempts}
+        try:
+            await self._send(job.incident_id, json.loads(job.body))
+        except Retry as retry:
+            if not retry.transient and job.attempts + 1 >= self._config.max_refusals:
+                log.error("slack.dropped", extra=fields | {"reason": retry.reason})
+                await self._outbox.done(job, self._now_ms())
+                return
+            wait_s = retry.after_s if retry.after_s is not None else self._backoff(job.attempts)
+            log.warning("slack.retry", extra=fields | {"reason": retry.reason, "wait_s": wait_s})
+            await self._outbox.retry(job, self._now_ms() + int(wait_s * 1000))
+            return
+        await self._outbox.done(job, self._now_ms())
+
+    def _backoff(self, attempts: int) -> float:
+        return float(min(self._config.retry_cap_s, self._config.retry_base_s * 2**attempts))
+
+    async def _send(self, incident_id: str, body: dict[str, Any]) -> None:
+        incident = await self._incidents.get(incident_id)
+        org = await self._directory.organization(incident.org_code) if incident else None
+        if incident is None or org is None:
+            log.warning("slack.job_without_incident", extra={"incident_id": incident_id})
+            return
+        kind = body["kind"]
+        if kind == jobs.POST:
+            await self._post(incident, org)
+        elif kind == jobs.TRANSLATOR:
+            await self._translator(incident, org, str(body["by"]))
+        else:
+            await self._in_thread(incident, org, body)
+
+    async def _post(self, incident: Incident, org: Organization) -> None:
+        payload = blocks.message(incident, org, self._look)
+        answer = await self._call("chat_postMessage", channel=self._config.channel, **payload)
+        await self._outbox.remember(incident.incident_id, str(answer["channel"]), str(answer["ts"]))
+        log.info("slack.posted", extra={"incident_id": incident.incident_id})
+
+    async def _in_thread(self, incident: Incident, org: Organization, body: dict[str, Any]) -> None:
+        where = await self._outbox.posted(incident.incident_id)
+        if where is None:
+            # Its post was given up (or Slack was off when it came in): nothing to update.
+            log.warning("slack.not_posted", extra={"incident_id": incident.incident_id})
+            return
+        channel, ts = where
+        kind = body["kind"]
+        if kind == jobs.UPDATE:
+            payload = blocks.message(incident, org, self._look)
+            await self._call("chat_update", channel=channel, ts=ts, **payload)
+        elif kind == jobs.REPLY:
+            text = blocks.step_line(Step.from_wire(body["step"]))
+            await self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text)
+        elif kind == jobs.ALERT:
+            text = blocks.alert_text(incident, str(body["reason"]), self._config.mentions)
+            await self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text)
+
+    async def _translator(self, incident: Incident, org: Organization, by: str) -> None:
+        channel = self._config.translators_channel
+        if channel:
+            text = blocks.translator_text(incident, org, self._look, by)
+            await self._call("chat_postMessage", channel=channel, text=text)
+
+    async def _call(self, method: str, **kwargs: Any) -> Any:
+        """One Web API call; every failure comes out as Retry, classified."""
+        try:
+            return await getattr(self._client, method)(**kwargs)
+        except SlackApiError as exc:
+            raise _classify(exc) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Retry(f"{type(exc).__name__}: {exc}", transient=True) from None
+
+
+def _classify(exc: SlackApiError) -> Retry:
+    response = exc.response
+    status = response.status_code
+    error = str(response.get("error", "")) if isinstance(response.data, dict) else ""
+    if status == 429:
+        after = response.headers.get("Retry-After") or response.headers.get("retry-after")
+        return Retry("429", transient=True, after_s=float(after) if after else None)
+    transient = status >= 500 or error in _TRANSIENT
+    return Retry(f"{status} {error}".strip(), transient=transient)

@@ -1,0 +1,151 @@
+"""The Slack bot assembled: bolt's AsyncApp on `/slack/events`, the notifier and its worker.
+
+The composition root builds one `SlackBot` per process when Slack is configured, passes
+`bot.notifier` to IncidentService and adds `bot.routes(service)` to the web app, which then
+starts and stops the delivery worker with itself. Nothing here is built at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks
+from bot.config import BotConfig
+from bot.delivery import Delivery
+from bot.listeners import Listeners
+from bot.notifier import SlackNotifier
+from tipline.ports import Directory, IncidentStore, SlackOutbox
+from tipline.service import IncidentService
+
+log = logging.getLogger("tipline.slack")
+PATH = "/slack/events"
+
+
+def web_client(config: BotConfig) -> AsyncWebClient:
+    """Slack's Web API at `config.api_url`; no retries of its own, the outbox retries."""
+    base = config.api_url if config.api_url.endswith("/") else config.api_url + "/"
+    return AsyncWebClient(
+        token=config.token, base_url=base, timeout=int(config.http_timeout_s), retry_handlers=[]
+    )
+
+
+def bolt_app(config: BotConfig, listeners: Listeners, client: AsyncWebClient) -> AsyncApp:
+    """bolt with request verification on: unsigned, forged or stale (> 5 min) gets 401."""
+    # Both `token=` and `client=`: without the token AsyncApp refuses to start, without the
+    # client it would talk to slack.com instead of `api_url` (ARCHITECTURE.md).
+    app = AsyncApp(
+        token=config.token,
+        signing_secret=config.signing_secret,
+        client=client,
+        request_verification_enabled=True,
+        process_before_response=False,
+    )
+    app.middleware(_guard(config))
+    app.error(_log_error)
+    listeners.register(app)
+    return app
+
+
+def _guard(config: BotConfig) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """Refuse requests from another workspace (when a team id is set) or another channel."""
+
+    async def guard(
+        body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        team = body.get("team_id") or (body.get("team") or {}).get("id")
+        if config.team_id and team != config.team_id:
+            log.warning("slack.refused", extra={"why": "team"})
+            return BoltResponse(status=403, body="this workspace may not use Tipline")
+        channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+        if channel is not None and channel != config.channel:
+            log.warning("slack.refused", extra={"why": "channel"})
+            return BoltResponse(status=403, body="Tipline answers only in its agents' channel")
+        await next_()
+        return None
+
+    return guard
+
+
+async def _log_error(error: Exception) -> None:
+    log.error("slack.listener_failed", exc_info=error)
+
+
+class SlackBot:
+    """One process's Slack bot: notifier (outbound), bolt app (inbound), delivery worker."""
+
+    def __init__(
+        self,
+        *,
+        config: BotConfig,
+        outbox: SlackOutbox,
+        incidents: IncidentStore,
+        directory: Directory,
+    ) -> None:
+        self.config = config
+        self._outbox = outbox
+        self._incidents = incidents
+        self._directory = directory
+        self.client = web_client(config)
+        self.delivery: Delivery | None = None
+        self.notifier = SlackNotifier(outbox, wake=self._wake)
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def _wake(self) -> None:
+        if self.delivery is not None:
+            self.delivery.wake()
+
+    def routes(self, service: IncidentService) -> Callable[[web.Application], None]:
+        """`extra_routes` for realtime.app.build: POST /slack/events into bolt."""
+        listeners = Listeners(
+            config=self.config, service=service, directory=self._directory, notifier=self.notifier
+        )
+        bolt = bolt_app(self.config, listeners, self.client)
+
+        async def events(request: web.Request) -> web.Response:
+            answer = await bolt.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(answer)
+
+        def add(app: web.Application) -> None:
+            app.router.add_post(PATH, events)
+            app.cleanup_ctx.append(self._lifetime)
+
+        return add
+
+    async def _lifetime(self, _: web.Application) -> AsyncIterator[None]:
+        """The delivery worker runs as long as the web app does."""
+        self.start()
+        yield
+        await self.stop()
+
+    def start(self) -> None:
+        """Start the delivery worker."""
+        base = (self.config.public_url or "").rstrip("/")
+        look = blocks.Look(
+            console_url=f"{base}/console",
+            excerpt_chars=self.config.excerpt_chars,
+            translators=bool(self.config.translators_channel),
+        )
+        self.delivery = Delivery(
+            config=self.config,
+            outbox=self._outbox,
+            incidents=self._incidents,
+            directory=self._directory,
+            client=self.client,
+            look=look,
+        )
+        self._task = asyncio.create_task(self.delivery.run(self._stop), name="slack-delivery")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
