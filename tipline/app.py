@@ -17,7 +17,7 @@ from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from adapters import deadlines
+from adapters import deadlines, fanout
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_store import RedisStore
@@ -107,6 +107,14 @@ async def seed(store: RedisStore, settings: Settings) -> tuple[str | None, str |
     return agent_token, admin_token
 
 
+def fanout_manager(settings: Settings, redis_url: str) -> fanout.PooledRedisManager | None:
+    """Redis pub/sub lets several processes share their connections (docs/deployment.md);
+    None keeps python-socketio's in-process manager."""
+    if settings.fanout != "redis":
+        return None
+    return fanout.PooledRedisManager(redis_url, channel=fanout.channel_for(settings.key_prefix))
+
+
 # --- Slack bot (bot/, docs/slack.md) ----------------------------------------------------
 def slack_bot(settings: Settings, store: RedisStore, client: aioredis.Redis) -> SlackBot | None:
     """The Slack bot when its token and signing secret are set; None leaves Slack off."""
@@ -137,8 +145,12 @@ def slack_bot(settings: Settings, store: RedisStore, client: aioredis.Redis) -> 
 # --- end Slack bot -------------------------------------------------------------------------
 
 
+# The composition root reads top to bottom, start to stop; splitting it would scatter the
+# order in which parts start and stop, so it may pass ruff's statement count.
 @contextlib.asynccontextmanager
-async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Running]:
+async def running(  # noqa: PLR0915
+    settings: Settings, *, clock: Clock | None = None
+) -> AsyncIterator[Running]:
     """Start everything; on exit stop everything, the embedded Redis last. Tests pass a
     clock they drive; the service uses the system clock."""
     embedded: EmbeddedRedis | None = None
@@ -150,13 +162,15 @@ async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIte
     runner: web.AppRunner | None = None
     triage: TriageService | None = None
     sio: socketio.AsyncServer | None = None
+    manager: fanout.PooledRedisManager | None = None
     try:
         store = RedisStore(client, prefix=settings.key_prefix)
         slack = slack_bot(settings, store, client)
         agent_token, admin_token = await seed(store, settings)
         load, rules = classifier_loaders(settings)
         triage = TriageService(load=load, fallback=rules)
-        sio = web_app.new_server()
+        manager = fanout_manager(settings, redis_url)
+        sio = web_app.new_server(client_manager=manager)
         clock = clock or SystemClock()
         timers = deadlines.DeadlineStore(client, settings.key_prefix)
         service = IncidentService(
@@ -219,6 +233,8 @@ async def running(settings: Settings, *, clock: Clock | None = None) -> AsyncIte
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sio.eio.disconnect(), timeout=5)
             await sio.shutdown()
+        if manager is not None:
+            await manager.close()
         if runner is not None:
             await runner.cleanup()
         if triage is not None:

@@ -170,6 +170,10 @@ class Settings:
     classifier: str = "model"
     # How often each process looks for due deadlines (re-pages, contact timers).
     sweep_interval_s: float = 1.0
+    # -- fan-out (adapters/fanout.py, docs/deployment.md) ---------------------------------
+    # "redis": emits go through Redis pub/sub so several processes share their connections;
+    # "local": one process alone (the embedded Redis is never shared).
+    fanout: str = "local"
     limits: Limits = dataclasses.field(default_factory=Limits)
     demo_agent_token: str | None = None
     demo_admin_token: str | None = None
@@ -232,6 +236,9 @@ def load(
         key_prefix=env.get("TIPLINE_KEY_PREFIX") or "tl",
         classifier=_classifier_choice(env.get("TIPLINE_CLASSIFIER") or "model"),
         sweep_interval_s=float(env.get("TIPLINE_SWEEP_INTERVAL_S") or 1.0),
+        fanout=_fanout_choice(
+            env.get("TIPLINE_FANOUT"), shared=bool(env.get("TIPLINE_REDIS_URL") or server.redis_url)
+        ),
         demo_agent_token=env.get("TIPLINE_DEMO_AGENT_TOKEN") or None,
         demo_admin_token=env.get("TIPLINE_DEMO_ADMIN_TOKEN") or None,
         **_slack_extras(env, slack),
@@ -255,6 +262,15 @@ def _slack_extras(env: Mapping[str, str], slack: SlackConfig) -> dict[str, Any]:
         or slack.translators_channel,
         "slack_team_id": env.get("TIPLINE_SLACK_TEAM_ID") or slack.team_id,
     }
+
+
+def _fanout_choice(value: str | None, *, shared: bool) -> str:
+    """TIPLINE_FANOUT: "redis" by default with a Redis URL (a Redis other processes may
+    share), "local" with the embedded Redis, which only this process uses."""
+    choice = (value or ("redis" if shared else "local")).strip().lower()
+    if choice not in {"local", "redis"}:
+        raise ConfigError(f"TIPLINE_FANOUT: {value!r} is neither 'local' nor 'redis'")
+    return choice
 
 
 def _classifier_choice(value: str) -> str:

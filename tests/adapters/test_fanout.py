@@ -1,0 +1,49 @@
+"""Fan-out choice and the pooled Redis manager: a bounded, blocking pool that closes."""
+
+from __future__ import annotations
+
+import pytest
+import redis.asyncio as aioredis
+
+from adapters import fanout
+from tests.conftest import REDIS_URL
+from tipline import settings
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "local"),
+        ({"TIPLINE_REDIS_URL": REDIS_URL}, "redis"),
+        ({"TIPLINE_REDIS_URL": REDIS_URL, "TIPLINE_FANOUT": "local"}, "local"),
+        ({"TIPLINE_FANOUT": "Redis"}, "redis"),
+    ],
+)
+def test_fanout_defaults_to_redis_only_with_a_shared_redis(
+    env: dict[str, str], expected: str
+) -> None:
+    """TIPLINE_FANOUT wins; unset, a Redis URL means "redis" and the embedded one "local"."""
+    assert settings.load(config_path=None, env=env).fanout == expected
+
+
+def test_unknown_fanout_is_a_config_error() -> None:
+    """A misspelt fan-out stops start-up with a message naming the variable."""
+    with pytest.raises(settings.ConfigError, match="TIPLINE_FANOUT"):
+        settings.load(config_path=None, env={"TIPLINE_FANOUT": "kafka"})
+
+
+async def test_manager_uses_a_blocking_pool_and_closes_it(prefix: str) -> None:
+    """Publishing goes through a BlockingConnectionPool of the configured size; close() ends
+    the listener and drops every connection."""
+    manager = fanout.PooledRedisManager(
+        REDIS_URL, channel=fanout.channel_for(prefix), max_connections=4
+    )
+    manager._redis_connect()  # what the manager does on first use
+    pool = manager.redis.connection_pool
+    assert isinstance(pool, aioredis.BlockingConnectionPool)
+    assert pool.max_connections == 4
+    assert manager.channel == f"{prefix}:socketio"
+    await manager._publish({"method": "noop"})
+    await manager.close()
+    assert manager.redis is None
+    assert not manager.connected
