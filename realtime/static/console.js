@@ -90,6 +90,9 @@ async function refreshList() {
   if (!ack.ok) return;
   app.incidents = new Map(ack.incidents.map((i) => [i.incident_id, i]));
   renderList();
+  // How many lists the server has sent: lets a test (or a person's tools) see a reload land.
+  const list = byId("incidents");
+  list.dataset.loads = String(Number(list.dataset.loads || 0) + 1);
 }
 
 function upsert(incident) {
