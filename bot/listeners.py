@@ -35,6 +35,7 @@ UNKNOWN_USER = (
     "You are not set up as a Tipline agent, so this did nothing. Ask an administrator to add "
     "your Slack user id `{user}` to a responder in the Tipline configuration."
 )
+ALREADY_CLAIMED = "Already claimed by {holder}: this incident is theirs."
 HELP = (
     "`/tipline open`: open emergencies and urgent reports with their state\n"
     "`/tipline status <incident id>`: one incident\n"
@@ -93,11 +94,15 @@ class Listeners:
         responder, incident_id = click
         try:
             claimed = await self._service.claim(responder, incident_id)
+            holder = claimed.holder
         except AppError as exc:
-            await _tell(client, body, exc.message)
-            return
-        if not claimed.taken and claimed.holder != responder.responder_id:
-            await _tell(client, body, f"Already claimed by {claimed.holder}.")
+            if exc.code != "already_claimed":
+                await _tell(client, body, exc.message)
+                return
+            # The engine saw the claim before the store did; either way one agent holds it.
+            holder = (await self._service.visible(responder, incident_id)).claimed_by or "?"
+        if holder != responder.responder_id:
+            await _tell(client, body, ALREADY_CLAIMED.format(holder=holder))
 
     async def outcome(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
         await ack()

@@ -29,6 +29,7 @@ class Call:
     status: int
     ok: bool
     at: float  # time.monotonic() when it arrived
+    answer: dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -73,12 +74,13 @@ class FakeSlack:
         args = await _arguments(request)
         if method != "auth.test" and self.failures:
             failure = self.failures.pop(0)
-            self.calls.append(Call(method, args, failure.status, False, time.monotonic()))
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             body = {"ok": False, "error": failure.error}
+            self.calls.append(Call(method, args, failure.status, False, time.monotonic(), body))
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             return web.json_response(body, status=failure.status, headers=headers)
-        self.calls.append(Call(method, args, 200, True, time.monotonic()))
-        return web.json_response(self._answer(method, args))
+        answer = self._answer(method, args)
+        self.calls.append(Call(method, args, 200, True, time.monotonic(), answer))
+        return web.json_response(answer)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ts = f"1700000000.{next(self._ts):06d}"
