@@ -39,9 +39,10 @@ function beep() {
 function notify(incident) {
   if (!("Notification" in window) || Notification.permission !== "granted") return;
   const school = incident.org_name || incident.org_code || "";
+  const urgency = incident.urgency ? t(`urgency.${incident.urgency}`) : "";
   // The notification names the school and the id only: the report text stays in the console.
   new Notification(t("console.notify_title"), {
-    body: `${school} ${incident.incident_id}`.trim(),
+    body: `${urgency} · ${school} · ${incident.incident_id}`,
     tag: `tipline-${incident.incident_id}`,
   });
 }
@@ -55,6 +56,8 @@ export function raise(incident) {
   notify(incident);
   const line = byId("alarm");
   line.hidden = false;
-  line.textContent = `${t("console.notify_title")}: ${incident.org_name || incident.org_code || ""} ${incident.incident_id}`;
+  const urgency = incident.urgency ? t(`urgency.${incident.urgency}`) : "";
+  const school = incident.org_name || incident.org_code || "";
+  line.textContent = `${t("console.notify_title")}: ${urgency} · ${school} · ${incident.incident_id}`;
   line.dataset.count = String(Number(line.dataset.count || 0) + 1);
 }

@@ -42,10 +42,17 @@ class Web:
     problems: list[str] = dataclasses.field(default_factory=list)
 
     async def page(
-        self, url: str, *, viewport: ViewportSize = DESKTOP, locale: str = "en-US"
+        self,
+        url: str,
+        *,
+        viewport: ViewportSize = DESKTOP,
+        locale: str = "en-US",
+        init_script: str | None = None,
     ) -> Page:
         context = await self.browser.new_context(viewport=viewport, locale=locale)
         context.on("request", lambda request: self.urls.append(request.url))
+        if init_script:
+            await context.add_init_script(init_script)
         page = await context.new_page()
         self.watch(page)
         await page.goto(url)

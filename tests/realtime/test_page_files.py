@@ -1,0 +1,106 @@
+"""The page files themselves: CSP-safe markup and scripts, complete en/es catalogues."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tipline import models
+
+STATIC = Path(__file__).parents[2] / "realtime" / "static"
+PAGES = [STATIC / "index.html", STATIC / "console.html"]
+SCRIPTS = sorted(STATIC.glob("*.js"))
+LANGS = ("en", "es")
+# A catalogue key as written in our scripts: "file.send", "console.step.claim", ...
+KEY = re.compile(
+    r"[\"'`]((?:app|lang|danger|file|resume|receipt|chat|conn|err|privacy|category|urgency|"
+    r"status|console)\.[a-z0-9_.]+)[\"'`]"
+)
+MARKUP_KEY = re.compile(r"data-i18n(?:-placeholder|-label|-title)?=\"([^\"]+)\"")
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    data: dict[str, str] = json.loads((STATIC / "i18n" / f"{lang}.json").read_text("utf-8"))
+    return data
+
+
+def used_keys() -> set[str]:
+    keys: set[str] = set()
+    for page in PAGES:
+        html = page.read_text("utf-8")
+        keys |= set(MARKUP_KEY.findall(html))
+        keys |= set(re.findall(r'data-title-key="([^"]+)"', html))
+    for script in SCRIPTS:
+        keys |= set(KEY.findall(script.read_text("utf-8")))
+    # Keys built from wire values (`category.${c}`) must cover every value the server sends.
+    keys |= {f"category.{c.value}" for c in models.Category}
+    keys |= {f"urgency.{u.value}" for u in models.Urgency}
+    keys |= {f"status.{s.value}" for s in models.Status}
+    keys |= {f"console.channel.{c.value}" for c in models.Channel}
+    keys |= {f"console.outcome.{o}" for o in ("reached", "no_answer", "voicemail", "wrong_number")}
+    steps = ("triage", "claim", "contact_outcome", "next_contact", "law_enforcement")
+    keys |= {f"console.step.{s}" for s in (*steps, "set_urgency", "resolve", "reopen", "repage")}
+    keys |= {f"chat.state.{s}" for s in ("queued", "sent", "delivered", "failed")}
+    return keys
+
+
+def test_catalogues_have_the_same_keys() -> None:
+    """English and Spanish name exactly the same texts, none of them empty."""
+    en, es = catalogue("en"), catalogue("es")
+    assert set(en) == set(es)
+    assert all(v.strip() for v in [*en.values(), *es.values()])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_text_the_pages_use_is_in_the_catalogue(lang: str) -> None:
+    """Each key in the markup and scripts, and each wire value shown, has a text."""
+    assert sorted(used_keys() - set(catalogue(lang))) == []
+
+
+def test_catalogue_has_no_unused_text() -> None:
+    """Every text in the catalogue is shown somewhere (a stale text gets removed)."""
+    assert sorted(set(catalogue("en")) - used_keys()) == []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_markup_has_no_inline_code_or_text(page: Path) -> None:
+    """No inline script, style or handler (the CSP forbids them); texts come from catalogues."""
+    html = page.read_text("utf-8")
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert "<style" not in html
+    assert re.findall(r"\sstyle=", html) == []
+    assert re.findall(r"\son[a-z]+=", html) == []
+    body = html[html.index("<body") :]
+    text = re.sub(r"<[^>]+>", " ", body)
+    assert text.split() == []
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_scripts_never_parse_strings_as_html_or_code(script: Path) -> None:
+    """Our scripts set text with textContent: no innerHTML, document.write or eval."""
+    source = script.read_text("utf-8")
+    for banned in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert banned not in source, banned
+    assert "new Function" not in source
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_pages_load_only_files_that_exist_here(page: Path) -> None:
+    """Every asset a page names is a file under realtime/static, served as /static/..."""
+    refs = re.findall(r'(?:src|href)="([^"]+)"', page.read_text("utf-8"))
+    assets = [r for r in refs if not r.startswith(("tel:", "sms:", "#"))]
+    assert assets
+    for ref in assets:
+        assert ref.startswith("/static/"), ref
+        assert (STATIC / ref.removeprefix("/static/")).is_file(), ref
+
+
+def test_vendored_socketio_client_keeps_its_license() -> None:
+    """The vendored socket.io client is the official dist file with its MIT header."""
+    head = (STATIC / "vendor" / "socket.io.min.js").read_text("utf-8")[:200]
+    assert "Socket.IO v4." in head
+    assert "MIT" in head
+    assert (STATIC / "vendor" / "socket.io-client.LICENSE").is_file()

@@ -1,0 +1,179 @@
+"""Both pages in a real browser: languages, what is stored, keyboard, phone width, contrast,
+and the screenshots of the README (written to $TIPLINE_SCREENSHOTS when it is set)."""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.conftest import Server
+from tests.realtime import browser
+from tests.realtime.browser import DESKTOP, PHONE, Web
+
+REPORT = "Two older students push a boy from my class around every day at the bus stop."
+# Every element with its own text, with its contrast against the first opaque background up
+# the tree (WCAG 2 relative luminance). Returns the ones under 4.5:1.
+LOW_CONTRAST_JS = """
+() => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (node) => {
+    for (let n = node; n; n = n.parentElement) {
+      const c = rgb(getComputedStyle(n).backgroundColor);
+      if (c.length === 3 || c[3] === 1) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const node of document.querySelectorAll("body *")) {
+    const own = [...node.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim());
+    if (!own || !node.checkVisibility() || node.closest(":disabled")) continue;
+    const style = getComputedStyle(node);
+    const a = lum(rgb(style.color)), b = lum(background(node));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${node.tagName}.${node.className}: ${ratio.toFixed(2)}`);
+  }
+  return low;
+}
+"""
+UNLABELLED_JS = """
+() => [...document.querySelectorAll("input, select, textarea")]
+  .filter((n) => !n.labels.length && !n.getAttribute("aria-label"))
+  .map((n) => n.id)
+"""
+
+
+@pytest.fixture
+async def web(tipline_server: Server) -> AsyncIterator[Web]:
+    # Depends on the server so that the browser closes first (see test_pages.py).
+    async with browser.chromium() as launched:
+        yield launched
+
+
+async def fits(page: Page, width: int) -> None:
+    """Nothing is wider than the screen: no sideways scrolling on a phone."""
+    assert await page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+async def test_language_follows_the_browser_and_can_be_switched(
+    web: Web, tipline_server: Server
+) -> None:
+    """A Spanish browser gets Spanish; the switch turns the page English; 911/988 in both."""
+    page = await web.page(tipline_server.url + "/", viewport=PHONE, locale="es-MX")
+    assert await page.get_attribute("html", "lang") == "es"
+    await expect(page.locator("h1")).to_have_text("Cuéntalo, con seguridad")
+    await expect(page.locator("#danger")).to_contain_text("911")
+    await expect(page.locator("#danger")).to_contain_text("988")
+    await page.select_option("#lang", "en")
+    await expect(page.locator("h1")).to_have_text("Tell someone, safely")
+    assert await page.get_attribute("html", "lang") == "en"
+    await expect(page.locator("#danger")).to_contain_text("call 911")
+    await expect(page.locator("#danger")).to_contain_text("988")
+    await expect(page.locator("a[href='tel:911']")).to_be_visible()
+    web.assert_clean()
+
+
+async def test_reporter_stores_only_the_receipt(web: Web, tipline_server: Server) -> None:
+    """After filing: the receipt in sessionStorage, nothing in localStorage, no cookie."""
+    page = await web.page(tipline_server.url + "/", viewport=PHONE)
+    receipt = await browser.file_report(page, REPORT)
+    stored = await page.evaluate("Object.entries(sessionStorage)")
+    assert stored == [["tipline.receipt", receipt]]
+    assert await page.evaluate("localStorage.length") == 0
+    assert await page.context.cookies() == []
+    # A reload resumes from that receipt alone; the receipt is not shown again.
+    await browser.say(page, "It happened again today.")
+    await page.reload()
+    await expect(page.locator("#view-chat")).to_be_visible()
+    await expect(page.locator(".msg--own .msg__text")).to_have_text(["It happened again today."])
+    await expect(page.locator("#receipt-value")).to_be_empty()
+    web.assert_clean()
+
+
+async def test_console_keeps_the_token_for_this_tab_only(web: Web, tipline_server: Server) -> None:
+    """The console keeps its token in sessionStorage only; a wrong token is refused."""
+    page = await web.page(tipline_server.url + "/console")
+    await page.fill("#token", "not-a-token")
+    await page.click("#login-send")
+    await expect(page.locator("#login-error")).to_have_text("That token was not accepted.")
+    await browser.login(page, tipline_server.agent_token)
+    stored = await page.evaluate("Object.keys(sessionStorage)")
+    assert stored == ["tipline.console.token"]
+    assert await page.evaluate("localStorage.length") == 0
+    web.assert_clean()
+
+
+async def test_reporter_files_with_the_keyboard_alone(web: Web, tipline_server: Server) -> None:
+    """Tab, type and Enter file a report; focus then lands on the receipt's heading."""
+    page = await web.page(tipline_server.url + "/", viewport=PHONE)
+    assert await page.evaluate(UNLABELLED_JS) == []
+    for _ in range(12):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement.id") == "org-code":
+            break
+    await page.keyboard.type("DEMO")
+    await page.keyboard.press("Tab")  # category: left as "Not sure"
+    await page.keyboard.press("Tab")
+    await page.keyboard.type(REPORT)
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#receipt-heading")).to_be_focused()
+    web.assert_clean()
+
+
+async def test_pages_fit_a_phone_and_read_clearly(web: Web, tipline_server: Server) -> None:
+    """At 360 px nothing scrolls sideways, every field is labelled, text contrast >= 4.5:1."""
+    reporter = await web.page(tipline_server.url + "/", viewport=PHONE)
+    await fits(reporter, PHONE["width"])
+    assert await reporter.evaluate(LOW_CONTRAST_JS) == []
+    await browser.file_report(reporter, REPORT)
+    await browser.say(reporter, "Are you there?")
+    await fits(reporter, PHONE["width"])
+    assert await reporter.evaluate(LOW_CONTRAST_JS) == []
+    agent = await web.page(tipline_server.url + "/console", viewport=PHONE)
+    await browser.login(agent, tipline_server.agent_token)
+    await browser.open_only_incident(agent)
+    await fits(agent, PHONE["width"])
+    assert await agent.evaluate(UNLABELLED_JS) == []
+    assert await agent.evaluate(LOW_CONTRAST_JS) == []
+    web.assert_clean()
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height
+
+
+async def test_screenshots_of_both_pages(web: Web, tipline_server: Server, tmp_path: Path) -> None:
+    """Phone (360x740) and desktop (1280x800) screenshots of both pages, in use."""
+    out = Path(os.environ.get("TIPLINE_SCREENSHOTS", tmp_path))
+    shots: dict[str, Page] = {}
+    for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        start = await web.page(tipline_server.url + "/", viewport=size)
+        await start.screenshot(path=out / f"reporter-{name}.png")
+        chat = await web.page(tipline_server.url + "/", viewport=size)
+        await browser.file_report(chat, REPORT)
+        agent = await web.page(tipline_server.url + "/console", viewport=size)
+        await browser.login(agent, tipline_server.agent_token)
+        await agent.locator("#incidents button").first.click()
+        await expect(agent.locator("#detail-body")).to_be_visible()
+        await agent.click("#claim")
+        await browser.say(agent, "Thank you for telling us. Is anyone hurt?")
+        await browser.say(chat, "No, but it happens every day.")
+        await agent.locator("#incidents").scroll_into_view_if_needed()
+        shots[f"reporter-chat-{name}"] = chat
+        shots[f"console-{name}"] = agent
+    for name, page in shots.items():
+        await page.screenshot(path=out / f"{name}.png")
+    for name in ("reporter", "reporter-chat", "console"):
+        assert png_size(out / f"{name}-phone.png") == (360, 740)
+        assert png_size(out / f"{name}-desktop.png") == (1280, 800)
+    web.assert_clean()
