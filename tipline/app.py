@@ -178,7 +178,7 @@ async def running(  # noqa: PLR0915
             incidents=store,
             messages=store,
             triager=triage,
-            broadcaster=SocketBroadcaster(sio),
+            broadcaster=slack.mirror(SocketBroadcaster(sio)) if slack else SocketBroadcaster(sio),
             deadlines=timers,
             notifier=slack.notifier if slack else None,
             limiter=RedisRateLimiter(client, prefix=settings.key_prefix),

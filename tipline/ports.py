@@ -173,6 +173,10 @@ class SlackOutbox(Protocol):
         when refused."""
         ...
 
+    async def was_enqueued(self, incident_id: str, *, once: str) -> bool:
+        """Whether an `enqueue` with this `once` key was ever accepted for the incident."""
+        ...
+
     async def claim(self, now_ms: int, limit: int) -> list[OutboxJob]:
         """Lease the heads of up to `limit` due incidents not held by another worker."""
         ...

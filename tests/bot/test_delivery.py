@@ -14,6 +14,7 @@ from tests.bot.test_slack_server import action_of, posted, replies, report, step
 from tests.conftest import FakeClock, Peer, wait_for
 
 TWO_AM = dt.datetime(2026, 12, 1, 2, 0, tzinfo=zoneinfo.ZoneInfo("America/Chicago"))
+URGENT = "my stepfather hits me at home and I am scared to go back"
 SPANISH = "tiene una pistola en la mochila y dice que va a disparar a todos en el almuerzo mañana"
 
 
@@ -139,3 +140,37 @@ async def test_translator_request_posts_to_the_translators_channel(
     (request,) = [c for c in fake.posts() if c.args["channel"] == "C0TRANSLATE"]
     assert incident_id in request.args["text"]
     assert "U0AGENT" in request.args["text"]
+
+
+async def test_urgent_report_off_hours_is_posted_and_tracked_when_enabled(
+    prefix: str, tmp_path: Path, fake: FakeSlack, redis_client: aioredis.Redis
+) -> None:
+    """With urgent_offhours on, an urgent report at 02:00 is posted and its claim tracked."""
+    clock = FakeClock(TWO_AM.astimezone(dt.UTC))
+    async with slack_server(
+        prefix, tmp_path, fake, clock=clock, slack_urgent_offhours=True
+    ) as server:
+        incident_id = await report(server, URGENT)
+        await posted(fake)
+        assert "urgent" in fake.posts()[0].args["text"]
+        await send(server.url, action("U0AGENT", "claim", incident_id))
+        (line,) = await replies(fake, 1)
+        assert action_of(line) == "claim"
+
+        async def updated() -> bool:
+            return len(fake.ok_calls("chat.update")) == 1
+
+        await wait_for(updated, what="the update")
+
+
+async def test_urgent_report_off_hours_is_not_posted_by_default(
+    prefix: str, tmp_path: Path, fake: FakeSlack, redis_client: aioredis.Redis
+) -> None:
+    """With the setting at its default, the same urgent report at 02:00 queues nothing."""
+    clock = FakeClock(TWO_AM.astimezone(dt.UTC))
+    async with slack_server(prefix, tmp_path, fake, clock=clock) as server:
+        incident_id = await report(server, URGENT)
+        assert not await redis_client.hexists(
+            f"{prefix}:slack:{{outbox}}:once", f"{incident_id}:post"
+        )
+    assert not fake.calls

@@ -62,10 +62,11 @@ def action_of(line: str) -> str:
     return found.group(1).replace(" ", "_")
 
 
-async def test_emergency_is_posted_within_two_seconds_and_routine_never(
+async def test_emergency_is_posted_within_two_seconds_and_others_never(
     server: Server, fake: FakeSlack, redis_client: aioredis.Redis, prefix: str
 ) -> None:
-    """One chat.postMessage naming id, school, urgency, category with a claim button."""
+    """One chat.postMessage naming id, school, urgency, category with a claim button; a
+    report that is not an emergency is never posted (urgent_offhours is off by default)."""
     started = time.monotonic()
     incident_id = await report(server, EMERGENCY)
     await wait_for(lambda: _has_post(fake), what="the post", timeout=2.0)
