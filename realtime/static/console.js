@@ -174,7 +174,14 @@ async function onConnect() {
 
 function wire(socket) {
   socket.on("connect", onConnect);
-  socket.on("disconnect", () => setText("conn", "conn.reconnecting"));
+  socket.on("disconnect", () => setText("conn", navigator.onLine ? "conn.reconnecting" : "conn.offline"));
+  // As on the reporter page: drop at once when the browser knows the network is gone, so the
+  // reconnect (re-join, catch-up by seq, resends) starts as soon as it is back.
+  window.addEventListener("offline", () => {
+    socket.disconnect();
+    setText("conn", "conn.offline");
+  });
+  window.addEventListener("online", () => socket.connect());
   socket.on("incident:new", onNew);
   socket.on("incident:updated", upsert);
   socket.on("incident:alert", (info) => alarm.raise(app.incidents.get(info.incident_id) || info));

@@ -156,19 +156,19 @@ async def test_screenshots_of_both_pages(web: Web, tipline_server: Server, tmp_p
     """Phone (360x740) and desktop (1280x800) screenshots of both pages, in use."""
     out = Path(os.environ.get("TIPLINE_SCREENSHOTS", tmp_path))
     shots: dict[str, Page] = {}
+    text = "A boy in my class posted that he will bring a gun to school tomorrow."
     for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
         start = await web.page(tipline_server.url + "/", viewport=size)
         await start.screenshot(path=out / f"reporter-{name}.png")
         chat = await web.page(tipline_server.url + "/", viewport=size)
-        await browser.file_report(chat, REPORT)
+        await browser.file_report(chat, text)
         agent = await web.page(tipline_server.url + "/console", viewport=size)
         await browser.login(agent, tipline_server.agent_token)
         await agent.locator("#incidents button").first.click()
         await expect(agent.locator("#detail-body")).to_be_visible()
         await agent.click("#claim")
-        await browser.say(agent, "Thank you for telling us. Is anyone hurt?")
-        await browser.say(chat, "No, but it happens every day.")
-        await agent.locator("#incidents").scroll_into_view_if_needed()
+        await browser.say(agent, "Thank you for telling us. Do you know his name?")
+        await browser.say(chat, "No, but he is in 9th grade.")
         shots[f"reporter-chat-{name}"] = chat
         shots[f"console-{name}"] = agent
     for name, page in shots.items():

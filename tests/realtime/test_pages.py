@@ -152,3 +152,24 @@ async def test_admin_sees_only_their_school(web: Web, tipline_server: Server) ->
     await expect(loaded).to_be_attached()
     assert await other.locator("#incidents button").count() == 0
     web.assert_clean()
+
+
+async def test_offline_agent_catches_up_on_reconnect(web: Web, tipline_server: Server) -> None:
+    """The console, back online, rejoins and shows what the reporter wrote meanwhile, once."""
+    reporter, agent, _ = await reporter_and_agent(web, tipline_server, EMERGENCY)
+    await agent.context.set_offline(True)
+    await expect(agent.locator("#conn")).to_have_text(
+        "Offline. Your messages will be sent when the connection is back."
+    )
+    await agent.fill("#chat-input", "agent typed offline")
+    await agent.click("#chat-send")
+    written = ["one while the agent was away", "two while the agent was away"]
+    for text in written:
+        await browser.say(reporter, text)
+    await agent.context.set_offline(False)
+    await expect(agent.locator("#conn")).to_have_text("Connected")
+    await expect(agent.locator(".msg--own")).to_have_attribute("data-state", "delivered")
+    await expect(reporter.locator(".msg--other .msg__text")).to_have_text(["agent typed offline"])
+    await browser.say(reporter, "three after")
+    await expect(agent.locator(".msg--other .msg__text")).to_have_text([*written, "three after"])
+    web.assert_clean()
