@@ -34,6 +34,7 @@ from tipline.settings import Settings
 from tipline.triage import EngineLike, TriageService
 
 log = logging.getLogger("tipline.app")
+STORE_CONNECTIONS = 64
 
 
 @dataclasses.dataclass(slots=True)
@@ -55,13 +56,22 @@ class Running:
 def redis_client(url: str) -> aioredis.Redis:
     """A client that fails fast: redis-py would otherwise retry for seconds against a server
     that is going away (ARCHITECTURE.md); the caller turns the failure into `unavailable`."""
-    return aioredis.Redis.from_url(
+    # A blocking pool: redis-py 8's default async pool raises "Too many connections" once
+    # 100 commands are in flight, which a burst of a few hundred chatting pairs reaches
+    # (measured at 200 pairs: most messages of a 500 msg/s run failed `unavailable`,
+    # docs/performance.md).
+    # Waiting for one of 64 connections is cheaper than failing: Redis answers in
+    # microseconds, and the wait is bounded by the same 2 s as a command.
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=STORE_CONNECTIONS,
+        timeout=2.0,
         socket_timeout=2.0,
         socket_connect_timeout=1.0,
         retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1),
         health_check_interval=15,
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 def classifier_loaders(
