@@ -92,7 +92,7 @@ class RespondNamespace(Namespace):
                 limit=limits.messages_per_connection * 4,  # one agent, many conversations
                 window_s=limits.message_window_s,
             )
-        await self._service.visible(responder, payload.incident_id)
+        await self._service.check_visible(responder, payload.incident_id)
         appended = await self._service.post(
             payload.incident_id,
             sender=models.Sender.RESPONDER,
@@ -106,7 +106,7 @@ class RespondNamespace(Namespace):
     async def on_messages_since(self, sid: str, data: Any) -> Ack:
         """`messages:since`: what this responder missed of one conversation."""
         payload = payloads.ResponderSince.model_validate(data)
-        await self._service.visible(await self._responder(sid), payload.incident_id)
+        await self._service.check_visible(await self._responder(sid), payload.incident_id)
         messages = await self._service.since(payload.incident_id, payload.after_seq)
         return {"ok": True, "messages": [m.to_wire() for m in messages]}
 

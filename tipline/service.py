@@ -36,6 +36,10 @@ log = logging.getLogger("tipline.service")
 # A step reads the incident, decides, and stores with compare-and-set; when another step got
 # in first it reads again. Contention is a handful of people on one incident.
 MAX_ATTEMPTS = 8
+# Which school an incident belongs to never changes, so it is remembered per process: a
+# responder's every message then skips reading the whole incident (a Redis round trip and
+# the decoding of its document and trail; docs/performance.md). Bounded; oldest out first.
+KNOWN_ORGS = 50_000
 
 
 def clean_text(text: str) -> str:
@@ -81,6 +85,7 @@ class IncidentService:
         self._triager = triager
         self._broadcaster = broadcaster
         self._clock = clock
+        self._org_of: dict[str, str] = {}
         self._effects = EffectRunner(
             post_system=self._post_system,
             broadcaster=broadcaster,
@@ -221,7 +226,23 @@ class IncidentService:
         incident = await self._incidents.get(incident_id)
         if incident is None or not responder.may_see(incident.org_code):
             raise not_found()
+        self._remember_org(incident)
         return incident
+
+    async def check_visible(self, responder: models.Responder, incident_id: str) -> None:
+        """What `visible` decides, without reading the incident when its school is known."""
+        org_code = self._org_of.get(incident_id)
+        if org_code is None:
+            await self.visible(responder, incident_id)
+        elif not responder.may_see(org_code):
+            raise not_found()
+
+    def _remember_org(self, incident: models.Incident) -> None:
+        if incident.incident_id in self._org_of:
+            return
+        if len(self._org_of) >= KNOWN_ORGS:
+            del self._org_of[next(iter(self._org_of))]
+        self._org_of[incident.incident_id] = incident.org_code
 
     async def list_for(
         self, responder: models.Responder, status: models.Status | None
