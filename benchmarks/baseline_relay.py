@@ -1,0 +1,88 @@
+"""The baseline: a bare python-socketio relay, to measure what Tipline's features cost.
+
+Two namespaces (`/report`, `/respond`) as in Tipline, a room per pair, no persistence, no
+validation beyond what the relay needs: `message:send` gets the next in-memory seq, goes
+to the pair's other side, and is acknowledged with `{"ok": true, "seq": n}`. Connect with
+`auth={"pair": <int>}`. Runs in its own process so its CPU and memory are its own:
+
+    .venv/bin/python -m benchmarks.baseline_relay [--port 0]
+
+It prints `READY <url>` once listening and stops on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import signal
+from typing import Any
+
+import socketio
+from aiohttp import web
+
+OTHER = {"/report": "/respond", "/respond": "/report"}
+
+
+class Relay(socketio.AsyncNamespace):  # type: ignore[misc]
+    def __init__(self, namespace: str, seqs: dict[str, int]) -> None:
+        super().__init__(namespace)
+        self._seqs = seqs
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        if not isinstance(auth, dict) or not isinstance(auth.get("pair"), int):
+            raise socketio.exceptions.ConnectionRefusedError("pair required")
+        room = f"pair:{auth['pair']}"
+        await self.save_session(sid, {"room": room})
+        await self.enter_room(sid, room)
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        return await super().trigger_event(event.replace(":", "_"), *args)
+
+    async def on_message_send(self, sid: str, data: Any) -> dict[str, Any]:
+        room: str = (await self.get_session(sid))["room"]
+        seq = self._seqs.get(room, 0) + 1
+        self._seqs[room] = seq
+        message = {
+            "incident_id": room,
+            "seq": seq,
+            "from": "reporter" if self.namespace == "/report" else "responder",
+            "text": data["text"],
+            "at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+        await self.server.emit("message", message, room=room, namespace=OTHER[self.namespace])
+        return {"ok": True, "seq": seq}
+
+
+async def serve(host: str, port: int) -> None:
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp", logger=False, engineio_logger=False, cors_allowed_origins=None
+    )
+    seqs: dict[str, int] = {}
+    for namespace in OTHER:
+        sio.register_namespace(Relay(namespace, seqs))
+    app = web.Application()
+    sio.attach(app)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"READY http://{host}:{runner.addresses[0][1]}", flush=True)
+    await stop.wait()
+    await sio.shutdown()
+    await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="bare python-socketio relay (baseline)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    asyncio.run(serve(args.host, args.port))
+
+
+if __name__ == "__main__":
+    main()

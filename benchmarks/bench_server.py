@@ -1,0 +1,67 @@
+"""Tipline in its own process for the benchmarks: `tipline serve` with the abuse limits
+lifted (the benchmarks send far more than one honest person may) and nothing else changed.
+
+Every other setting comes from the environment as for `tipline serve` (TIPLINE_REDIS_URL,
+TIPLINE_KEY_PREFIX, TIPLINE_FANOUT, TIPLINE_CLASSIFIER, TIPLINE_DEMO_AGENT_TOKEN, ...):
+
+    .venv/bin/python -m benchmarks.bench_server [--port 0] [--profile FILE.prof]
+
+It prints `READY <url>` once the classifier is loaded and stops on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import dataclasses
+import signal
+
+from tipline import app, logs, settings
+from tipline.limits import Limits
+
+UNLIMITED = 10**9
+
+
+def bench_settings(port: int) -> settings.Settings:
+    base = settings.load(config_path=None, host="127.0.0.1", port=port)
+    limits = Limits(
+        reports_per_connection=UNLIMITED,
+        reports_per_school=UNLIMITED,
+        messages_per_connection=UNLIMITED,
+        messages_per_incident=UNLIMITED,
+        connections_per_school=UNLIMITED,
+    )
+    return dataclasses.replace(base, limits=limits)
+
+
+async def serve(port: int) -> None:
+    config = bench_settings(port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with app.running(config) as running:
+        # Triage exposes no event to wait on; this polls once, at start-up.
+        while not running.triage.ready:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        print(f"READY {running.url} engine={running.triage.engine_name}", flush=True)
+        await stop.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Tipline server for the benchmarks")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--profile", default=None, help="write cProfile stats to this file")
+    args = parser.parse_args()
+    logs.setup(level="WARNING")
+    if not args.profile:
+        asyncio.run(serve(args.port))
+        return
+    profiler = cProfile.Profile()
+    profiler.runcall(asyncio.run, serve(args.port))
+    profiler.dump_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()

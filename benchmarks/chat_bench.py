@@ -1,0 +1,314 @@
+"""Chat benchmark: Tipline's full path against a bare python-socketio relay, same clients.
+
+N reporter/responder pairs (2N websockets), each pair in its own incident (Tipline: access
+code, `report:create`, agent token, `incident:join`; then every `message:send` is
+validated, rate-counted, appended with its seq in Redis and fanned out). The servers run in
+their own processes, the lean clients (benchmarks/lean_client.py) in others, so CPU and
+memory are read per process from /proc. For each N:
+
+- closed loop: one message in flight per pair, each side answers the other at once: the
+  maximum throughput (delivered messages per second) and the CPU per message;
+- open loop at fixed rates: p50/p99/max delivery latency from the scheduled send time;
+- server memory per connection, idle (connected, joined) and after the traffic.
+
+    .venv/bin/python -m benchmarks.chat_bench [--pairs 200,1000,2000] [--servers tipline,baseline]
+        [--processes 1] [--fanout local|redis] [--workers 1] [--rates 500,1500]
+        [--seconds 6] [--repeat 2] [--out FILE.json]
+
+Traffic stays on 127.0.0.1; Tipline's keys live under a fresh prefix and are deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import multiprocessing
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+import redis
+
+from benchmarks import chat_worker, procstat
+
+REDIS_URL = os.environ.get("TIPLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Set TIPLINE_BENCH_PROFILE=/tmp/x to profile the Tipline server(s) with cProfile.
+PROFILE = os.environ.get("TIPLINE_BENCH_PROFILE")
+
+
+@dataclasses.dataclass
+class Setup:
+    kind: str  # "tipline" or "baseline"
+    pairs: int
+    processes: int
+    fanout: str
+    workers: int
+
+    @property
+    def label(self) -> str:
+        if self.kind == "baseline":
+            return "baseline"
+        return f"tipline x{self.processes} ({self.fanout})"
+
+
+@contextlib.contextmanager
+def servers(setup: Setup, prefix: str, token: str) -> Iterator[list[tuple[int, str]]]:
+    """Start the server process(es); yield (pid, url) of each; stop them and clean up."""
+    procs: list[subprocess.Popen[str]] = []
+    data = tempfile.TemporaryDirectory(prefix="tipline-bench-")
+    env = os.environ | {
+        "TIPLINE_REDIS_URL": REDIS_URL,
+        "TIPLINE_KEY_PREFIX": prefix,
+        "TIPLINE_CLASSIFIER": "rules",
+        "TIPLINE_FANOUT": setup.fanout,
+        "TIPLINE_DEMO_AGENT_TOKEN": token,
+        "TIPLINE_DATA_DIR": data.name,
+    }
+    module = "benchmarks.baseline_relay" if setup.kind == "baseline" else "benchmarks.bench_server"
+    try:
+        found = []
+        for _ in range(setup.processes):
+            command = [sys.executable, "-m", module]
+            if setup.kind == "tipline" and PROFILE:
+                command += ["--profile", f"{PROFILE}.{len(procs)}"]
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+            procs.append(proc)
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line.startswith("READY"):
+                raise RuntimeError(f"{module} did not start: {line!r}")
+            found.append((proc.pid, line.split()[1]))
+        yield found
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        data.cleanup()
+        _delete_keys(prefix)
+
+
+def _delete_keys(prefix: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=2000))
+    for at in range(0, len(keys), 1000):
+        client.delete(*keys[at : at + 1000])
+    client.close()
+
+
+def redis_cpu() -> float:
+    client = redis.Redis.from_url(REDIS_URL)
+    info: dict[str, Any] = client.info("cpu")
+    client.close()
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+class Clients:
+    """The worker processes and their pipes."""
+
+    def __init__(self, setup: Setup, urls: list[str], token: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipes: list[Connection] = []
+        self.procs: list[Any] = []
+        # Pair i's reporter is on server i, its responder on the next one: with two
+        # processes every message crosses between them.
+        respond_urls = urls[1:] + urls[:1]
+        for w in range(setup.workers):
+            ours, theirs = context.Pipe()
+            config = {
+                "mode": setup.kind,
+                "report_urls": urls,
+                "respond_urls": respond_urls,
+                "agent_token": token,
+                "pairs": list(range(w, setup.pairs, setup.workers)),
+            }
+            proc = context.Process(target=chat_worker.main, args=(theirs, config), daemon=True)
+            proc.start()
+            self.pipes.append(ours)
+            self.procs.append(proc)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    def ask(self, command: dict[str, Any]) -> list[dict[str, Any]]:
+        for pipe in self.pipes:
+            pipe.send(command)
+        answers = [pipe.recv() for pipe in self.pipes]
+        for answer in answers:
+            if "error" in answer:
+                raise RuntimeError(answer["error"])
+        return answers
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.ask({"cmd": "close"})
+        for proc in self.procs:
+            proc.join(timeout=10)
+
+
+def _cpu(pids: list[int]) -> float:
+    return sum(procstat.cpu_seconds(p) for p in pids)
+
+
+def measure(clients: Clients, server_pids: list[int], command: dict[str, Any]) -> dict[str, Any]:
+    """Run one phase; CPU of servers, clients and Redis is read over its recording window."""
+    start, end = command["start"], command["end"]
+    for pipe in clients.pipes:
+        pipe.send(command)
+    time.sleep(max(0.0, start - time.monotonic()))
+    s0, c0, r0 = _cpu(server_pids), _cpu(clients.pids), redis_cpu()
+    time.sleep(max(0.0, end - time.monotonic()))
+    s1, c1, r1 = _cpu(server_pids), _cpu(clients.pids), redis_cpu()
+    answers = [pipe.recv() for pipe in clients.pipes]
+    for answer in answers:
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+    delivered = sum(a["delivered"] for a in answers)
+    latencies = [x for a in answers for x in a["latencies_ms"]]
+    per_msg = max(delivered, 1)
+    return {
+        "sent": sum(a["sent"] for a in answers),
+        "delivered": delivered,
+        "duplicates": sum(a["duplicates"] for a in answers),
+        "acks_err": sum(a["acks_err"] for a in answers),
+        "errors": [e for a in answers for e in a["errors"]][:3],
+        "rate": delivered / (end - start),
+        "p50_ms": procstat.percentile(latencies, 50),
+        "p99_ms": procstat.percentile(latencies, 99),
+        "max_ms": max(latencies, default=float("nan")),
+        "server_cpu_us": (s1 - s0) * 1e6 / per_msg,
+        "client_cpu_us": (c1 - c0) * 1e6 / per_msg,
+        "redis_cpu_us": (r1 - r0) * 1e6 / per_msg,
+        "server_cpu_util": (s1 - s0) / (end - start),
+    }
+
+
+def run(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
+    prefix, token = f"bench-{uuid.uuid4().hex[:10]}", f"bench-agent-{uuid.uuid4().hex}"
+    result: dict[str, Any] = dataclasses.asdict(setup) | {"label": setup.label}
+    with servers(setup, prefix, token) as found:
+        pids, urls = [p for p, _ in found], [u for _, u in found]
+        clients = Clients(setup, urls, token)
+        try:
+            time.sleep(1.0)
+            base = sum(procstat.rss_kib(p) for p in pids)
+            t0 = time.monotonic()
+            clients.ask({"cmd": "reporters"})
+            clients.ask({"cmd": "responders"})
+            result["setup_s"] = time.monotonic() - t0
+            time.sleep(1.0)
+            connections = 2 * setup.pairs
+            idle = sum(procstat.rss_kib(p) for p in pids)
+            result["idle_kib_per_conn"] = (idle - base) / connections
+            result["closed"] = []
+            for _ in range(args.repeat):
+                start = time.monotonic() + args.warmup
+                command = {"cmd": "closed", "start": start, "end": start + args.seconds}
+                result["closed"].append(measure(clients, pids, command))
+                _report(setup, "closed", result["closed"][-1])
+            result["open"] = {}
+            for rate in args.rates:
+                runs = result["open"].setdefault(str(rate), [])
+                for _ in range(args.repeat):
+                    start = time.monotonic() + 0.5
+                    command = {
+                        "cmd": "open",
+                        "rate": rate / setup.workers,
+                        "start": start,
+                        "end": start + args.seconds,
+                    }
+                    runs.append(measure(clients, pids, command))
+                    _report(setup, f"open {rate}/s", runs[-1])
+            active = sum(procstat.rss_kib(p) for p in pids)
+            result["active_kib_per_conn"] = (active - base) / connections
+        finally:
+            clients.close()
+    print(
+        f"{setup.label:>24} N={setup.pairs:<5} setup {result['setup_s']:.1f}s  memory/conn "
+        f"idle {result['idle_kib_per_conn']:.1f} KiB, "
+        f"active {result['active_kib_per_conn']:.1f} KiB",
+        flush=True,
+    )
+    return result
+
+
+def _report(setup: Setup, phase: str, m: dict[str, Any]) -> None:
+    print(
+        f"{setup.label:>24} N={setup.pairs:<5} {phase:<12} {m['rate']:7.0f} msg/s  "
+        f"p50 {m['p50_ms']:7.1f} p99 {m['p99_ms']:7.1f} max {m['max_ms']:7.1f} ms  "
+        f"cpu/msg server {m['server_cpu_us']:5.0f} us client {m['client_cpu_us']:5.0f} us "
+        f"redis {m['redis_cpu_us']:4.0f} us  util {m['server_cpu_util']:.2f}  "
+        f"lost {m['sent'] - m['delivered'] if phase != 'closed' else '-'} "
+        f"dup {m['duplicates']} ack_err {m['acks_err']} {m['errors'][:1]}",
+        flush=True,
+    )
+
+
+def summary(results: list[dict[str, Any]]) -> None:
+    """Median of the repeats per configuration, and each figure's ratio to the baseline."""
+    base = {r["pairs"]: r for r in results if r["kind"] == "baseline"}
+    print("\nconfiguration              N  closed msg/s (ratio)  " + "  ".join(
+        f"p99@{rate} (x base)" for rate in results[0]["open"]
+    ))  # fmt: skip
+    for r in results:
+        closed = statistics.median(m["rate"] for m in r["closed"])
+        b = base.get(r["pairs"])
+        ratio = closed / statistics.median(m["rate"] for m in b["closed"]) if b else float("nan")
+        cells = []
+        for rate, runs in r["open"].items():
+            p99 = statistics.median(m["p99_ms"] for m in runs)
+            bp = statistics.median(m["p99_ms"] for m in b["open"][rate]) if b else float("nan")
+            cells.append(f"{p99:8.1f} ms ({p99 / bp:4.1f})")
+        print(f"{r['label']:>24} {r['pairs']:5} {closed:8.0f} ({ratio:4.2f})  " + "  ".join(cells))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", default="200,1000,2000")
+    parser.add_argument("--servers", default="baseline,tipline")
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--fanout", choices=["local", "redis"], default="local")
+    parser.add_argument("--workers", type=int, default=1, help="client processes")
+    parser.add_argument("--rates", default="500,1500")
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    args.rates = [int(r) for r in args.rates.split(",") if r]
+    results = []
+    for pairs in (int(n) for n in args.pairs.split(",")):
+        for kind in args.servers.split(","):
+            processes = args.processes if kind == "tipline" else 1
+            fanout = "redis" if processes > 1 else args.fanout
+            setup = Setup(kind, pairs, processes, fanout, args.workers)
+            results.append(run(setup, args))
+    summary(results)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as out:
+            report = {"machine": _machine(), "args": vars(args), "results": results}
+            json.dump(report, out, indent=1)
+
+
+def _machine() -> dict[str, Any]:
+    with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+        model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if "model name" in ln), "?")
+    return {"cpu": model, "cores": os.cpu_count(), "python": sys.version.split()[0]}
+
+
+if __name__ == "__main__":
+    main()
