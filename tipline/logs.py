@@ -30,6 +30,10 @@ DENIED_FIELDS = frozenset(
     }
 )  # fmt: skip
 
+QUIET_LOGGERS = (
+    "aiohttp.access", "aiohttp.server", "aiohttp.client", "engineio", "socketio",
+    "slack_sdk", "slack_bolt", "redis",
+)  # fmt: skip
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 _IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")
 # LogRecord's own attributes: everything else on a record came in through `extra=`.
@@ -96,7 +100,8 @@ def setup(*, level: str = "INFO", stream: TextIO | None = None) -> logging.Handl
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # These log client addresses or payloads at INFO; they are never needed in production.
-    for noisy in ("aiohttp.access", "engineio", "engineio.server", "socketio", "socketio.server"):
+    # These log client addresses or whole payloads (report text in Slack posts) at INFO or
+    # DEBUG; held at WARNING whatever the level asked for, so DEBUG cannot leak a report.
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return handler
