@@ -16,6 +16,11 @@ const WHO = {
   system: "chat.system",
 };
 const REFUSED = { empty: "err.empty", too_long: "err.too_long" };
+// System lines the server writes in English, shown in the page's language. The server's text
+// is kept as is for any line not listed here (a test keeps this in step with the engine).
+const SYSTEM_KEYS = {
+  "A trained responder has joined the conversation.": "system.joined",
+};
 const ACK_TIMEOUT_MS = 10000;
 
 export class Conversation {
@@ -65,7 +70,7 @@ export class Conversation {
     const clientId = newClientId();
     const item = this.item(this.own, text, new Date().toISOString(), true);
     this.pending.set(clientId, { text, item });
-    this.list.append(item);
+    this.follow(() => this.list.append(item));
     this.setState(item, "queued");
     if (connected) this.deliver(clientId);
     return item;
@@ -117,8 +122,21 @@ export class Conversation {
     this.onChange(this.contiguous());
   }
 
+  // Keeps the newest message in view, unless the person scrolled up to read older ones.
+  follow(place) {
+    const box = this.list.parentElement;
+    if (!box) return place();
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+    place();
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  }
+
   // Ordered by seq; pending messages stay at the end, below everything stored.
   insert(item, seq) {
+    this.follow(() => this.place(item, seq));
+  }
+
+  place(item, seq) {
     for (const other of this.list.children) {
       const otherSeq = other.dataset.seq ? Number(other.dataset.seq) : Infinity;
       if (otherSeq > seq) {
@@ -137,7 +155,10 @@ export class Conversation {
       " ",
       timeElement(at, { timeZone: this.timeZone }),
     ]);
-    const body = el("p", { cls: "msg__text", text });
+    const systemKey = from === "system" ? SYSTEM_KEYS[text] : undefined;
+    const body = systemKey
+      ? el("p", { cls: "msg__text", key: systemKey })
+      : el("p", { cls: "msg__text", text });
     const children = [meta, body];
     if (mine) children.push(el("p", { cls: "msg__state" }));
     return el("li", { cls: `msg msg--${kind}` }, children);

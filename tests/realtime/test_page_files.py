@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from escalation import engine
 from tipline import models
 
 STATIC = Path(__file__).parents[2] / "realtime" / "static"
@@ -17,7 +18,7 @@ LANGS = ("en", "es")
 # A catalogue key as written in our scripts: "file.send", "console.step.claim", ...
 KEY = re.compile(
     r"[\"'`]((?:app|lang|danger|file|resume|receipt|chat|conn|err|privacy|category|urgency|"
-    r"status|console)\.[a-z0-9_.]+)[\"'`]"
+    r"status|console|system)\.[a-z0-9_.]+)[\"'`]"
 )
 MARKUP_KEY = re.compile(r"data-i18n(?:-placeholder|-label|-title)?=\"([^\"]+)\"")
 
@@ -63,6 +64,12 @@ def test_every_text_the_pages_use_is_in_the_catalogue(lang: str) -> None:
 def test_catalogue_has_no_unused_text() -> None:
     """Every text in the catalogue is shown somewhere (a stale text gets removed)."""
     assert sorted(set(catalogue("en")) - used_keys()) == []
+
+
+def test_the_servers_system_lines_are_translated() -> None:
+    """The page knows the engine's "responder joined" line, so a Spanish reader gets Spanish."""
+    chat = (STATIC / "chat.js").read_text("utf-8")
+    assert json.dumps(engine.JOINED) + ': "system.joined"' in chat
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

@@ -177,3 +177,19 @@ async def test_screenshots_of_both_pages(web: Web, tipline_server: Server, tmp_p
         assert png_size(out / f"{name}-phone.png") == (360, 740)
         assert png_size(out / f"{name}-desktop.png") == (1280, 800)
     web.assert_clean()
+
+
+async def test_spanish_reporter_reads_the_join_line_in_spanish(
+    web: Web, tipline_server: Server
+) -> None:
+    """The server's "responder joined" line shows in the reporter's language."""
+    reporter = await web.page(tipline_server.url + "/", viewport=PHONE, locale="es-US")
+    await browser.file_report(reporter, "Un chico dice que va a traer un arma a la escuela.")
+    agent = await web.page(tipline_server.url + "/console")
+    await browser.login(agent, tipline_server.agent_token)
+    await browser.open_only_incident(agent)
+    await expect(reporter.locator(".msg--system .msg__text")).to_have_text(
+        "Una persona capacitada se ha unido a la conversación."
+    )
+    await expect(reporter.locator("#conn")).to_have_text("Conectado")
+    web.assert_clean()
