@@ -174,6 +174,10 @@ def measure(clients: Clients, server_pids: list[int], command: dict[str, Any]) -
     time.sleep(max(0.0, end - time.monotonic()))
     s1, c1, r1 = _cpu(server_pids), _cpu(clients.pids), redis_cpu()
     answers = [pipe.recv() for pipe in clients.pipes]
+    if command["cmd"] == "open":
+        # Open loop counts what lands after `end` too (the backlog of a server that fell
+        # behind), so its CPU is read once everything has landed.
+        s1, c1, r1 = _cpu(server_pids), _cpu(clients.pids), redis_cpu()
     for answer in answers:
         if "error" in answer:
             raise RuntimeError(answer["error"])
@@ -194,6 +198,8 @@ def measure(clients: Clients, server_pids: list[int], command: dict[str, Any]) -
         "client_cpu_us": (c1 - c0) * 1e6 / per_msg,
         "redis_cpu_us": (r1 - r0) * 1e6 / per_msg,
         "server_cpu_util": (s1 - s0) / (end - start),
+        # The machine is shared: the 1-minute load average says how much else was running.
+        "load_avg": os.getloadavg()[0],
     }
 
 
@@ -253,7 +259,7 @@ def _report(setup: Setup, phase: str, m: dict[str, Any]) -> None:
         f"cpu/msg server {m['server_cpu_us']:5.0f} us client {m['client_cpu_us']:5.0f} us "
         f"redis {m['redis_cpu_us']:4.0f} us  util {m['server_cpu_util']:.2f}  "
         f"lost {m['sent'] - m['delivered'] if phase != 'closed' else '-'} "
-        f"dup {m['duplicates']} ack_err {m['acks_err']} {m['errors'][:1]}",
+        f"dup {m['duplicates']} ack_err {m['acks_err']} load {m['load_avg']:.1f} {m['errors'][:1]}",
         flush=True,
     )
 
