@@ -16,6 +16,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
@@ -24,7 +25,7 @@ from bot.delivery import Delivery
 from bot.listeners import Listeners
 from bot.mirror import UrgentMirror
 from bot.notifier import SlackNotifier
-from tipline.ports import Broadcaster, Directory, IncidentStore, SlackOutbox
+from tipline.ports import Broadcaster, Directory, IncidentStore, RateLimiter, SlackOutbox
 from tipline.service import IncidentService
 
 log = logging.getLogger("tipline.slack")
@@ -80,6 +81,10 @@ async def _log_error(error: Exception) -> None:
     log.error("slack.listener_failed", exc_info=error)
 
 
+# Slack refuses requests older than five minutes; a replay is remembered a little longer.
+REPLAY_S = 360.0
+
+
 class SlackBot:
     """One process's Slack bot: notifier (outbound), bolt app (inbound), delivery worker."""
 
@@ -90,8 +95,10 @@ class SlackBot:
         outbox: SlackOutbox,
         incidents: IncidentStore,
         directory: Directory,
+        replays: RateLimiter | None = None,
     ) -> None:
         self.config = config
+        self._replays = replays
         self._outbox = outbox
         self._incidents = incidents
         self._directory = directory
@@ -119,9 +126,28 @@ class SlackBot:
             config=self.config, service=service, directory=self._directory, notifier=self.notifier
         )
         bolt = bolt_app(self.config, listeners, self.client)
+        verifier = SignatureVerifier(self.config.signing_secret)
 
         async def events(request: web.Request) -> web.Response:
-            answer = await bolt.async_dispatch(await to_bolt_request(request))
+            # Verified here first, so that nothing unsigned, forged or stale (> 5 min) reaches
+            # any parser; bolt verifies again.
+            body = (await request.read()).decode("utf-8", "replace")
+            if not verifier.is_valid_request(body, dict(request.headers)):
+                return web.Response(status=401, text="invalid or stale Slack signature")
+            # A validly signed request seen before is a replay: the signature and age checks
+            # would let it act twice within five minutes, so it is refused here.
+            signature = request.headers.get("X-Slack-Signature", "")
+            if (
+                self._replays is not None
+                and await self._replays.count(f"slack-seen:{signature}", window_s=REPLAY_S) > 1
+            ):
+                log.warning("slack.replay_refused")
+                return web.Response(status=409, text="this request was already handled")
+            try:
+                answer = await bolt.async_dispatch(await to_bolt_request(request))
+            except Exception as exc:  # bolt raises on a signed body it cannot parse
+                log.warning("slack.malformed_request", extra={"error": type(exc).__name__})
+                return web.Response(status=400, text="malformed Slack request")
             return await to_aiohttp_response(answer)
 
         def add(app: web.Application) -> None:

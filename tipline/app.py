@@ -149,7 +149,13 @@ def slack_bot(settings: Settings, store: RedisStore, client: aioredis.Redis) -> 
         retry_cap_s=settings.slack_retry_cap_s,
     )
     outbox = RedisSlackOutbox(client, prefix=settings.key_prefix)
-    return SlackBot(config=config, outbox=outbox, incidents=store, directory=store)
+    return SlackBot(
+        config=config,
+        outbox=outbox,
+        incidents=store,
+        directory=store,
+        replays=RedisRateLimiter(client, prefix=settings.key_prefix),
+    )
 
 
 # --- end Slack bot -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import time
 import urllib.parse
@@ -19,6 +20,7 @@ from tests.bot.fake_slack import TEAM, FakeSlack, running_fake
 from tests.conftest import Server, start_server
 
 SECRET = "test-signing-secret"
+_CLICKS = itertools.count(1)
 CHANNEL = "C0AGENTS"
 TOKEN = "xoxb-test-token"
 EMERGENCY = "he has a gun in his backpack and says he will shoot people at lunch tomorrow"
@@ -76,14 +78,16 @@ def signed(body: str, *, secret: str = SECRET, timestamp: int | None = None) -> 
 def action(
     user: str, action_id: str, value: str, *, channel: str = CHANNEL, team: str = TEAM
 ) -> str:
-    """The form body of a block_actions request: a click on a button of our message."""
+    """The form body of a block_actions request: a click on a button of our message. Each
+    click is unique (its trigger_id and action_ts), as in Slack: only a replay repeats one."""
+    click = next(_CLICKS)
     payload = {
         "type": "block_actions",
         "team": {"id": team, "domain": "tipline-test"},
         "user": {"id": user, "username": user.lower(), "team_id": team},
         "api_app_id": "A0TIPLINE",
         "token": "legacy-verification-token",
-        "trigger_id": f"trigger-{user}",
+        "trigger_id": f"trigger-{user}-{click}",
         "channel": {"id": channel, "name": "agents"},
         "container": {"type": "message", "message_ts": "1.0", "channel_id": channel},
         "response_url": "https://hooks.invalid/actions",
@@ -93,7 +97,7 @@ def action(
                 "action_id": action_id,
                 "block_id": "actions",
                 "value": value,
-                "action_ts": "1700000000.000001",
+                "action_ts": f"{time.time():.6f}{click}",
             }
         ],
     }
