@@ -22,6 +22,9 @@ const SYSTEM_KEYS = {
   "A trained responder has joined the conversation.": "system.joined",
 };
 const ACK_TIMEOUT_MS = 10000;
+// Refusals that say "not now" rather than "never": the message waits and goes again.
+const TRANSIENT = new Set(["rate_limited", "unavailable", "conflict"]);
+const RETRY_MS = 15000;
 
 export class Conversation {
   // own: the `from` value of this person's messages ("reporter" or "responder").
@@ -92,17 +95,23 @@ export class Conversation {
     try {
       ack = await this.send(entry.text, clientId, ACK_TIMEOUT_MS);
     } catch {
-      // No answer in time (the connection dropped): wait for the next connect to resend.
+      // Offline, or no answer in time: the next connect resends it (flush), and so does a
+      // timer, for an ack lost while the connection stayed up. The server stores it once.
       entry.inFlight = false;
       this.setState(entry.item, "queued");
+      setTimeout(() => this.deliver(clientId), RETRY_MS);
       return;
     }
     entry.inFlight = false;
+    const code = ack.error && ack.error.code;
     if (ack.ok) {
       this.delivered(clientId, ack.seq);
+    } else if (TRANSIENT.has(code)) {
+      this.setState(entry.item, "queued");
+      setTimeout(() => this.deliver(clientId), RETRY_MS);
     } else {
       this.pending.delete(clientId);
-      this.setState(entry.item, "failed", REFUSED[ack.error && ack.error.code] || "err.generic");
+      this.setState(entry.item, "failed", REFUSED[code] || "err.generic");
     }
   }
 

@@ -161,8 +161,17 @@ export function errorKey(ack, known) {
   return (known && known[code]) || "err.generic";
 }
 
-// Resolves once connected; rejects with "refused" when the server said no (the client then
-// stops retrying by itself) or "network" after the first failed attempt otherwise.
+// Why a connection attempt failed: "refused" (wrong code, receipt or token: asking again will
+// not help), "busy" (the server refused for now: unavailable, rate limited) or "network".
+const BUSY = new Set(["unavailable", "rate_limited"]);
+
+export function failureOf(socket, err) {
+  if (socket.active) return "network";
+  const code = err && err.data && err.data.code;
+  return BUSY.has(code) ? "busy" : "refused";
+}
+
+// Resolves once connected; rejects with an Error whose message is failureOf(...).
 export function whenConnected(socket) {
   return new Promise((resolve, reject) => {
     if (socket.connected) {
@@ -177,11 +186,14 @@ export function whenConnected(socket) {
       done();
       resolve();
     };
-    const onError = () => {
+    const onError = (err) => {
       done();
-      reject(new Error(socket.active ? "network" : "refused"));
+      reject(new Error(failureOf(socket, err)));
     };
     socket.on("connect", onConnect);
     socket.on("connect_error", onError);
   });
 }
+
+// After a refusal "for now" Socket.IO stops trying by itself: try again a little later.
+export const RETRY_BUSY_MS = 15000;

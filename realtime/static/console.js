@@ -8,8 +8,10 @@ import {
   el,
   emitAck,
   errorKey,
+  failureOf,
   languageSwitch,
   preferredLanguage,
+  RETRY_BUSY_MS,
   setLanguage,
   show,
   t,
@@ -182,6 +184,12 @@ function wire(socket) {
     setText("conn", "conn.offline");
   });
   window.addEventListener("online", () => socket.connect());
+  socket.on("connect_error", (err) => {
+    // Socket.IO gives up after a refusal; "busy" is worth another try, a revoked token is not.
+    const failure = failureOf(socket, err);
+    if (failure === "busy") setTimeout(() => socket.connect(), RETRY_BUSY_MS);
+    if (failure === "refused") logout();
+  });
   socket.on("incident:new", onNew);
   socket.on("incident:updated", upsert);
   socket.on("incident:alert", (info) => alarm.raise(app.incidents.get(info.incident_id) || info));
@@ -194,8 +202,9 @@ async function login(token) {
     await whenConnected(socket);
   } catch (err) {
     socket.disconnect();
-    tabStore.remove(KEY_TOKEN);
-    setText("login-error", err.message === "refused" ? "console.bad_token" : "err.network");
+    const keys = { refused: "console.bad_token", busy: "err.busy", network: "err.network" };
+    if (err.message === "refused") tabStore.remove(KEY_TOKEN);
+    setText("login-error", keys[err.message]);
     return;
   }
   app.socket = socket;

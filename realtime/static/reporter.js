@@ -9,8 +9,10 @@ import {
   byId,
   emitAck,
   errorKey,
+  failureOf,
   languageSwitch,
   preferredLanguage,
+  RETRY_BUSY_MS,
   setLanguage,
   show,
   t,
@@ -20,7 +22,7 @@ import {
 import { Conversation, socketSender } from "./chat.js";
 
 const KEY_RECEIPT = "tipline.receipt";
-const REPORT_ERRORS = { empty: "err.empty", too_long: "err.too_long" };
+const REPORT_ERRORS = { empty: "err.empty", too_long: "err.too_long", rate_limited: "err.busy" };
 
 const page = { socket: null, conversation: null };
 
@@ -59,6 +61,12 @@ function openSocket(auth) {
   });
   socket.on("disconnect", () => connection(navigator.onLine ? "conn.reconnecting" : "conn.offline"));
   socket.io.on("reconnect_attempt", () => connection("conn.reconnecting"));
+  socket.on("connect_error", (err) => {
+    // A refusal "for now" (busy, rate limited) ends Socket.IO's own retries: schedule one.
+    if (failureOf(socket, err) === "busy" && page.socket === socket) {
+      setTimeout(() => page.socket === socket && socket.connect(), RETRY_BUSY_MS);
+    }
+  });
   socket.on("message", (message) => {
     const conversation = page.conversation;
     if (message.seq > conversation.contiguous() + 1) catchUp();
@@ -110,23 +118,31 @@ async function fileReport(event) {
   }
 }
 
+// Forgets a socket that led nowhere, so that no later `online` event revives it.
+function drop(socket) {
+  socket.disconnect();
+  if (page.socket === socket) page.socket = null;
+}
+
+const CONNECT_ERRORS = { refused: "err.code", busy: "err.busy", network: "err.network" };
+
 async function submitReport(code, text, category) {
   const socket = openSocket({ org_code: code });
   try {
     await whenConnected(socket);
   } catch (err) {
-    socket.disconnect();
-    return setError("file-error", err.message === "refused" ? "err.code" : "err.network");
+    drop(socket);
+    return setError("file-error", CONNECT_ERRORS[err.message]);
   }
   let ack;
   try {
     ack = await emitAck(socket, "report:create", category ? { text, category } : { text });
   } catch {
-    socket.disconnect();
+    drop(socket);
     return setError("file-error", "err.network");
   }
   if (!ack.ok) {
-    socket.disconnect();
+    drop(socket);
     return setError("file-error", errorKey(ack, REPORT_ERRORS));
   }
   socket.auth = { receipt: ack.receipt };
@@ -143,12 +159,13 @@ async function resume(receipt, { quiet = false } = {}) {
     await whenConnected(socket);
   } catch (err) {
     if (err.message === "refused") {
-      socket.disconnect();
+      drop(socket);
       tabStore.remove(KEY_RECEIPT);
       if (!quiet) setError("resume-error", "err.receipt");
       return;
     }
-    // Unreachable for now: stay in the chat; Socket.IO keeps trying and catches up later.
+    // Unreachable or busy for now: open the chat anyway; the socket keeps trying (see
+    // openSocket) and catches up when it gets in.
   }
   tabStore.set(KEY_RECEIPT, receipt);
   enterChat();
