@@ -131,8 +131,14 @@ async function open(incidentId) {
   app.current = incidentId;
   app.unread.delete(incidentId);
   detail.showError("");
-  const incident = await join(incidentId);
-  if (!incident || app.current !== incidentId) return;
+  let incident = null;
+  try {
+    incident = await join(incidentId);
+  } catch {
+    // No answer (disconnected): the reconnect joins the current incident again.
+  }
+  if (app.current !== incidentId) return;
+  if (!incident) return detail.showError("err.generic");
   byId("chat").replaceChildren(app.conversations.get(incidentId).list);
   detail.render(incident);
   show(byId("detail-empty"), false);
@@ -171,6 +177,8 @@ async function onConnect() {
   setText("conn", "conn.online");
   await refreshList();
   for (const incidentId of app.conversations.keys()) await join(incidentId);
+  // An incident whose first join got no answer is opened now.
+  if (app.current && !app.conversations.has(app.current)) await open(app.current);
   if (app.current && app.incidents.has(app.current)) detail.render(app.incidents.get(app.current));
 }
 

@@ -138,4 +138,6 @@ export function showError(key) {
   const node = byId("detail-error");
   node.dataset.i18n = key || "";
   node.textContent = key ? t(key) : "";
+  // The steps sit far below the top of the view: bring the sentence to the person's eyes.
+  if (key) node.scrollIntoView({ block: "nearest" });
 }
