@@ -6,8 +6,11 @@ from classifiers.patterns import Pattern, pattern
 
 _FICTION = (
     r"juego|jugando|videojuego|fortnite|minecraft|roblox|free fire|pelicula|serie|libro"
-    r"|novela|personaje|cancion|meme|broma|bromeando|chiste|es un decir"
+    r"|novela|personaje|cancion|meme|broma|bromea\w*|chiste|es un decir|historia|cuento"
+    r"|escribiendo|tarea|jaja\w*|jeje\w*"
 )
+_NO_PLAN = r"no tengo (?:ningun )?plan|a veces pienso|no voy a hacer nada|ojala"
+_PAST = r"el ano pasado|hace (?:meses|anos|un ano)|expulsaron|ya se (?:encargo|resolvio)"
 _WEAPONS = (
     r"pistolas?|armas?|rifles?|escopetas?|revolver|cuchillos?|navajas?|machetes?|bombas?"
     r"|explosivos?|granadas?|fusca|cuete"
@@ -28,7 +31,9 @@ PATTERNS: tuple[Pattern, ...] = (
         reason="talks about ending a life (suicide intent)",
         sources=(
             r"(?:matarme|suicidarme|suicidarse|quitarme la vida|quitarse la vida)",
-            r"(?:me|se|te) (?:voy|va|vas|quiero|quiere|quieres) (?:a )?(?:matar|suicidar|morir)",
+            # Reflexive only: "me voy a matar" is suicide, "me va a matar" is a threat to me.
+            r"me (?:voy a|quiero) (?:matar|suicidar)",
+            r"se (?:va a|quiere|piensa|iba a) (?:matar|suicidar)",
             r"quiero morir(?:me)?|quiere morir(?:se)?",
             r"acabar con (?:mi|su) (?:propia )?vida",
             r"no (?:quiero|quiere) (?:vivir|seguir viviendo|estar viv[oa]|despertar)",
@@ -37,7 +42,7 @@ PATTERNS: tuple[Pattern, ...] = (
             r"nota (?:de )?suicid\w*|carta suicida",
             r"(?:estarian|estaria) mejor sin mi",
         ),
-        unless=r"risa|verguenza|hambre|sueno|calor|frio|aburrimiento|" + _FICTION,
+        unless=rf"risa|verguenza|hambre|sueno|calor|frio|aburrimiento|{_NO_PLAN}|{_FICTION}",
         positives=(
             "ya no aguanto más, me voy a matar esta noche",
             "mi amiga dijo que quiere quitarse la vida",
@@ -45,7 +50,9 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         negatives=(
             "me quiero morir de la vergüenza, me caí en clase",
+            "mi mamá me va a matar cuando vea mis calificaciones",
             "este examen me está matando",
+            "a veces pienso que todos estarían mejor sin mí pero no tengo ningún plan",
         ),
     ),
     pattern(
@@ -92,14 +99,17 @@ PATTERNS: tuple[Pattern, ...] = (
         unless=(
             r"de agua|juguete|nerf|de silicona|de pintura|de mentira|falsa|de plastico"
             r"|mantequilla|cocina|dibujo|bomba de (?:humo|agua|chicle|bano)|estuvo bomba"
-            r"|" + _FICTION
+            r"|" + _PAST + "|" + _FICTION
         ),
         despite=r"real|de verdad|cargada",
         positives=(
             "un chico tiene una pistola en la mochila en la escuela",
             "trajo un cuchillo a clase hoy",
         ),
-        negatives=("jugamos con pistolas de agua en el patio",),
+        negatives=(
+            "jugamos con pistolas de agua en el patio",
+            "el año pasado un chavo trajo una navaja pero la policía ya se encargó",
+        ),
     ),
 )
 

@@ -1,7 +1,181 @@
-"""fr life-threat patterns (normalised text)."""
+"""French life-threat patterns (normalised: no accents; "l'école" is "l ecole")."""
 
 from __future__ import annotations
 
-from classifiers.patterns import Pattern
+from classifiers.patterns import Pattern, pattern
 
-PATTERNS: tuple[Pattern, ...] = ()
+_FICTION = (
+    r"jeu|jeux video|fortnite|minecraft|roblox|free fire|film|serie|livre|roman|personnage"
+    r"|chanson|meme|blague|rigole|plaisante|mdr|ptdr|lol|histoire|redaction|devoir"
+)
+_PAST = r"l an dernier|l annee derniere|il y a (?:des mois|un an)|renvoye|exclu"
+_WEAPONS = (
+    r"armes?|pistolets?|flingues?|revolver|fusils?|couteaux?|lames?|machettes?|bombes?"
+    r"|explosifs?|grenades?|calibre"
+)
+_PLACES = (
+    r"ecole|college|lycee|classe|cours|bahut|casier|sac|cantine|gymnase|toilettes|couloir"
+    r"|cour|bus|campus"
+)
+_FIRE_FICTION = (
+    r"exercice|alarme|vapote\w*|cigarette|feu de camp|barbecue|bougies?|labo|feux d artifice"
+    r"|" + _FICTION
+)
+
+PATTERNS: tuple[Pattern, ...] = (
+    pattern(
+        "fr.suicide_intent",
+        category="self_harm",
+        reason="talks about ending a life (suicide intent)",
+        sources=(
+            # Reflexive only: "il va me tuer" is a threat to the reporter, not suicide.
+            r"(?:je vais|jvais|je veux|j veux|jveux) me (?:tuer|suicider|foutre en l air)",
+            r"(?:va|veut|voulait|allait) se (?:tuer|suicider|foutre en l air)",
+            r"me suicider|se suicider|en finir avec (?:la|ma|sa) vie",
+            r"mettre fin a (?:mes|ses) jours|mettre fin a (?:ma|sa) vie",
+            r"(?:je veux|jveux|il veut|elle veut) mourir",
+            r"(?:veux|veut) plus vivre|(?:sauter|me jeter|se jeter) (?:du|d un) (?:pont|toit)",
+            r"lettres? d adieu|(?:seraient|serait) mieux sans moi",
+        ),
+        unless=rf"de rire|de honte|de faim|pas de plan|parfois je pense|{_FICTION}",
+        positives=(
+            "je vais me tuer ce soir, j'en peux plus",
+            "mon amie veut se suicider",
+        ),
+        negatives=(
+            "ce contrôle me tue",
+            "je veux mourir de honte, je suis tombée devant tout le monde",
+            "mon père va me tuer quand il verra mes notes",
+        ),
+    ),
+    pattern(
+        "fr.self_harm_act",
+        category="self_harm",
+        reason="describes self-harm happening now",
+        sources=(
+            r"(?:je me|il se|elle se|se) (?:coupe|scarifie|mutile|taillade)",
+            r"(?:ouvrir|ouvert|taillader|tailladee?) les (?:veines|poignets)",
+        ),
+        unless=r"cheveux|ongles|frange|doigt|cuisine|legumes|papier|" + _FICTION,
+        positives=("elle se scarifie dans les toilettes en ce moment",),
+        negatives=("elle se coupe les cheveux toute seule",),
+    ),
+    pattern(
+        "fr.farewell",
+        category="self_harm",
+        reason="farewell signs (giving things away, goodbye note)",
+        sources=(
+            r"(?:m a|lui a|nous a|a) donne (?:tous |toutes )?(?:son|sa|ses) (?:chat|chatte"
+            r"|chien|chienne|affaires|vetements|jeux|console|guitare)",
+            r"donne (?:toutes )?ses affaires",
+            r"(?:lettre|lettres|message|video) d adieu|fait ses adieux a tout le monde",
+        ),
+        unless=(
+            r"garder|vacances|voyage|prete|rendre|demenag\w*|allergi\w*|anniversaire|noel"
+            r"|" + _FICTION
+        ),
+        positives=("elle m'a donné son chat et a dit qu'elle en avait fini",),
+        negatives=("elle m'a donné son chat à garder pendant les vacances",),
+    ),
+    pattern(
+        "fr.weapon_school",
+        category="weapon",
+        reason="mentions a weapon at or near school",
+        sources=(
+            rf"(?:{_WEAPONS}) ~ (?:{_PLACES})",
+            rf"(?:{_PLACES}) ~ (?:{_WEAPONS})",
+            rf"(?:ramene|apporte|montre|cache|sorti) (?:un |une |son |sa |le |la )?(?:{_WEAPONS})",
+        ),
+        unless=(
+            r"a eau|jouet|nerf|faux|fausse|plastique|dessin|beurre|cuisine|"
+            + _PAST
+            + "|"
+            + _FICTION
+        ),
+        despite=r"vrai|vraie|charge|chargee",
+        positives=(
+            "il a un pistolet dans son sac au lycée",
+            "il a ramené un couteau en cours",
+        ),
+        negatives=("on a fait une bataille de pistolets à eau dans la cour",),
+    ),
+    pattern(
+        "fr.attack_plan",
+        category="threat",
+        reason="talks about a planned attack on people or the school",
+        sources=(
+            r"(?:tirer sur|tuer|attaquer|poignarder|faire sauter) (?:tout le monde|les eleves"
+            r"|les profs|l ecole|le lycee|le college|la classe)",
+            r"(?:va|vont|veut|veulent) (?:tirer sur|faire un massacre|faire une fusillade"
+            r"|faire sauter)",
+            r"fusillade (?:a|au|dans) (?:l ecole|le lycee|le college)",
+            r"liste noire|liste de (?:gens a tuer|cibles)",
+            r"(?:viens|venez|va|allez|vas) pas (?:a l ecole|au lycee|au college|en cours) "
+            r"(?:demain|aujourd hui|lundi|mardi|mercredi|jeudi|vendredi)",
+        ),
+        unless=r"photos?|ballon|basket|foot|controle|" + _FICTION,
+        positives=("il a dit qu'il va tirer sur tout le monde au lycée vendredi",),
+        negatives=("on va tuer tout le monde à fortnite ce soir",),
+    ),
+    pattern(
+        "fr.abuse_now",
+        category="abuse",
+        reason="describes abuse happening now",
+        sources=(
+            r"(?:me|la|le|nous) (?:frappe|bat|etrangle|viole|touche) (?:en ce moment"
+            r"|maintenant|encore)",
+            r"en train de (?:me |la |le |nous )?(?:frapper|battre|etrangler|violer)",
+            r"m a enfermee? (?:dans|a)",
+            r"(?:a dit|dit|menace) (?:qu il |qu elle )?(?:va |allait )?(?:me|nous) tuer",
+        ),
+        unless=r"notes|bulletin|chatouill\w*|catch|karate|boxe|entrainement|" + _FICTION,
+        positives=("mon beau-père frappe ma mère et il me frappe maintenant aussi",),
+        negatives=("à l'entraînement de boxe il me frappe encore, trop fort",),
+    ),
+)
+
+PATTERNS += (
+    pattern(
+        "fr.overdose",
+        category="substance",
+        reason="mentions an overdose or someone unresponsive",
+        sources=(
+            r"overdose|surdose",
+            r"(?:pris|avale) (?:toute la boite|toutes les|tous les|une boite|plein de|trop de"
+            r"|(?:[5-9]|\d\d+)) (?:de )?(?:\w+ )?(?:cachets|pilules|comprimes|medicaments"
+            r"|medocs|doliprane|xanax)",
+            r"(?:respire|reveille) (?:plus|pas)",
+        ),
+        unless=r"vitamines|bonbons|ordonnance|projet|expose|statistiques|" + _FICTION,
+        positives=("elle a pris toute la boîte de cachets de sa mère et ne se réveille pas",),
+        negatives=("j'ai pris toutes les vitamines que l'infirmière m'a données",),
+    ),
+    pattern(
+        "fr.fire",
+        category="other",
+        reason="reports a fire",
+        sources=(
+            r"(?:feu|incendie|flammes) (?:dans|a) (?:l |le |la |les )?(?:ecole|lycee|college"
+            r"|classe|toilettes|couloir|gymnase|cantine|maison|cuisine|batiment)",
+            r"(?:ecole|lycee|college|batiment|gymnase|maison) (?:est en feu|brule"
+            r"|est en flammes)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("il y a le feu dans les toilettes du lycée",),
+        negatives=("l'exercice incendie dans le gymnase était long",),
+    ),
+    pattern(
+        "fr.arson",
+        category="threat",
+        reason="talks about setting a fire",
+        sources=(
+            r"(?:mettre|mis|met|foutre|fout) le feu (?:a|au|aux) (?:l |la )?(?:ecole|lycee"
+            r"|college|gymnase|toilettes|poubelle|batiment|classe|maison)",
+            r"(?:bruler|incendier|cramer) (?:l ecole|le lycee|le college|le gymnase"
+            r"|le batiment)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("il a dit qu'il va mettre le feu au lycée",),
+        negatives=("dans minecraft il a mis le feu à l'école",),
+    ),
+)

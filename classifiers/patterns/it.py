@@ -1,7 +1,174 @@
-"""it life-threat patterns (normalised text)."""
+"""Italian life-threat patterns (normalised: no accents; "un'arma" is "un arma")."""
 
 from __future__ import annotations
 
-from classifiers.patterns import Pattern
+from classifiers.patterns import Pattern, pattern
 
-PATTERNS: tuple[Pattern, ...] = ()
+_FICTION = (
+    r"gioco|giocando|videogioco|fortnite|minecraft|roblox|free fire|play|fifa|film|serie"
+    r"|libro|romanzo|personaggio|canzone|meme|scherz\w*|ahah\w*|storia|tema|compito"
+)
+_PAST = r"anno scorso|mesi fa|un anno fa|espulso|sospeso"
+_WEAPONS = (
+    r"armi|arma|pistol[ae]|fucil[ei]|revolver|coltell[oi]|lam[ae]|machete|bomb[ae]"
+    r"|esplosivi?|granat[ae]"
+)
+_PLACES = (
+    r"scuola|classe|aula|zaino|armadietto|autobus|pullman|mensa|palestra|bagno|bagni"
+    r"|corridoio|cortile"
+)
+_FIRE_FICTION = (
+    r"prova|esercitazione|allarme|svapo|sigarett\w*|falo|barbecue|grigliata|candel\w*"
+    r"|laboratorio|fuochi d artificio|" + _FICTION
+)
+
+PATTERNS: tuple[Pattern, ...] = (
+    pattern(
+        "it.suicide_intent",
+        category="self_harm",
+        reason="talks about ending a life (suicide intent)",
+        sources=(
+            # First person or reflexive only: "mia madre mi ammazza" is hyperbole.
+            r"uccidermi|ammazzarmi|suicidarmi|uccidersi|ammazzarsi|suicidarsi",
+            r"mi ammazzo|mi uccido|si ammazza|si uccide|(?:togliermi|togliersi) la vita",
+            r"(?:voglio|vuole) (?:solo )?morire|non (?:voglio|vuole) piu vivere",
+            r"(?:buttarmi|buttarsi|gettarmi|gettarsi) (?:dal|da un) (?:ponte|tetto|palazzo)",
+            r"lettere? d addio|(?:starebbero|stareste|starebbe) meglio senza di me",
+        ),
+        unless=rf"vergogna|ridere|fame|sonno|nessun piano|a volte penso|{_FICTION}",
+        positives=(
+            "stasera mi ammazzo, non ce la faccio più",
+            "la mia amica vuole suicidarsi",
+        ),
+        negatives=(
+            "mia madre mi ammazza quando vede i voti",
+            "voglio morire di vergogna, sono caduta davanti a tutti",
+        ),
+    ),
+    pattern(
+        "it.self_harm_act",
+        category="self_harm",
+        reason="describes self-harm happening now",
+        sources=(
+            r"(?:si sta|mi sto|si) (?:tagliando|ferendo|facendo del male)",
+            r"(?:tagliarsi|tagliarmi|si e tagliata|si e tagliato) (?:le vene|i polsi)",
+        ),
+        unless=r"capelli|unghie|cipolla|cucina|carta|dito|frangia|" + _FICTION,
+        positives=("si sta tagliando in bagno adesso",),
+        negatives=("mi sto tagliando i capelli da sola",),
+    ),
+    pattern(
+        "it.farewell",
+        category="self_harm",
+        reason="farewell signs (giving things away, goodbye note)",
+        sources=(
+            r"(?:mi ha dato|ha regalato|sta regalando|regala|mi ha lasciato) (?:il suo"
+            r"|la sua|i suoi|le sue|tutte le sue|tutti i suoi) (?:gatto|gatta|cane|cagnolino"
+            r"|cose|vestiti|giochi|chitarra)",
+            r"(?:lettere?|video|messaggio) d addio|(?:ha salutato|sta salutando) tutti",
+        ),
+        unless=(
+            r"badare|tenere|vacanz\w*|viaggio|prest\w*|restituire|trasloc\w*|allergi\w*"
+            r"|compleanno|natale|" + _FICTION
+        ),
+        positives=("mi ha dato il suo gatto e ha detto che ha chiuso",),
+        negatives=("mi ha dato il suo gatto da tenere durante le vacanze",),
+    ),
+    pattern(
+        "it.weapon_school",
+        category="weapon",
+        reason="mentions a weapon at or near school",
+        sources=(
+            rf"(?:{_WEAPONS}) ~ (?:{_PLACES})",
+            rf"(?:{_PLACES}) ~ (?:{_WEAPONS})",
+            rf"(?:ha portato|porta|portato|portera|ha mostrato|mostrato|nasconde|ha nascosto"
+            rf"|tirato fuori) (?:un |una |il |la |suo |sua |l )?(?:{_WEAPONS})",
+        ),
+        unless=(
+            r"ad acqua|giocattolo|nerf|finta|finto|di plastica|disegno|burro|cucina|"
+            + _PAST
+            + "|"
+            + _FICTION
+        ),
+        despite=r"vera|vero|carica",
+        positives=(
+            "un ragazzo ha una pistola nello zaino a scuola",
+            "ha portato un coltello in classe oggi",
+        ),
+        negatives=("abbiamo giocato con le pistole ad acqua in cortile",),
+    ),
+    pattern(
+        "it.attack_plan",
+        category="threat",
+        reason="talks about a planned attack on people or the school",
+        sources=(
+            r"(?:sparare a|uccidere|ammazzare|accoltellare|attaccare|far saltare) (?:tutti"
+            r"|tutta la scuola|la scuola|la classe|i prof|i professori|gli studenti)",
+            r"(?:vuole|vogliono|va a|vanno a|sta per|stanno per) (?:sparare|fare una strage"
+            r"|fare un attacco|far saltare)",
+            r"strage (?:a|alla|nella) scuola|lista nera|lista di (?:morte|persone da uccidere)",
+            r"non (?:venire|andare|venite|andate) a scuola (?:domani|oggi|lunedi|martedi"
+            r"|mercoledi|giovedi|venerdi)",
+        ),
+        unless=r"foto|pallone|calcio|basket|verifica|" + _FICTION,
+        positives=("ha detto che vuole sparare a tutti a scuola venerdì",),
+        negatives=("stasera su fortnite uccidiamo tutti, ammazzare tutti è facile",),
+    ),
+    pattern(
+        "it.abuse_now",
+        category="abuse",
+        reason="describes abuse happening now",
+        sources=(
+            r"(?:mi|la|lo|ci) (?:sta|stanno) (?:picchiando|menando|strangolando|violentando"
+            r"|toccando|facendo del male)",
+            r"(?:sta|stanno) (?:picchiando|menando) (?:mia|mio|la|il) \w+",
+            r"mi (?:ha|hanno) (?:chiuso|chiusa|rinchiuso|rinchiusa)",
+            r"(?:ha detto|minaccia|dice) che mi (?:ammazza|uccide|picchia)",
+        ),
+        unless=(r"solletico|lotta|karate|boxe|allenamento|voti|pagella|chitarra|turno|" + _FICTION),
+        positives=("il mio patrigno sta picchiando mia madre adesso",),
+        negatives=("mio fratello mi sta picchiando alla play, è fortissimo a fifa",),
+    ),
+    pattern(
+        "it.overdose",
+        category="substance",
+        reason="mentions an overdose or someone unresponsive",
+        sources=(
+            r"overdose",
+            r"(?:preso|ingoiato|presa) (?:tutte le|tutta la scatola di|un flacone di"
+            r"|un sacco di|troppe|(?:[5-9]|\d\d+)) (?:\w+ )?(?:pillole|pastiglie|compresse"
+            r"|medicine|farmaci|tachipirina|xanax)",
+            r"non (?:respira|si sveglia)",
+        ),
+        unless=r"vitamin\w*|caramelle|mentine|ricetta|ricerca|progetto|" + _FICTION,
+        positives=("ha preso tutte le pillole di sua madre e non si sveglia",),
+        negatives=("ho preso tutte le pastiglie di vitamine che mi ha dato l'infermiera",),
+    ),
+    pattern(
+        "it.fire",
+        category="other",
+        reason="reports a fire",
+        sources=(
+            r"(?:fuoco|incendio|fiamme) (?:a|in|nella|nel|dentro la|dentro il) (?:scuola"
+            r"|classe|aula|bagno|corridoio|palestra|mensa|casa|cucina|edificio)",
+            r"(?:scuola|edificio|palestra|casa|bagno) (?:sta bruciando|va a fuoco"
+            r"|e in fiamme|in fiamme)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("c'è un incendio nel bagno della scuola",),
+        negatives=("esercitazione antincendio: incendio in palestra, solo una prova",),
+    ),
+    pattern(
+        "it.arson",
+        category="threat",
+        reason="talks about setting a fire",
+        sources=(
+            r"(?:dare|dar|dara|daro|dato|da|danno) fuoco (?:a|al|alla|alle|ai|all) "
+            r"(?:scuola|classe|aula|bagno|palestra|cestino|edificio|casa)",
+            r"(?:bruciare|incendiare) (?:la scuola|la palestra|la classe|l edificio)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("ha detto che darà fuoco alla scuola",),
+        negatives=("su minecraft ha dato fuoco alla scuola",),
+    ),
+)

@@ -1,0 +1,73 @@
+"""The sentence encoder: a transformer from a local folder, mean-pooled, L2-normalised.
+
+multilingual-e5 was trained with a "query: " prefix for short texts and mean pooling;
+both are kept. Input is capped at 256 tokens: a report's first paragraphs carry the
+urgency, and attention cost grows with the square of the length, so an 8,000-character
+report costs about what a 256-token one does.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from tokenizers import Tokenizer
+from transformers import AutoModel
+from transformers.utils import logging as hf_logging
+
+PREFIX = "query: "
+MAX_TOKENS = 256
+# Texts per forward pass; sorted by length first, so padding stays small.
+MICRO_BATCH = 16
+
+
+class Encoder:
+    """Thread-safe: the model is only read, and tokenisation is behind a lock."""
+
+    def __init__(self, model_dir: pathlib.Path, *, max_tokens: int = MAX_TOKENS) -> None:
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call] # one progress line of ours, not a bar per load
+        self.model_dir = model_dir
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        self._tokenizer.no_padding()
+        self._pad_id = self._tokenizer.token_to_id("<pad>") or 0
+        self._lock = threading.Lock()
+        self._model = AutoModel.from_pretrained(
+            model_dir, add_pooling_layer=False, dtype=torch.float32
+        ).eval()
+        self.dim = int(self._model.config.hidden_size)
+
+    def _ids(self, texts: Sequence[str]) -> list[list[int]]:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch([PREFIX + t for t in texts])
+        return [e.ids for e in encodings]
+
+    def _forward(self, batch: list[list[int]]) -> npt.NDArray[np.float32]:
+        width = max(len(ids) for ids in batch)
+        ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, tokens in enumerate(batch):
+            ids[row, : len(tokens)] = torch.tensor(tokens)
+            mask[row, : len(tokens)] = 1
+        with torch.inference_mode():
+            hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1)
+            pooled = torch.nn.functional.normalize(pooled, dim=-1)
+        return pooled.numpy().astype(np.float32)
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """One unit vector per text, in order; shape (len(texts), dim)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        ids = self._ids(texts)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), MICRO_BATCH):
+            chunk = order[start : start + MICRO_BATCH]
+            out[chunk] = self._forward([ids[i] for i in chunk])
+        return out
