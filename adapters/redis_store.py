@@ -332,6 +332,8 @@ def _incident_doc(incident: models.Incident) -> str:
         "state": incident.state,
         "contact_index": incident.contact_index,
         "policy": incident.policy.to_wire() if incident.policy else None,
+        "org_name": incident.org_name,
+        "org_timezone": incident.org_timezone,
     }
     return json.dumps(doc, ensure_ascii=False)
 
@@ -361,6 +363,8 @@ def _incident_from(fields: dict[bytes, bytes], steps: list[bytes]) -> models.Inc
         policy=models.Policy.from_wire(doc["policy"]) if doc.get("policy") else None,
         escalation=tuple(models.Step.from_wire(json.loads(s)) for s in steps),
         version=int(fields[b"version"]),
+        org_name=doc.get("org_name", ""),
+        org_timezone=doc.get("org_timezone", ""),
     )
 
 

@@ -114,3 +114,15 @@ class ReportNamespace(Namespace):
         incident_id = await self._incident_id(sid)
         messages = await self._service.since(incident_id, payload.after_seq)
         return {"ok": True, "messages": [m.to_wire() for m in messages]}
+
+    @guarded
+    async def on_report_get(self, sid: str, data: Any) -> Ack:
+        """`report:get`: the reporter's own report (its text is not a chat message)."""
+        incident = await self._service.own_report(await self._incident_id(sid))
+        return {
+            "ok": True,
+            "incident_id": incident.incident_id,
+            "text": incident.text,
+            "created_at": models.iso(incident.created_at),
+            "status": incident.status.value,
+        }

@@ -241,6 +241,9 @@ class Incident:
     escalation: tuple[Step, ...] = ()
     # Bumped on every stored change; the store's compare-and-set uses it.
     version: int = 0
+    # The school's name and IANA zone when the report came in, for local times in consoles.
+    org_name: str = ""
+    org_timezone: str = ""
 
     def to_wire(self) -> dict[str, Any]:
         """The `Incident` of PROTOCOL.md, plus additive fields (`text`, `state`, ...)."""
@@ -264,6 +267,8 @@ class Incident:
             # The escalation policy snapshot, so a console can show whom to call next.
             "contacts": [c.to_wire() for c in self.policy.contacts] if self.policy else [],
             "law_enforcement": self.policy.law_enforcement.to_wire() if self.policy else None,
+            "org_name": self.org_name or self.org_code,
+            "org_timezone": self.org_timezone or None,
         }
 
 

@@ -129,6 +129,13 @@ class IncidentService:
             log.warning("auth.guessing", extra={"kind": kind, "failures_in_window": failures})
         await asyncio.sleep(min(limits.guess_delay_cap_s, limits.guess_delay_s * failures))
 
+    async def own_report(self, incident_id: str) -> models.Incident:
+        """The incident of a reporter's own session."""
+        incident = await self._incidents.get(incident_id)
+        if incident is None:
+            raise not_found()
+        return incident
+
     async def file_report(
         self,
         *,
@@ -160,6 +167,8 @@ class IncidentService:
             # stays in `triage`.
             category=category or triage.category,
             version=1,
+            org_name=org.name,
+            org_timezone=org.timezone,
         )
         outcome = engine.triaged(draft, org, now)
         incident = outcome.incident

@@ -169,6 +169,12 @@ async function resume(receipt, { quiet = false } = {}) {
   }
   tabStore.set(KEY_RECEIPT, receipt);
   enterChat();
+  if (socket.connected) {
+    // The report's own text is not a chat message: ask for it to show it above the chat.
+    emitAck(socket, "report:get", {})
+      .then((ack) => { if (ack.ok) ownReport(ack.text); })
+      .catch(() => {});
+  }
 }
 
 function enterChat() {

@@ -102,6 +102,11 @@ async def test_reporter_catches_up_after_reconnecting_with_receipt(
     missed = await back.call("messages:since", {"after_seq": last_seen})
     assert [m["text"] for m in missed["messages"]] == [f"are you safe? {i}" for i in range(3)]
     assert [m["seq"] for m in missed["messages"]] == [last_seen + 1, last_seen + 2, last_seen + 3]
+    own = await back.call("report:get", {})
+    assert own["ok"]
+    assert own["incident_id"] == ack["incident_id"]
+    assert own["text"] == "someone keeps shoving me in the hallway"
+    assert own["status"] == "open"
     # The receipt works whatever its case and dashes, as a person may type it.
     typed = peers("/report")
     await typed.connect(tipline_server.url, {"receipt": ack["receipt"].lower().replace("-", " ")})
