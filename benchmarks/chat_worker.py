@@ -57,6 +57,7 @@ class Worker:
         self.closed_loop = False
         self.record = (0.0, 0.0)  # the recording window, time.monotonic()
         self.session: aiohttp.ClientSession | None = None
+        self.phase = 0
 
     def _pair(self, index: int) -> Pair:
         pair = Pair(index)
@@ -68,10 +69,11 @@ class Worker:
         async def on_event(name: str, data: Any) -> None:
             if name != "message" or not data["text"].startswith("b|"):
                 return
-            _, p, from_side, k, scheduled, _ = data["text"].split("|", 5)
+            _, p, from_side, k, scheduled, phase, _ = data["text"].split("|", 6)
             now = time.monotonic()
             key = (int(p), int(from_side), int(k))
-            if self.record[0] <= now <= self.record[1]:
+            # A backlog of the previous phase landing now is not this phase's delivery.
+            if int(phase) == self.phase and self.record[0] <= now <= self.record[1]:
                 if key in self.tally.seen:
                     self.tally.duplicates += 1
                 else:
@@ -94,7 +96,7 @@ class Worker:
     async def send(self, pair: Pair, side: int, scheduled: float) -> None:
         k = pair.sent[side]
         pair.sent[side] += 1
-        text = f"b|{pair.index}|{side}|{k}|{scheduled:.6f}|{PAD}"
+        text = f"b|{pair.index}|{side}|{k}|{scheduled:.6f}|{self.phase}|{PAD}"
         payload: dict[str, Any] = {"text": text, "client_id": f"{side}-{k}"}
         client = pair.reporter if side == 0 else pair.responder
         if side == 1 and self.mode == "tipline":
@@ -145,6 +147,7 @@ class Worker:
     async def run_closed(self, start: float, end: float) -> dict[str, Any]:
         """Every pair ping-pongs as fast as the server answers; record in [start, end]."""
         self.tally, self.record, self.closed_loop = Tally(), (start, end), True
+        self.phase += 1
         now = time.monotonic()
         await asyncio.gather(*(self.send(p, 0, now) for p in self.pairs))
         await asyncio.sleep(max(0.0, end - time.monotonic()))
@@ -155,6 +158,7 @@ class Worker:
     async def run_open(self, rate: float, start: float, end: float) -> dict[str, Any]:
         """Send at `rate` msg/s from `start` to `end`, round-robin over pairs, both sides."""
         self.tally, self.record = Tally(), (start, end + 5.0)
+        self.phase += 1
         interval, n, sent = 1.0 / rate, len(self.pairs), 0
         await asyncio.sleep(max(0.0, start - time.monotonic()))
         while True:
