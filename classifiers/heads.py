@@ -64,7 +64,7 @@ class Heads:
                 category_w=self.category_w,
                 category_b=self.category_b,
                 thresholds=np.array(
-                    [self.thresholds.emergency, self.thresholds.confident], dtype=np.float32
+                    [self.thresholds.emergency, self.thresholds.confident], dtype=np.float64
                 ),
                 probe=self.probe,
                 meta=np.array(json.dumps(self.meta, sort_keys=True)),

@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from classifiers import convert
+from classifiers import convert, engine
 
 
 def cache_dir() -> pathlib.Path:
@@ -19,3 +19,9 @@ def cache_dir() -> pathlib.Path:
 def model_dir() -> pathlib.Path:
     """The converted e5-small folder (converted on first use, then sha256-checked)."""
     return convert.ensure(cache_dir(), lambda line: None)
+
+
+@pytest.fixture(scope="session")
+def transformer(model_dir: pathlib.Path) -> engine.TransformerEngine:
+    """The full engine, loaded once for the whole session (about 5 s)."""
+    return engine.load_engine(model_dir=model_dir, cache_dir=cache_dir(), progress=lambda _: None)
