@@ -11,11 +11,11 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from classifiers import normalize
-from classifiers.patterns import Pattern, compile_source, de, en, es, fr, it, pt
+from classifiers.patterns import Pattern, compile_source, de, en, es, fr, it, pt, ru
 from classifiers.verdict import EMERGENCY, UNDETERMINED, URGENT, Verdict
 
 PATTERNS: tuple[Pattern, ...] = (
-    en.PATTERNS + es.PATTERNS + fr.PATTERNS + pt.PATTERNS + de.PATTERNS + it.PATTERNS
+    en.PATTERNS + es.PATTERNS + fr.PATTERNS + pt.PATTERNS + de.PATTERNS + it.PATTERNS + ru.PATTERNS
 )
 # Whole-text frames that make a weapon, attack or drug mention fiction, schoolwork or a
 # closed past case (docs/labelling.md: "fiction, essays, class projects"; "past and
@@ -31,10 +31,11 @@ _FRAMES = compile_source(
     r"|trabalho de \w+|pesquisa sobre|a policia (?:resolveu|cuidou)|kurzgeschichte"
     r"|meine geschichte|die polizei hat das (?:geregelt|geklart)|laboratorio di scrittura"
     r"|sto scrivendo (?:un|una) (?:racconto|storia|tema)|la polizia se n e occupata"
+    r"|пишу рассказ|для сочинения|полиция разобралась"
 )
 _FRAMED = frozenset({"weapon", "threat", "substance"})
-# How far around a match a near-miss guard ("nerf", "in the game") is looked for.
-_GUARD_WINDOW = 25
+# How far around a match a near-miss guard ("nerf", "in the game", "no plan") is looked for.
+_GUARD_WINDOW = 40
 # Confidence of a rules-only verdict: high on a hit, low without (it is a default).
 _HIT_CONFIDENCE = 0.95
 _MISS_CONFIDENCE = 0.3

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 
 # Pattern sources use " ~ " for a gap of up to four words and " ~~ " for up to eight,
 # so that "gun ~ school" covers "gun in his bag at school". Text is normalised first
@@ -18,7 +19,13 @@ _GAPS = ((" ~~ ", r" (?:\w+ ){0,8}"), (" ~ ", r" (?:\w+ ){0,4}"))
 
 
 def compile_source(source: str) -> re.Pattern[str]:
-    """Compile a pattern source with its gap markers, anchored on word boundaries."""
+    """Compile a pattern source with its gap markers, anchored on word boundaries.
+
+    Diacritics are stripped from the source as from the text, so a pattern may be written
+    as the language is ("самоубийство", "está") and still match normalised text.
+    """
+    decomposed = unicodedata.normalize("NFKD", source)
+    source = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     for marker, gap in _GAPS:
         source = source.replace(marker, gap)
     return re.compile(rf"\b(?:{source})\b")

@@ -6,7 +6,7 @@ from classifiers.patterns import Pattern, pattern
 
 _FICTION = (
     r"jogo|jogando|videogame|fortnite|minecraft|roblox|free fire|filme|serie|livro|novela"
-    r"|personagem|musica|meme|brincadeira|zoeira|kkk\w*|rsrs|historia|redacao|trabalho"
+    r"|personagem|musica|meme|brincadeira|zoeira|kk+|rsrs|historia|redacao|trabalho"
 )
 _PAST = r"ano passado|faz (?:meses|um ano)|expuls\w*|suspens\w*"
 _WEAPONS = (
