@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 import redis.asyncio as aioredis
 import socketio
 
+log = logging.getLogger("tipline.fanout")
 MAX_CONNECTIONS = 32
 # How long a publish waits for a free pooled connection before it fails (and is logged and
 # retried once by the manager): a stalled Redis must not hang the handlers for ever.
@@ -55,18 +57,39 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self._retired: list[Any] = []
 
     def _redis_connect(self) -> None:
-        """Called by the manager on first use and again after a Redis error."""
-        if self.redis is not None:
-            self._retired.append((self.pubsub, self.redis))
-        pool = aioredis.BlockingConnectionPool.from_url(
-            self.redis_url,
-            max_connections=self._max_connections,
-            timeout=self._pool_timeout_s,
-            socket_connect_timeout=1.0,
-        )
-        self.redis = aioredis.Redis(connection_pool=pool)
+        """Called by the listener on start and after a Redis error: a fresh subscription.
+
+        The pool is built once. The stock manager builds a whole new client (and pool) after
+        every failed publish too; under overload, when publishes time out waiting for a
+        connection, that multiplied the connections and Redis' work and turned a slowdown
+        into a collapse (measured: 2 processes, 1,500 msg/s offered, 66 msg/s delivered)."""
+        if self.redis is None:
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.redis_url,
+                max_connections=self._max_connections,
+                timeout=self._pool_timeout_s,
+                socket_connect_timeout=1.0,
+            )
+            self.redis = aioredis.Redis(connection_pool=pool)
+        elif self.pubsub is not None:
+            self._retired.append(self.pubsub)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.connected = True
+
+    async def _publish(self, data: Any) -> Any:
+        """Publish on the one pool; redis-py replaces a broken connection by itself."""
+        if self.redis is None:
+            self._redis_connect()
+        message = self.json.dumps(data)
+        for attempt in (1, 2):
+            try:
+                return await self.redis.publish(self.channel, message)
+            except Exception as exc:
+                log.warning(
+                    "fanout.publish_failed",
+                    extra={"attempt": attempt, "error": type(exc).__name__},
+                )
+        return None
 
     async def close(self) -> None:
         """Stop listening and close every connection (the manager itself never does).
@@ -78,13 +101,15 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             listener.cancel()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.gather(listener, return_exceptions=True), 2.0)
-        for pubsub, client in [*self._retired, (self.pubsub, self.redis)]:
-            if client is None:
-                continue
+        for pubsub in [*self._retired, self.pubsub]:
+            if pubsub is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(pubsub.aclose(), CLOSE_TIMEOUT_S)
+        if self.redis is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(pubsub.aclose(), CLOSE_TIMEOUT_S)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(client.aclose(close_connection_pool=True), CLOSE_TIMEOUT_S)
+                await asyncio.wait_for(
+                    self.redis.aclose(close_connection_pool=True), CLOSE_TIMEOUT_S
+                )
         self._retired.clear()
         self.redis = self.pubsub = None
         self.connected = False

@@ -15,7 +15,12 @@ import argparse
 import asyncio
 import cProfile
 import dataclasses
+import gc
+import os
 import signal
+import sys
+import time
+from typing import Any
 
 from tipline import app, logs, settings
 from tipline.limits import Limits
@@ -35,6 +40,32 @@ def bench_settings(port: int) -> settings.Settings:
     return dataclasses.replace(base, limits=limits)
 
 
+class GcPauses:
+    """Durations of the garbage collector's passes per generation (TIPLINE_BENCH_GC=1)."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append(time.perf_counter() - self.started)
+
+    def summary(self) -> str:
+        parts = []
+        for generation, pauses in self.pauses.items():
+            if pauses:
+                worst = max(pauses) * 1000
+                total = sum(pauses) * 1000
+                parts.append(
+                    f"gen{generation}: {len(pauses)} passes, "
+                    f"max {worst:.1f} ms, total {total:.0f} ms"
+                )
+        return "; ".join(parts)
+
+
 async def serve(port: int) -> None:
     config = bench_settings(port)
     stop = asyncio.Event()
@@ -45,8 +76,15 @@ async def serve(port: int) -> None:
         # Triage exposes no event to wait on; this polls once, at start-up.
         while not running.triage.ready:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
+        if os.environ.get("TIPLINE_BENCH_GC_FREEZE"):
+            gc.freeze()  # what start-up built (the model, the app) is never collected
+        pauses = GcPauses()
+        if os.environ.get("TIPLINE_BENCH_GC"):
+            gc.callbacks.append(pauses)
         print(f"READY {running.url} engine={running.triage.engine_name}", flush=True)
         await stop.wait()
+        if os.environ.get("TIPLINE_BENCH_GC"):
+            print(f"gc pauses: {pauses.summary()}", file=sys.stderr, flush=True)
 
 
 def main() -> None:
