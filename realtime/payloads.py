@@ -26,16 +26,18 @@ class _Payload(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(strict=True, extra="ignore", frozen=True)
 
 
+def _category(value: object) -> object:
+    # Enums arrive as plain strings on the wire; strict mode would refuse them.
+    return models.Category(value) if isinstance(value, str) else value
+
+
+_Category = Annotated[models.Category | None, pydantic.BeforeValidator(_category)]
+
+
 class ReportCreate(_Payload):
     text: _Text
-    category: models.Category | None = None
+    category: _Category = None
     language: Annotated[str, pydantic.StringConstraints(pattern=r"^[a-z]{2}$")] | None = None
-
-    @pydantic.field_validator("category", mode="before")
-    @classmethod
-    def _category(cls, value: object) -> object:
-        # Enums arrive as plain strings on the wire; strict mode would refuse them.
-        return models.Category(value) if isinstance(value, str) else value
 
 
 class ReporterMessage(_Payload):
@@ -69,12 +71,7 @@ class ResponderSince(_Payload):
 class PhoneReport(_Payload):
     org_code: _Id
     text: _Text
-    category: models.Category | None = None
-
-    @pydantic.field_validator("category", mode="before")
-    @classmethod
-    def _category(cls, value: object) -> object:
-        return models.Category(value) if isinstance(value, str) else value
+    category: _Category = None
 
 
 class IncidentStep(_Payload):

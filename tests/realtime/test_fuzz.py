@@ -47,6 +47,15 @@ FUZZ = settings(
 )
 
 
+async def assert_only_counters_changed(
+    client: aioredis.Redis, prefix: str, before: dict[bytes, Any]
+) -> None:
+    """A refusal may touch rate-limit and guess counters, and nothing else."""
+    after = await snapshot(client, prefix)
+    changed = {k for k in after.keys() | before.keys() if after.get(k) != before.get(k)}
+    assert all(b":rl:" in k for k in changed), changed
+
+
 def check_ack(ack: Any) -> None:
     assert isinstance(ack, dict)
     assert isinstance(ack["ok"], bool)
@@ -68,10 +77,7 @@ async def test_fuzzed_responder_events_never_crash_or_change_on_error(
     ack = await agent.call(event, data)
     check_ack(ack)
     if not ack["ok"]:
-        after = await snapshot(redis_client, tipline_server.prefix)
-        # Rate-limit counters and guess counters are the only keys a refusal may touch.
-        changed = {k for k in after.keys() | before.keys() if after.get(k) != before.get(k)}
-        assert all(b":rl:" in k for k in changed), changed
+        await assert_only_counters_changed(redis_client, tipline_server.prefix, before)
     await agent.close()
 
 
@@ -87,9 +93,7 @@ async def test_fuzzed_reporter_events_never_crash_or_change_on_error(
     ack = await reporter.call(event, data)
     check_ack(ack)
     if not ack["ok"]:
-        after = await snapshot(redis_client, tipline_server.prefix)
-        changed = {k for k in after.keys() | before.keys() if after.get(k) != before.get(k)}
-        assert all(b":rl:" in k for k in changed), changed
+        await assert_only_counters_changed(redis_client, tipline_server.prefix, before)
     await reporter.close()
 
 
