@@ -204,7 +204,11 @@ async def running(  # noqa: PLR0915
         health = web_app.Health(
             store_ping=store.ping,
             triager=triage,
-            extra=lambda: {"engine": triage.engine_name if triage else "none"},
+            # `degraded`: the model could not load and the rules alone triage (at least urgent).
+            extra=lambda: {
+                "engine": triage.engine_name if triage else "none",
+                "degraded": triage.degraded if triage else False,
+            },
         )
         application = web_app.build(
             sio=sio,

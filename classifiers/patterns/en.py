@@ -211,17 +211,22 @@ PATTERNS += (
             r"|like (?:[5-9]|\d\d+)|(?:[5-9]|\d\d+)|a ton of) (?:\w+ )?(?:pills|tablets|xanax"
             r"|tylenol|advil|oxys?|percs?|sleeping pills|meds|medication|painkillers|fentanyl)",
             r"(?:not|isnt|wont|cant|wasnt|stopped) (?:breathing|waking up|wake up)",
+            # "took the whole bottle": the pills go without saying.
+            r"(?:took|taken|swallowed|downed) (?:a|the|my|his|her|their) (?:whole|entire) "
+            r"(?:bottle|box|pack|packet|strip)",
         ),
         unless=(
             r"vitamins?|candy|mints|gummy|gummies|prescribed|homework|project|statistics|stats"
-            r"|research|essay|wish\w*|" + _FICTION
+            r"|research|essay|wish\w*|water|soda|juice|gatorade|coke|chips|" + _FICTION
         ),
         positives=(
             "my friend took a whole bottle of pills and now she won't wake up",
             "i think he overdosed in the bathroom",
+            "i took the whole bottle, goodbye",
         ),
         negatives=(
             "I took 2 advil for my headache before the test",
+            "he took the whole bottle of water on the field trip",
             "we took all the vitamins the nurse gave us",
             "our health project is on fentanyl overdoses, where can i find stats",
         ),

@@ -217,5 +217,7 @@ async def test_health_reports_store_and_triage(tipline_server: Server) -> None:
         assert body["ok"] is True
         assert body["redis"] == "up"
         assert body["triage"] == "ready"
+        assert body["engine"] == "rules"  # the tests run on the safety net alone, by choice
+        assert body["degraded"] is False
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
