@@ -81,10 +81,17 @@ async def serve(port: int) -> None:
         pauses = GcPauses()
         if os.environ.get("TIPLINE_BENCH_GC"):
             gc.callbacks.append(pauses)
+            tracked = len(gc.get_objects())
+            print(f"gc: {tracked:,} tracked objects at start", file=sys.stderr, flush=True)
         print(f"READY {running.url} engine={running.triage.engine_name}", flush=True)
         await stop.wait()
         if os.environ.get("TIPLINE_BENCH_GC"):
-            print(f"gc pauses: {pauses.summary()}", file=sys.stderr, flush=True)
+            tracked = len(gc.get_objects())
+            print(
+                f"gc pauses: {pauses.summary()}; {tracked:,} tracked objects at the end",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m benchmarks.plot OUT_DIR RESULTS.json [RESULTS.json ...]
 
-Writes `throughput.svg` (closed-loop msg/s against N pairs) and `p99-<rate>.svg` (open-loop
+Writes `throughput.svg` (closed-loop msg/s against N pairs), `capacity.svg` (10^6 / server
+CPU µs per message: what one whole core would carry) and `p99-<rate>.svg` (open-loop
 p99 delivery latency against N pairs, log scale), one line per configuration, the median of
 the repeats with a bar from the smallest to the largest run.
 """
@@ -102,6 +103,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     closed = series(results, lambda r: [m["rate"] for m in r["closed"]])
     (out / "throughput.svg").write_text(chart("Closed loop: delivered msg/s", "msg/s", closed))
+    capacity = series(results, lambda r: [1e6 / m["server_cpu_us"] for m in r["closed"]])
+    title = "CPU-bound capacity: 10^6 / server CPU µs per message"
+    (out / "capacity.svg").write_text(chart(title, "msg/s per core", capacity))
     rates = sorted({rate for r in results for rate in r["open"]}, key=int)
     for rate in rates:
         data = series(results, _p99_at(rate))
