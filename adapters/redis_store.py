@@ -29,16 +29,24 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from tipline import models
-from tipline.ports import Appended, Claimed
+from tipline.ports import Appended, Budget, BudgetSpent, Claimed
 
-# KEYS: incident hash, messages stream, dedupe hash. ARGV: dedupe key or "", from, text, at.
-# Returns {1, seq} when written, {0, seq} for a duplicate, {-1, 0} for an unknown incident.
+# KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter.
+# ARGV: dedupe key or "", from, text, at, budget limit or "", budget window in ms.
+# Returns {1, seq} when written, {0, seq} for a duplicate (not counted against the budget),
+# {-1, 0} for an unknown incident, {-2, 0} when the sender's budget is spent. One script:
+# the budget costs no extra round trip on the hottest path.
 _APPEND = """
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[3], ARGV[1])
   if seen then return {0, tonumber(seen)} end
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+if ARGV[5] ~= '' then
+  local used = redis.call('INCR', KEYS[4])
+  if used == 1 then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
+  if used > tonumber(ARGV[5]) then return {-2, 0} end
+end
 local seq = redis.call('HINCRBY', KEYS[1], 'last_seq', 1)
 redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4])
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
@@ -276,12 +284,15 @@ class RedisStore:
         text: str,
         at: dt.datetime,
         dedupe_key: str | None,
+        budget: Budget | None = None,
     ) -> Appended:
         key = self._inc(incident_id)
-        keys = [key, key + ":msgs", key + ":cids"]
-        status, seq = await self._append(
-            keys=keys, args=[dedupe_key or "", sender.value, text, models.iso(at)]
-        )
+        keys = [key, key + ":msgs", key + ":cids", f"{key}:rl:{sender.value}"]
+        args: list[str | int] = [dedupe_key or "", sender.value, text, models.iso(at)]
+        args += [budget.limit, int(budget.window_s * 1000)] if budget else ["", 0]
+        status, seq = await self._append(keys=keys, args=args)
+        if status == -2:
+            raise BudgetSpent(f"the {sender.value}'s message budget of {incident_id} is spent")
         if status == -1:
             raise StoreError(f"unknown incident {incident_id}")
         if status == 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -97,6 +98,15 @@ def classifier_loaders(
         return engine
 
     return load, rules
+
+
+async def _load_then_freeze(triage: TriageService) -> None:
+    """Load the model, then move everything alive to the permanent generation: the model's
+    and the libraries' millions of objects are never garbage, and a full collection that
+    scans them stalls every connection (docs/performance.md: the p99 is such pauses)."""
+    await triage.start()
+    gc.collect()
+    gc.freeze()
 
 
 async def seed(store: RedisStore, settings: Settings) -> tuple[str | None, str | None]:
@@ -223,7 +233,7 @@ async def running(  # noqa: PLR0915
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         port = runner.addresses[0][1]
-        loader = asyncio.create_task(triage.start(), name="triage-start")
+        loader = asyncio.create_task(_load_then_freeze(triage), name="triage-start")
         stop_sweeping = asyncio.Event()
         sweeper = asyncio.create_task(
             deadlines.run_sweeper(

@@ -198,6 +198,18 @@ class SlackOutbox(Protocol):
         ...
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Budget:
+    """At most `limit` messages of one sender side per incident in `window_s`."""
+
+    limit: int
+    window_s: float
+
+
+class BudgetSpent(Exception):  # noqa: N818  (a refusal, not a failure)
+    """`MessageLog.append` refused: the sender's budget for this incident is spent."""
+
+
 class MessageLog(Protocol):
     """The conversation of each incident: gap-free `seq`, deduplicated by client id."""
 
@@ -209,7 +221,11 @@ class MessageLog(Protocol):
         text: str,
         at: dt.datetime,
         dedupe_key: str | None,
-    ) -> Appended: ...
+        budget: Budget | None = None,
+    ) -> Appended:
+        """Append atomically (seq, dedupe record, budget count, message); a duplicate
+        returns the original and counts nothing; raises BudgetSpent past `budget`."""
+        ...
 
     async def since(self, incident_id: str, after_seq: int, limit: int = 1000) -> list[Message]: ...
 

@@ -19,6 +19,8 @@ from tipline.limits import Limits
 from tipline.ports import (
     Appended,
     Broadcaster,
+    Budget,
+    BudgetSpent,
     Claimed,
     Clock,
     Deadlines,
@@ -202,19 +204,21 @@ class IncidentService:
     ) -> Appended:
         """Append a message (deduplicated by `dedupe_key`) and push it to the conversation."""
         text = clean_text(text)
-        if sender is not models.Sender.SYSTEM and not await self._limiter.allow(
-            f"msg:{incident_id}:{sender.value}",
-            limit=self.limits.messages_per_incident,
-            window_s=self.limits.message_window_s,
-        ):
-            raise _rate_limited("messages in this conversation")
-        appended = await self._messages.append(
-            incident_id,
-            sender=sender,
-            text=text,
-            at=self._clock.now(),
-            dedupe_key=dedupe_key,
-        )
+        # System messages are ours and never limited; people's are, per incident and side.
+        budget = None
+        if sender is not models.Sender.SYSTEM:
+            budget = Budget(self.limits.messages_per_incident, self.limits.message_window_s)
+        try:
+            appended = await self._messages.append(
+                incident_id,
+                sender=sender,
+                text=text,
+                at=self._clock.now(),
+                dedupe_key=dedupe_key,
+                budget=budget,
+            )
+        except BudgetSpent:
+            raise _rate_limited("messages in this conversation") from None
         if not appended.duplicate:
             await self._broadcaster.message(appended.message, origin=origin)
         return appended

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.redis_store import RedisStore, StoreError
 from tipline import credentials, demo, models
-from tipline.ports import Claimed
+from tipline.ports import Budget, BudgetSpent, Claimed
 
 T0 = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
 
@@ -190,3 +190,24 @@ async def test_organization_round_trip_and_no_overwrite(store: RedisStore) -> No
     assert await store.organization("DEMO") == org
     assert await store.put_organization(renamed, overwrite=True)
     assert [o.name for o in await store.organizations()] == ["Renamed"]
+
+
+async def test_budget_is_counted_in_the_append_and_duplicates_are_free(
+    store: RedisStore,
+) -> None:
+    """Past its budget a side's append is refused and writes nothing; a resend costs nothing."""
+    await store.create(incident(), receipt_hash="h")
+    budget = Budget(limit=2, window_s=60)
+    for key in ("a", "b"):
+        await store.append("TL-TEST00000", sender=models.Sender.REPORTER, text=key, at=T0,
+                           dedupe_key=key, budget=budget)  # fmt: skip
+    again = await store.append("TL-TEST00000", sender=models.Sender.REPORTER, text="a", at=T0,
+                               dedupe_key="a", budget=budget)  # fmt: skip
+    assert again.duplicate
+    with pytest.raises(BudgetSpent):
+        await store.append("TL-TEST00000", sender=models.Sender.REPORTER, text="c", at=T0,
+                           dedupe_key="c", budget=budget)  # fmt: skip
+    other_side = await store.append("TL-TEST00000", sender=models.Sender.RESPONDER, text="d",
+                                    at=T0, dedupe_key="d", budget=budget)  # fmt: skip
+    assert other_side.message.seq == 3
+    assert [m.text for m in await store.since("TL-TEST00000", 0)] == ["a", "b", "d"]
