@@ -20,6 +20,7 @@ from tipline import models
 
 log = logging.getLogger("tipline.triage")
 MAX_BATCH = 16
+WARM_UP = ["warm-up: someone keeps pushing me in the hallway"] * 4
 
 
 class VerdictLike(Protocol):
@@ -95,6 +96,9 @@ class TriageService:
         started = time.perf_counter()
         try:
             engine = await loop.run_in_executor(self._pool, self._load)
+            # The first batches of a fresh model are several times slower (allocations,
+            # lazy initialisation): pay that before saying ready, not on the first reports.
+            await loop.run_in_executor(self._pool, engine.classify, WARM_UP)
         except Exception as exc:
             self._degraded = True
             log.error(

@@ -58,6 +58,8 @@ async def test_reports_arriving_together_are_classified_in_one_batch() -> None:
     engine = Counting()
     service = TriageService(load=lambda: engine, fallback=RulesClassifier)
     await service.start()
+    assert engine.batches == [4], "the engine is warmed up once before it is ready"
+    engine.batches.clear()
     try:
         results = await asyncio.gather(*(service.triage(f"report {i}") for i in range(10)))
     finally:

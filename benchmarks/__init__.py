@@ -1,0 +1,1 @@
+"""Benchmarks and bounded scripts (run from the repository root: python -m benchmarks.X)."""
