@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve check venv lint typecheck test redis browser clean
+.PHONY: serve check venv lint typecheck test redis browser plots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: $(STAMP) redis browser
 	scripts/run-tests.sh $(BIN)/python $(PYTEST_ARGS)
 
 check: lint typecheck test
+
+# The charts of docs/performance.md from the saved benchmark results (needs the bench extra).
+plots: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.plot_png docs/performance benchmarks/results/chat-1proc.json \
+		benchmarks/results/chat-1proc-redis.json benchmarks/results/chat-2proc.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
