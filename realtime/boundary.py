@@ -16,6 +16,7 @@ import pydantic
 import redis.exceptions
 
 from escalation.errors import BadCommand
+from tipline import logs
 from tipline.errors import AppError
 
 log = logging.getLogger("tipline.realtime")
@@ -34,23 +35,32 @@ def guarded(handler: Callable[[S, str, Any], Awaitable[Ack]]) -> Callable[..., A
     A client may send no payload or several; the handler sees the first or None."""
 
     async def wrapper(self: S, sid: str, data: Any = None, /, *_ignored: Any) -> Ack:
-        try:
-            return await handler(self, sid, data)
-        except AppError as exc:
-            return error(exc.code, exc.message)
-        except BadCommand as exc:
-            return error("bad_request", exc.message)
-        except pydantic.ValidationError as exc:
-            return error("bad_request", _explain(exc))
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, TimeoutError):
-            log.warning("store.unavailable", extra={"handler": handler.__name__})
-            return error("unavailable", "the service is briefly unavailable; try again")
-        except Exception:
-            log.exception("handler.failed", extra={"handler": handler.__name__})
-            return error("internal", "something went wrong on our side; nothing was changed")
+        named = data.get("incident_id") if isinstance(data, dict) else None
+        # Every log line of this event carries the incident id it names (ids only, no text).
+        with logs.bind_incident(named if isinstance(named, str) and len(named) <= 64 else None):
+            return await _answer(handler, self, sid, data)
 
     functools.update_wrapper(wrapper, handler)
     return wrapper
+
+
+async def _answer(
+    handler: Callable[[S, str, Any], Awaitable[Ack]], self: S, sid: str, data: Any
+) -> Ack:
+    try:
+        return await handler(self, sid, data)
+    except AppError as exc:
+        return error(exc.code, exc.message)
+    except BadCommand as exc:
+        return error("bad_request", exc.message)
+    except pydantic.ValidationError as exc:
+        return error("bad_request", _explain(exc))
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, TimeoutError):
+        log.warning("store.unavailable", extra={"handler": handler.__name__})
+        return error("unavailable", "the service is briefly unavailable; try again")
+    except Exception:
+        log.exception("handler.failed", extra={"handler": handler.__name__})
+        return error("internal", "something went wrong on our side; nothing was changed")
 
 
 def _explain(exc: pydantic.ValidationError) -> str:

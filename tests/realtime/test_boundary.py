@@ -1,0 +1,68 @@
+"""The error boundary: every exception becomes an ack, and log lines carry the incident id."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from typing import Any
+
+import redis.exceptions
+
+from realtime.boundary import Ack, guarded
+from tipline import logs
+from tipline.errors import AppError
+
+log = logging.getLogger("tests.boundary")
+
+
+class Handlers:
+    @guarded
+    async def logs_something(self, sid: str, data: Any) -> Ack:
+        log.warning("inside.handler")
+        return {"ok": True}
+
+    @guarded
+    async def refuses(self, sid: str, data: Any) -> Ack:
+        raise AppError("not_found", "no such incident")
+
+    @guarded
+    async def store_down(self, sid: str, data: Any) -> Ack:
+        raise redis.exceptions.ConnectionError("connection refused by 10.0.0.5")
+
+    @guarded
+    async def breaks(self, sid: str, data: Any) -> Ack:
+        raise ZeroDivisionError("a report said: divide and conquer")
+
+
+async def test_log_lines_of_an_event_carry_its_incident_id() -> None:
+    """A handler's log line names the incident of the payload, and nothing once it is done."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.JsonFormatter())
+    log.addHandler(handler)
+    try:
+        await Handlers().logs_something("sid", {"incident_id": "TL-ABCDE12345"})
+        await Handlers().logs_something("sid", "not a dict")
+        log.warning("after.handler")
+    finally:
+        log.removeHandler(handler)
+    first, second, after = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["incident_id"] == "TL-ABCDE12345"
+    assert "incident_id" not in second
+    assert "incident_id" not in after
+
+
+async def test_every_failure_is_an_ack_with_a_code() -> None:
+    """Refusals keep their code; Redis errors are `unavailable`; bugs are `internal`."""
+    handlers = Handlers()
+    assert (await handlers.refuses("sid", {}))["error"]["code"] == "not_found"
+    assert (await handlers.store_down("sid", {}))["error"]["code"] == "unavailable"
+    broken = await handlers.breaks("sid", {}, "extra", "arguments")
+    assert broken == {
+        "ok": False,
+        "error": {
+            "code": "internal",
+            "message": "something went wrong on our side; nothing was changed",
+        },
+    }
