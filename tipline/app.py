@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -80,10 +81,21 @@ def classifier_loaders(
 ) -> tuple[Callable[[], EngineLike], Callable[[], EngineLike]]:
     """The model loader and the rules fallback (imported lazily: torch is heavy)."""
 
+    @functools.cache
     def rules() -> EngineLike:
+        """The safety net, built once. As the model's fallback it still tells the language
+        (lingua, about a second to load); alone (`TIPLINE_CLASSIFIER=rules`, the tests) not."""
+        from classifiers import language  # noqa: PLC0415
         from classifiers import rules as safety_net  # noqa: PLC0415
 
-        return safety_net.RulesClassifier()
+        if settings.classifier == "rules":
+            return safety_net.RulesClassifier()
+        try:
+            detector = language.LanguageDetector()
+        except Exception:
+            log.exception("triage.language_detector_unavailable")
+            return safety_net.RulesClassifier()
+        return safety_net.RulesClassifier(detect_language=detector.code)
 
     def load() -> EngineLike:
         import classifiers  # noqa: PLC0415
