@@ -106,7 +106,7 @@ class TriageService:
                 "report is at least urgent",
                 extra={"error": type(exc).__name__, "detail": str(exc)[:300]},
             )
-            engine = self._fallback()
+            engine = await loop.run_in_executor(self._pool, self._fallback)
         self._engine = engine
         self._loaded.set()
         log.info(
