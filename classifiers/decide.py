@@ -5,7 +5,8 @@ the safety argument:
 
 1. the model's urgency, with emergency called at a threshold tuned for recall (a missed
    emergency costs a life; a false one costs an agent a minute);
-2. a safety-net hit is an emergency, whatever the model says (never downgraded);
+2. a safety-net hit is an emergency, whatever the model says (never downgraded), about
+   the pattern's category unless the model says self-harm;
 3. an unsure model, or a language the heads never saw, is at least `urgent`.
 """
 
@@ -22,8 +23,6 @@ from classifiers.heads import Thresholds
 from classifiers.language import Detected
 from classifiers.verdict import CATEGORIES, EMERGENCY, ROUTINE, URGENCIES, URGENT, Verdict
 
-# Categories that are life threats; a safety-net hit overrides any other model category.
-_THREAT_CATEGORIES = frozenset({"threat", "weapon", "self_harm", "abuse", "substance"})
 _E, _U, _R = (URGENCIES.index(u) for u in (EMERGENCY, URGENT, ROUTINE))
 
 
@@ -62,7 +61,10 @@ def decide(evidence: Evidence, thresholds: Thresholds) -> Verdict:
     if evidence.hits:
         urgency, confidence = EMERGENCY, max(confidence, float(p_u[_E]), 0.9)
         reasons = [*rules.reasons_of(evidence.hits), *reasons]
-        if category not in _THREAT_CATEGORIES:
+        # On the rows a pattern fires on, its category is right far more often than the
+        # model's (corpus: 0.90 vs 0.60 out of fold; the patterns were written with the
+        # corpus in view), except that suicide beats the means (labelling.md).
+        if category != "self_harm":
             category = evidence.hits[0].pattern.category
             about = f"about {category.replace('_', '-')} (safety net)"
     elif urgency == ROUTINE and float(p_u.max()) < thresholds.confident:

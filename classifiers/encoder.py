@@ -26,7 +26,7 @@ MICRO_BATCH = 16
 
 
 class Encoder:
-    """Thread-safe: the model is only read, and tokenisation is behind a lock."""
+    """Thread-safe: the model is only read (once loaded), and tokenisation is behind a lock."""
 
     def __init__(self, model_dir: pathlib.Path, *, max_tokens: int = MAX_TOKENS) -> None:
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call] # one progress line of ours, not a bar per load
@@ -34,27 +34,28 @@ class Encoder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=max_tokens)
         self._tokenizer.no_padding()
-        self._pad_id = self._tokenizer.token_to_id("<pad>") or 0
+        self.pad_id = self._tokenizer.token_to_id("<pad>") or 0
         self._lock = threading.Lock()
-        self._model = AutoModel.from_pretrained(
+        self.model = AutoModel.from_pretrained(
             model_dir, add_pooling_layer=False, dtype=torch.float32
         ).eval()
-        self.dim = int(self._model.config.hidden_size)
+        self.dim = int(self.model.config.hidden_size)
 
-    def _ids(self, texts: Sequence[str]) -> list[list[int]]:
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, with the prefix, capped at the token limit."""
         with self._lock:
             encodings = self._tokenizer.encode_batch([PREFIX + t for t in texts])
         return [e.ids for e in encodings]
 
     def _forward(self, batch: list[list[int]]) -> npt.NDArray[np.float32]:
         width = max(len(ids) for ids in batch)
-        ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)
+        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(batch), width), dtype=torch.long)
         for row, tokens in enumerate(batch):
             ids[row, : len(tokens)] = torch.tensor(tokens)
             mask[row, : len(tokens)] = 1
         with torch.inference_mode():
-            hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
+            hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
             weights = mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1)
             pooled = torch.nn.functional.normalize(pooled, dim=-1)
@@ -65,7 +66,7 @@ class Encoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        ids = self._ids(texts)
+        ids = self.token_ids(texts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for start in range(0, len(order), MICRO_BATCH):
             chunk = order[start : start + MICRO_BATCH]

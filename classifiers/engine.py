@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from classifiers import convert, decide, heads, rules
+from classifiers import convert, decide, finetune, heads, rules
 from classifiers.encoder import Encoder
 from classifiers.language import LanguageDetector
 from classifiers.verdict import Verdict
@@ -50,8 +50,7 @@ class TransformerEngine:
         if not texts:
             return []
         vectors = self._encoder.embed(texts)
-        p_urgency = self._heads.urgency(vectors)
-        p_category = self._heads.category(vectors)
+        p_urgency, p_category = self._heads.probabilities(vectors)
         return [
             decide.decide(
                 decide.Evidence(
@@ -96,6 +95,8 @@ def load_engine(
         configure_threads()
         encoder = Encoder(folder)
         trained = heads.load(heads_path)
+        if trained.meta.get("delta"):  # heads trained with fine-tuned top layers
+            finetune.apply_delta(encoder.model, heads_path.parent / trained.meta["delta"])
         _check_probe(encoder, trained)
         detector = LanguageDetector()
     except ModelUnavailableError:

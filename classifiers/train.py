@@ -11,18 +11,20 @@ read here: it is only for the final evaluation (`tests/classifiers/test_heldout.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import pathlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import torch
 
-from classifiers import corpus, folds, groups, rules
+from classifiers import corpus, finetune, folds, groups, rules
 from classifiers.encoder import MAX_TOKENS, PREFIX, Encoder
-from classifiers.heads import DEFAULT_PATH, PROBE_TEXT, Heads, Thresholds, softmax
+from classifiers.heads import DEFAULT_PATH, PROBE_TEXT, Heads, Thresholds, combine, softmax
 from classifiers.verdict import CATEGORIES, EMERGENCY, URGENCIES
 
 SEED = 20261128
@@ -78,21 +80,47 @@ def _labels(values: Sequence[str], order: Sequence[str]) -> npt.NDArray[np.int64
     return np.array([order.index(v) for v in values], dtype=np.int64)
 
 
+def joint_labels(
+    y_u: npt.NDArray[np.int64], y_c: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The (urgency, category) pairs that occur, sorted, and each row's pair index."""
+    pairs = np.array(sorted(set(zip(y_u.tolist(), y_c.tolist(), strict=True))), dtype=np.int64)
+    index = {(int(u), int(c)): i for i, (u, c) in enumerate(pairs)}
+    return pairs, np.array([index[int(u), int(c)] for u, c in zip(y_u, y_c, strict=True)])
+
+
+def fit_all(
+    x: FloatArray, y_u: npt.NDArray[np.int64], y_c: npt.NDArray[np.int64], *, l2: float
+) -> dict[str, npt.NDArray[Any]]:
+    """The three heads (urgency, category, joint) fitted on the same rows."""
+    pairs, y_j = joint_labels(y_u, y_c)
+    w_u, b_u = fit_head(x, y_u, len(URGENCIES), l2=l2)
+    w_c, b_c = fit_head(x, y_c, len(CATEGORIES), l2=l2)
+    w_j, b_j = fit_head(x, y_j, len(pairs), l2=l2)
+    return {
+        "urgency_w": w_u, "urgency_b": b_u, "category_w": w_c, "category_b": b_c,
+        "joint_w": w_j, "joint_b": b_j, "joint_pairs": pairs,
+    }  # fmt: skip
+
+
 def out_of_fold(
-    x: FloatArray, rows: Sequence[corpus.Row], *, l2: float
+    x: FloatArray, rows: Sequence[corpus.Row], *, l2: float, k: int = 5
 ) -> tuple[FloatArray, FloatArray]:
-    """Out-of-fold urgency and category probabilities (scenario-grouped folds)."""
+    """Out-of-fold urgency and category probabilities (concept-grouped folds)."""
     y_u, y_c = (
         _labels([r.urgency for r in rows], URGENCIES),
         _labels([r.category for r in rows], CATEGORIES),
     )
     p_u = np.zeros((len(rows), len(URGENCIES)), dtype=np.float32)
     p_c = np.zeros((len(rows), len(CATEGORIES)), dtype=np.float32)
-    for train, test in folds.grouped(groups.of(rows), k=5, seed=SEED):
-        w, b = fit_head(x[train], y_u[train], len(URGENCIES), l2=l2)
-        p_u[test] = softmax(x[test] @ w + b)
-        w, b = fit_head(x[train], y_c[train], len(CATEGORIES), l2=l2)
-        p_c[test] = softmax(x[test] @ w + b)
+    for train, test in folds.grouped(groups.of(rows), k=k, seed=SEED):
+        h = fit_all(x[train], y_u[train], y_c[train], l2=l2)
+        p_u[test], p_c[test] = combine(
+            softmax(x[test] @ h["urgency_w"] + h["urgency_b"]),
+            softmax(x[test] @ h["category_w"] + h["category_b"]),
+            softmax(x[test] @ h["joint_w"] + h["joint_b"]),
+            h["joint_pairs"],
+        )
     return p_u, p_c
 
 
@@ -157,17 +185,68 @@ def train(
             best = (score, l2, threshold)
     _, l2, threshold = best
     log.append(f"chosen: l2 {l2:g}, emergency threshold {threshold:.3f}")
-    w_u, b_u = fit_head(x, _labels([r.urgency for r in rows], URGENCIES), 3, l2=l2)
-    w_c, b_c = fit_head(x, _labels([r.category for r in rows], CATEGORIES), 9, l2=l2)
+    fitted = fit_all(
+        x,
+        _labels([r.urgency for r in rows], URGENCIES),
+        _labels([r.category for r in rows], CATEGORIES),
+        l2=l2,
+    )
     heads = Heads(
-        urgency_w=w_u,
-        urgency_b=b_u,
-        category_w=w_c,
-        category_b=b_c,
+        urgency_w=fitted["urgency_w"],
+        urgency_b=fitted["urgency_b"],
+        category_w=fitted["category_w"],
+        category_b=fitted["category_b"],
+        joint_w=fitted["joint_w"],
+        joint_b=fitted["joint_b"],
+        joint_pairs=fitted["joint_pairs"],
         thresholds=Thresholds(emergency=threshold, confident=CONFIDENT),
         probe=encoder.embed([PROBE_TEXT])[0],
         meta={"seed": SEED, "l2": l2, "rows": len(rows), "cv": log},
     )
+    return heads, log
+
+
+def train_finetuned(
+    model_dir: pathlib.Path, rows: Sequence[corpus.Row], delta_path: pathlib.Path
+) -> tuple[Heads, list[str]]:
+    """Fine-tune the top layers with the heads (finetune.Recipe); writes the delta file.
+
+    3-fold concept-grouped cross-validation gives the out-of-fold probabilities that tune
+    the emergency threshold; then the final layers and heads are fitted on every row.
+    """
+    recipe = finetune.Recipe()
+    encoder = Encoder(model_dir, max_tokens=recipe.max_tokens)
+    states = finetune.lower_states(
+        encoder.model, encoder.token_ids([r.text for r in rows]), recipe.layers, encoder.pad_id
+    )
+    y_u = _labels([r.urgency for r in rows], URGENCIES)
+    y_c = _labels([r.category for r in rows], CATEGORIES)
+    p_u = np.zeros((len(rows), len(URGENCIES)), dtype=np.float32)
+    p_c = np.zeros((len(rows), len(CATEGORIES)), dtype=np.float32)
+    for train_i, test_i in folds.grouped(groups.of(rows), k=3, seed=SEED):
+        pairs, y_j = joint_labels(y_u[train_i], y_c[train_i])
+        net = finetune.fit(
+            encoder.model, [states[i] for i in train_i], (y_u[train_i], y_c[train_i], y_j),
+            pairs, recipe,
+        )  # fmt: skip
+        p_u[test_i], p_c[test_i] = finetune.predict(net, [states[i] for i in test_i])
+    hit = np.array([bool(rules.scan(r.text)) for r in rows])
+    threshold = tune_emergency(
+        p_u[:, URGENCIES.index(EMERGENCY)], y_u == URGENCIES.index(EMERGENCY), hit
+    )
+    log = ["fine-tuned, 3 folds: " + _report(rows, p_u, p_c, hit, threshold)]
+    pairs, y_j = joint_labels(y_u, y_c)
+    net = finetune.fit(encoder.model, states, (y_u, y_c, y_j), pairs, recipe)
+    finetune.save_delta(net, delta_path)
+    finetune.apply_delta(encoder.model, delta_path)  # the probe as the engine will see it
+    heads = Heads(
+        **net.head_weights(),
+        joint_pairs=pairs,
+        thresholds=Thresholds(emergency=threshold, confident=CONFIDENT),
+        probe=encoder.embed([PROBE_TEXT])[0],
+        meta={"seed": SEED, "rows": len(rows), "cv": log, "delta": delta_path.name,
+              "recipe": dataclasses.asdict(recipe)},
+    )  # fmt: skip
     return heads, log
 
 
@@ -178,12 +257,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=pathlib.Path, default=pathlib.Path(".cache"))
     parser.add_argument("--corpus", type=pathlib.Path, default=corpus.default_paths()[0])
     parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_PATH)
+    parser.add_argument(
+        "--finetune", action="store_true", help="also fine-tune the top layers (~10 min)"
+    )
     args = parser.parse_args(argv)
     from classifiers import convert  # noqa: PLC0415 - only when no model folder is given
 
     model_dir = args.model_dir or convert.ensure(args.cache_dir, _say)
     _say(f"train: embedding {args.corpus} with {model_dir}")
-    heads, log = train(Encoder(model_dir), corpus.load(args.corpus), args.cache_dir)
+    torch.set_num_threads(1)  # reproducible figures, and the other core stays free
+    if args.finetune:
+        delta = args.out.parent / finetune.DELTA_NAME
+        heads, log = train_finetuned(model_dir, corpus.load(args.corpus), delta)
+    else:
+        heads, log = train(Encoder(model_dir), corpus.load(args.corpus), args.cache_dir)
     for line in log:
         _say("train: " + line)
     heads.save(args.out)

@@ -52,10 +52,18 @@ def test_rule_hit_is_never_downgraded() -> None:
     assert verdict.reasons[0].startswith("mentions a weapon at or near school")
 
 
-def test_rule_hit_keeps_a_threat_category_of_the_model() -> None:
-    """The model's category stands when it is itself a danger category."""
+def test_rule_hit_keeps_a_self_harm_category_of_the_model() -> None:
+    """Self-harm by the model stands over the pattern's means (a gun to shoot oneself)."""
     evidence = _evidence((0.1, 0.1, 0.8), "self_harm", text="he has a gun at school")
     assert decide.decide(evidence, THRESHOLDS).category == "self_harm"
+
+
+def test_rule_hit_category_replaces_another_danger_category() -> None:
+    """A weapon pattern makes it `weapon` even when the model says `threat`."""
+    evidence = _evidence((0.1, 0.1, 0.8), "threat", text="he has a gun at school")
+    verdict = decide.decide(evidence, THRESHOLDS)
+    assert verdict.category == "weapon"
+    assert verdict.reasons[-1] == "about weapon (safety net)"
 
 
 def test_unsure_routine_is_raised_to_urgent() -> None:

@@ -51,6 +51,9 @@ def test_heads_file_round_trip(tmp_path: pathlib.Path) -> None:
         urgency_b=np.zeros(3, dtype=np.float32),
         category_w=rng.normal(size=(4, 9)).astype(np.float32),
         category_b=np.zeros(9, dtype=np.float32),
+        joint_w=rng.normal(size=(4, 2)).astype(np.float32),
+        joint_b=np.zeros(2, dtype=np.float32),
+        joint_pairs=np.array([[0, 8], [2, 3]], dtype=np.int64),
         thresholds=heads.Thresholds(emergency=0.07, confident=0.5),
         probe=np.full(4, 0.5, dtype=np.float32),
         meta={"seed": 1},
@@ -60,8 +63,30 @@ def test_heads_file_round_trip(tmp_path: pathlib.Path) -> None:
     assert loaded.thresholds == original.thresholds
     assert loaded.meta == {"seed": 1}
     assert np.array_equal(loaded.category_w, original.category_w)
-    probabilities = loaded.urgency(np.ones((2, 4), dtype=np.float32))
-    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert np.array_equal(loaded.joint_pairs, original.joint_pairs)
+    p_u, p_c = loaded.probabilities(np.ones((2, 4), dtype=np.float32))
+    assert np.allclose(p_u.sum(axis=1), 1.0)
+    assert np.allclose(p_c.sum(axis=1), 1.0)
+
+
+def test_joint_head_marginals_are_averaged_with_the_plain_heads() -> None:
+    """P(urgency) is the mean of the urgency head and the joint head's marginal."""
+    p_u = np.array([[1.0, 0.0, 0.0]], dtype=np.float32)
+    p_c = np.eye(9, dtype=np.float32)[[8]]
+    p_j = np.array([[0.25, 0.75]], dtype=np.float32)
+    pairs = np.array([[0, 8], [2, 3]], dtype=np.int64)  # routine/other, emergency/weapon
+    urgency, category = heads.combine(p_u, p_c, p_j, pairs)
+    assert np.allclose(urgency, [[0.625, 0.0, 0.375]])
+    assert np.allclose(category[0, [3, 8]], [0.375, 0.625])
+
+
+def test_heads_file_without_a_joint_head_is_refused(tmp_path: pathlib.Path) -> None:
+    """A heads file from before the joint head asks to be retrained, not half-used."""
+    with np.load(heads.DEFAULT_PATH) as data:
+        old = {k: data[k] for k in data.files if not k.startswith("joint_")}
+    np.savez(tmp_path / "old.npz", **old)
+    with pytest.raises(ValueError, match="retrain"):
+        heads.load(tmp_path / "old.npz")
 
 
 def test_committed_heads_are_small() -> None:
