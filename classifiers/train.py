@@ -1,11 +1,15 @@
-"""Train the heads: `python -m classifiers.train` (fixed seed, writes the committed weights).
+"""Train the heads: `python -m classifiers.train [--finetune]` (fixed seed, one thread).
 
-Steps: embed corpus.jsonl once (cached under the cache dir, keyed by the texts and the
-model); pick the L2 strength and tune the emergency threshold by cross-validation grouped
-by scenario, and by concept across languages (classifiers.groups: a situation and its
-translations never sit on both sides of a split); fit the
-final heads on the whole corpus; save them with the thresholds. heldout.jsonl is never
-read here: it is only for the final evaluation (`tests/classifiers/test_heldout.py`).
+Without --finetune: embed corpus.jsonl once with the frozen encoder (cached under the
+cache dir, keyed by the texts and the model); pick the L2 strength and tune the emergency
+threshold by cross-validation grouped by scenario, and by concept across languages
+(classifiers.groups: a situation and its translations never sit on both sides of a split);
+fit the final heads on the whole corpus; save them with the thresholds.
+
+With --finetune (what ships): the top layers are fine-tuned with the heads
+(classifiers.finetune); 3-fold grouped cross-validation tunes the threshold, the final
+fit writes the heads and the layers' delta file. heldout.jsonl is never read here: it is
+only for the final evaluation (`tests/classifiers/test_heldout.py`).
 """
 
 from __future__ import annotations

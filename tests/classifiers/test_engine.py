@@ -63,6 +63,29 @@ def test_heads_of_another_encoder_are_refused(
         )
 
 
+def test_shipped_heads_need_the_fine_tuned_layers(
+    model_dir: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    """The shipped heads on the bare base (their delta not named) fail the probe check."""
+    import dataclasses  # noqa: PLC0415 - only this test edits the heads' metadata
+
+    from classifiers import heads  # noqa: PLC0415
+
+    trained = heads.load()
+    assert trained.meta["delta"] == "top_layers.safetensors"
+    bare = dataclasses.replace(
+        trained, meta={k: v for k, v in trained.meta.items() if k != "delta"}
+    )
+    bare.save(tmp_path / "bare.npz")
+    with pytest.raises(ModelUnavailableError, match="retrain"):
+        load_engine(
+            model_dir=model_dir,
+            cache_dir=tmp_path,
+            progress=_quiet,
+            heads_path=tmp_path / "bare.npz",
+        )
+
+
 def test_loading_reports_progress(model_dir: pathlib.Path, tmp_path: pathlib.Path) -> None:
     """Loading says what it loads and when it is ready, for the start-up log."""
     lines: list[str] = []
