@@ -22,13 +22,9 @@ _log = logging.getLogger(__name__)
 def _concepts() -> dict[str, tuple[str | None, frozenset[str]]]:
     """Scenario id -> (concept, texts), replaying build.py's numbering."""
     build = importlib.import_module("classifiers.data.build")
-    # The builder's own source order and folder (private names: this replays its main()).
-    order, sources = (*build._ORDER,), build._SOURCES
-    paths = sorted(sources.glob("*.txt"), key=lambda p: (*order, p.stem).index(p.stem))
-    scenarios = [s for path in paths for s in build.parse_source(path)]
     return {
-        f"s{n:04d}": (s.concept, frozenset(text for _, text in s.texts))
-        for n, s in enumerate(scenarios, start=1)
+        scenario_id: (s.concept, frozenset(text for _, text in s.texts))
+        for scenario_id, s in build.numbered().items()
     }
 
 

@@ -14,6 +14,11 @@ The held-out split is by scenario, never by row: within each (file, urgency, cat
 group the 2nd, 5th, 8th ... untied scenario goes to heldout.jsonl, so every group with
 two or more scenarios is represented there and no situation is on both sides; a scenario
 whose concept was already placed follows it.
+
+Train-only sources (`src/train/<code>.txt`, same format) were written after the held-out
+file was fixed: every one of their scenarios goes to corpus.jsonl, after the split sources'
+rows, so heldout.jsonl and every existing id stay as they were. A train-only concept tag
+that names a held-out situation is refused.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from classifiers import corpus
 
 _HERE = pathlib.Path(__file__).resolve().parent
 _SOURCES = _HERE / "src"
+_TRAIN_ONLY = _SOURCES / "train"
 _URGENCY = {"E": "emergency", "U": "urgent", "R": "routine"}
 _OVERRIDE = re.compile(r"^\[([a-z]{2})\]\s+(.*)$")
 # English first, then the other languages: ids stay stable when a language is added last.
@@ -77,6 +83,33 @@ def _parse_header(line: str, *, where: str) -> tuple[str, str, str | None]:
     if len(parts) not in (2, 3) or parts[0] not in _URGENCY or parts[1] not in corpus.CATEGORIES:
         raise ValueError(f"{where}: bad scenario header {line!r}")
     return _URGENCY[parts[0]], parts[1], parts[2] if len(parts) == 3 else None
+
+
+def _read(folder: pathlib.Path) -> list[Scenario]:
+    paths = sorted(folder.glob("*.txt"), key=lambda p: (*_ORDER, p.stem).index(p.stem))
+    return [s for path in paths for s in parse_source(path)]
+
+
+def read_sources() -> tuple[list[Scenario], list[Scenario]]:
+    """(scenarios of the split sources, train-only scenarios), each in id order."""
+    return _read(_SOURCES), _read(_TRAIN_ONLY)
+
+
+def numbered() -> dict[str, Scenario]:
+    """Scenario id (`s0001`...) -> scenario, numbered as the built files are."""
+    scenarios, train_only = read_sources()
+    return {f"s{n:04d}": s for n, s in enumerate([*scenarios, *train_only], start=1)}
+
+
+def check_train_only(train_only: list[Scenario], heldout: list[Scenario]) -> None:
+    """Refuse a train-only scenario tied by its concept to a held-out situation."""
+    held = {s.concept for s in heldout if s.concept is not None}
+    for scenario in train_only:
+        if scenario.concept in held:
+            raise ValueError(
+                f"src/train/{scenario.source}.txt: concept {scenario.concept!r} is a held-out"
+                " situation; train-only scenarios need concept tags of their own"
+            )
 
 
 def split(scenarios: list[Scenario]) -> tuple[list[Scenario], list[Scenario]]:
@@ -143,17 +176,22 @@ def counts_markdown(rows: list[corpus.Row], title: str) -> str:
     return "\n".join(out)
 
 
+def build_rows() -> tuple[list[corpus.Row], list[corpus.Row]]:
+    """The rows of (corpus.jsonl, heldout.jsonl) as the sources say they are."""
+    scenarios, train_only = read_sources()
+    ids = {id(s): f"s{n:04d}" for n, s in enumerate([*scenarios, *train_only], start=1)}
+    train, heldout = split(scenarios)
+    check_train_only(train_only, heldout)
+    return to_rows([*train, *train_only], ids, "c"), to_rows(heldout, ids, "h")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Rebuild both files; with --counts print the count tables for docs/labelling.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", action="store_true", help="print count tables")
     args = parser.parse_args(argv)
-    paths = sorted(_SOURCES.glob("*.txt"), key=lambda p: (*_ORDER, p.stem).index(p.stem))
-    scenarios = [s for path in paths for s in parse_source(path)]
-    ids = {id(s): f"s{n:04d}" for n, s in enumerate(scenarios, start=1)}
-    train, heldout = split(scenarios)
+    train_rows, heldout_rows = build_rows()
     corpus_path, heldout_path = corpus.default_paths()
-    train_rows, heldout_rows = to_rows(train, ids, "c"), to_rows(heldout, ids, "h")
     write(train_rows, corpus_path)
     write(heldout_rows, heldout_path)
     if args.counts:

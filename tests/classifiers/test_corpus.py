@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import pathlib
 
 import pytest
 
 from classifiers import corpus
+from classifiers.data import build
 
 CORPUS, HELDOUT = (corpus.load(path) for path in corpus.default_paths())
 BOTH = {"corpus": CORPUS, "heldout": HELDOUT}
@@ -124,3 +126,25 @@ def test_scenarios_have_paraphrases() -> None:
     """Most scenarios group two or more paraphrases."""
     sizes = collections.Counter(r.scenario for r in CORPUS + HELDOUT)
     assert sum(n >= 2 for n in sizes.values()) / len(sizes) >= 0.8
+
+
+def test_built_files_match_the_sources() -> None:
+    """corpus.jsonl and heldout.jsonl are what build.py makes of the sources today."""
+    train_rows, heldout_rows = build.build_rows()
+    assert train_rows == CORPUS
+    assert heldout_rows == HELDOUT
+
+
+def test_heldout_file_is_the_one_the_figures_were_measured_on() -> None:
+    """Adding training scenarios never changes heldout.jsonl (its sha256 is pinned)."""
+    digest = hashlib.sha256(corpus.default_paths()[1].read_bytes()).hexdigest()
+    assert digest == "ffd19a91b82cb3485a4ad2523ebbaf19f84832e501ead42af0e67774ff24304a"
+
+
+def test_train_only_scenario_tied_to_a_heldout_concept_is_refused(tmp_path: pathlib.Path) -> None:
+    """A train-only scenario whose concept tag names a held-out situation stops the build."""
+    held = tmp_path / "en.txt"
+    held.write_text("R other hello\nhello there\n", encoding="utf-8")
+    (heldout,) = build.parse_source(held)
+    with pytest.raises(ValueError, match="concept 'hello' is a held-out situation"):
+        build.check_train_only([*build.parse_source(held)], [heldout])
