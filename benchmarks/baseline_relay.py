@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import signal
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -81,7 +83,20 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    asyncio.run(serve(args.host, args.port))
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        runner.run(serve(args.host, args.port))
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The same loop as Tipline's (`tipline.app.loop_factory`, not imported so that the
+    relay stays bare): uvloop unless TIPLINE_UVLOOP=0, so the comparison is like for like."""
+    if os.environ.get("TIPLINE_UVLOOP", "1") == "0":
+        return None
+    try:
+        import uvloop  # noqa: PLC0415
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 if __name__ == "__main__":

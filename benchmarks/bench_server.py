@@ -100,12 +100,14 @@ def main() -> None:
     parser.add_argument("--profile", default=None, help="write cProfile stats to this file")
     args = parser.parse_args()
     logs.setup(level="WARNING")
-    if not args.profile:
-        asyncio.run(serve(args.port))
-        return
-    profiler = cProfile.Profile()
-    profiler.runcall(asyncio.run, serve(args.port))
-    profiler.dump_stats(args.profile)
+    # The event loop `tipline serve` runs on (uvloop unless TIPLINE_UVLOOP=0).
+    with asyncio.Runner(loop_factory=app.loop_factory()) as runner:
+        if not args.profile:
+            runner.run(serve(args.port))
+            return
+        profiler = cProfile.Profile()
+        profiler.runcall(runner.run, serve(args.port))
+        profiler.dump_stats(args.profile)
 
 
 if __name__ == "__main__":

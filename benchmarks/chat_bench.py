@@ -12,7 +12,8 @@ memory are read per process from /proc. For each N:
 - server memory per connection, idle (connected, joined) and after the traffic.
 
     .venv/bin/python -m benchmarks.chat_bench [--pairs 200,1000,2000] [--servers tipline,baseline]
-        [--processes 1] [--fanout local|redis] [--workers 1] [--rates 500,1500]
+        [--processes 1] [--fanout local|redis] [--workers 1] [--loops uvloop,asyncio]
+        [--rates 500,1500]
         [--seconds 6] [--repeat 2] [--out FILE.json]
 
 Traffic stays on 127.0.0.1; Tipline's keys live under a fresh prefix and are deleted.
@@ -53,12 +54,14 @@ class Setup:
     processes: int
     fanout: str
     workers: int
+    loop: str = "uvloop"  # the servers' event loop: "uvloop" or "asyncio"
 
     @property
     def label(self) -> str:
+        name = f"tipline x{self.processes} ({self.fanout})"
         if self.kind == "baseline":
-            return "baseline"
-        return f"tipline x{self.processes} ({self.fanout})"
+            name = "baseline"
+        return name if self.loop == "uvloop" else f"{name} asyncio"
 
 
 @contextlib.contextmanager
@@ -73,6 +76,8 @@ def servers(setup: Setup, prefix: str, token: str) -> Iterator[list[tuple[int, s
         "TIPLINE_FANOUT": setup.fanout,
         "TIPLINE_DEMO_AGENT_TOKEN": token,
         "TIPLINE_DATA_DIR": data.name,
+        # Both servers choose their loop the same way (uvloop when installed and not off).
+        "TIPLINE_UVLOOP": "1" if setup.loop == "uvloop" else "0",
     }
     module = "benchmarks.baseline_relay" if setup.kind == "baseline" else "benchmarks.bench_server"
     try:
@@ -265,14 +270,15 @@ def _report(setup: Setup, phase: str, m: dict[str, Any]) -> None:
 
 
 def summary(results: list[dict[str, Any]]) -> None:
-    """Median of the repeats per configuration, and each figure's ratio to the baseline."""
-    base = {r["pairs"]: r for r in results if r["kind"] == "baseline"}
+    """Median of the repeats per configuration, and each figure's ratio to the baseline on
+    the same event loop (like for like)."""
+    base = {(r["pairs"], r.get("loop", "uvloop")): r for r in results if r["kind"] == "baseline"}
     print("\nconfiguration              N  closed msg/s (ratio)  " + "  ".join(
         f"p99@{rate} (x base)" for rate in results[0]["open"]
     ))  # fmt: skip
     for r in results:
         closed = statistics.median(m["rate"] for m in r["closed"])
-        b = base.get(r["pairs"])
+        b = base.get((r["pairs"], r.get("loop", "uvloop")))
         ratio = closed / statistics.median(m["rate"] for m in b["closed"]) if b else float("nan")
         cells = []
         for rate, runs in r["open"].items():
@@ -289,6 +295,9 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--fanout", choices=["local", "redis"], default="local")
     parser.add_argument("--workers", type=int, default=1, help="client processes")
+    parser.add_argument(
+        "--loops", default="uvloop", help="the servers' event loops: uvloop, asyncio or both"
+    )
     parser.add_argument("--rates", default="500,1500")
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -298,11 +307,12 @@ def main() -> None:
     args.rates = [int(r) for r in args.rates.split(",") if r]
     results = []
     for pairs in (int(n) for n in args.pairs.split(",")):
-        for kind in args.servers.split(","):
-            processes = args.processes if kind == "tipline" else 1
-            fanout = "redis" if processes > 1 else args.fanout
-            setup = Setup(kind, pairs, processes, fanout, args.workers)
-            results.append(run(setup, args))
+        for loop in args.loops.split(","):
+            for kind in args.servers.split(","):
+                processes = args.processes if kind == "tipline" else 1
+                fanout = "redis" if processes > 1 else args.fanout
+                setup = Setup(kind, pairs, processes, fanout, args.workers, loop)
+                results.append(run(setup, args))
     summary(results)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:

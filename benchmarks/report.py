@@ -28,7 +28,7 @@ def spread(values: Sequence[float], fmt: str = "{:,.0f}") -> str:
 
 
 def closed_table(results: list[dict[str, Any]]) -> list[str]:
-    base = {r["pairs"]: r for r in results if r["kind"] == "baseline"}
+    base = {(r["pairs"], r.get("loop", "uvloop")): r for r in results if r["kind"] == "baseline"}
     rows = [
         "| configuration | N pairs | closed loop msg/s | vs baseline | server CPU µs/msg "
         "| CPU-bound capacity msg/s | vs baseline | client CPU µs/msg | Redis CPU µs/msg "
@@ -39,7 +39,7 @@ def closed_table(results: list[dict[str, Any]]) -> list[str]:
         runs = r["closed"]
         rate = statistics.median(m["rate"] for m in runs)
         cpu = statistics.median(m["server_cpu_us"] for m in runs)
-        b = base.get(r["pairs"])
+        b = base.get((r["pairs"], r.get("loop", "uvloop")))
         b_rate = statistics.median(m["rate"] for m in b["closed"]) if b else float("nan")
         b_cpu = statistics.median(m["server_cpu_us"] for m in b["closed"]) if b else float("nan")
         rows.append(

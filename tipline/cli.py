@@ -45,8 +45,11 @@ def _serve(args: argparse.Namespace) -> int:
     except settings.ConfigError as exc:
         print(f"tipline: configuration error: {exc}", file=sys.stderr)
         return 2
+    from tipline import app  # noqa: PLC0415  (keeps `tipline classify` free of the server)
+
     try:
-        asyncio.run(_run(config))
+        with asyncio.Runner(loop_factory=app.loop_factory()) as runner:
+            runner.run(_run(config))
     except Exception as exc:
         # The error was logged with its trace by whoever raised it; the operator gets one line.
         print(f"tipline: could not start: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -55,7 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _run(config: settings.Settings) -> None:
-    from tipline import app  # noqa: PLC0415  (keeps `tipline classify` free of the server)
+    from tipline import app  # noqa: PLC0415
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
