@@ -23,6 +23,7 @@ from redis.backoff import ExponentialBackoff
 from adapters import deadlines, fanout
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.ratelimit import RedisRateLimiter
+from adapters.redis_pool import SemaphorePool
 from adapters.redis_store import RedisStore
 from adapters.slack_outbox import RedisSlackOutbox
 from bot.config import BotConfig
@@ -73,13 +74,13 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def redis_client(url: str) -> aioredis.Redis:
     """A client that fails fast: redis-py would otherwise retry for seconds against a server
     that is going away (ARCHITECTURE.md); the caller turns the failure into `unavailable`."""
-    # A blocking pool: redis-py 8's default async pool raises "Too many connections" once
-    # 100 commands are in flight, which a burst of a few hundred chatting pairs reaches
-    # (measured at 200 pairs: most messages of a 500 msg/s run failed `unavailable`,
-    # docs/performance.md).
-    # Waiting for one of 64 connections is cheaper than failing: Redis answers in
-    # microseconds, and the wait is bounded by the same 2 s as a command.
-    pool = aioredis.BlockingConnectionPool.from_url(
+    # A bounded pool that waits: redis-py 8's default async pool raises "Too many
+    # connections" once 100 commands are in flight, which a burst of a few hundred chatting
+    # pairs reaches (measured at 200 pairs: most messages of a 500 msg/s run failed
+    # `unavailable`, docs/performance.md). Waiting for one of 64 connections is cheaper than
+    # failing: Redis answers in microseconds, and the wait is bounded by the same 2 s as a
+    # command. A semaphore rather than redis-py's BlockingConnectionPool: see redis_pool.
+    pool = SemaphorePool.from_url(
         url,
         max_connections=STORE_CONNECTIONS,
         timeout=2.0,
