@@ -16,19 +16,24 @@ import unicodedata
 # so that "gun ~ school" covers "gun in his bag at school". Text is normalised first
 # (classifiers.normalize): lowercase, no accents, no apostrophes, single spaces.
 _GAPS = ((" ~~ ", r" (?:\w+ ){0,8}"), (" ~ ", r" (?:\w+ ){0,4}"))
+# Chinese is written without spaces: every ideograph is a word character, so \b never
+# fires inside a sentence and a gap cannot count words. Unspaced sources are not anchored
+# and their gaps count characters, about two per word (punctuation is a space by then).
+_CHAR_GAPS = ((" ~~ ", r".{0,16}"), (" ~ ", r".{0,8}"))
 
 
-def compile_source(source: str) -> re.Pattern[str]:
+def compile_source(source: str, *, spaced: bool = True) -> re.Pattern[str]:
     """Compile a pattern source with its gap markers, anchored on word boundaries.
 
     Diacritics are stripped from the source as from the text, so a pattern may be written
-    as the language is ("самоубийство", "está") and still match normalised text.
+    as the language is ("самоубийство", "está") and still match normalised text. With
+    `spaced=False` (Chinese) the source is not anchored and gaps count characters.
     """
     decomposed = unicodedata.normalize("NFKD", source)
     source = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    for marker, gap in _GAPS:
+    for marker, gap in _GAPS if spaced else _CHAR_GAPS:
         source = source.replace(marker, gap)
-    return re.compile(rf"\b(?:{source})\b")
+    return re.compile(rf"\b(?:{source})\b" if spaced else f"(?:{source})")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -59,16 +64,17 @@ def pattern(
     negatives: tuple[str, ...],
     unless: str | None = None,
     despite: str | None = None,
+    spaced: bool = True,
 ) -> Pattern:
-    """Build a Pattern; `pattern_id` is "<language>.<name>"."""
+    """Build a Pattern; `pattern_id` is "<language>.<name>"; `spaced=False` for Chinese."""
     return Pattern(
         id=pattern_id,
         language=pattern_id.split(".", 1)[0],
         category=category,
         reason=reason,
-        regex=compile_source("|".join(f"(?:{s})" for s in sources)),
-        unless=compile_source(unless) if unless else None,
-        despite=compile_source(despite) if despite else None,
+        regex=compile_source("|".join(f"(?:{s})" for s in sources), spaced=spaced),
+        unless=compile_source(unless, spaced=spaced) if unless else None,
+        despite=compile_source(despite, spaced=spaced) if despite else None,
         positives=positives,
         negatives=negatives,
     )
