@@ -11,11 +11,35 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from classifiers import normalize
-from classifiers.patterns import Pattern, compile_source, de, en, es, fr, it, pt, ru
+from classifiers.patterns import (
+    Pattern,
+    ar,
+    compile_source,
+    de,
+    en,
+    es,
+    fr,
+    it,
+    pt,
+    ru,
+    tl,
+    vi,
+    zh,
+)
 from classifiers.verdict import EMERGENCY, UNDETERMINED, URGENT, Verdict
 
 PATTERNS: tuple[Pattern, ...] = (
-    en.PATTERNS + es.PATTERNS + fr.PATTERNS + pt.PATTERNS + de.PATTERNS + it.PATTERNS + ru.PATTERNS
+    en.PATTERNS
+    + es.PATTERNS
+    + fr.PATTERNS
+    + pt.PATTERNS
+    + de.PATTERNS
+    + it.PATTERNS
+    + ru.PATTERNS
+    + zh.PATTERNS
+    + vi.PATTERNS
+    + ar.PATTERNS
+    + tl.PATTERNS
 )
 # Whole-text frames that make a weapon, attack or drug mention fiction, schoolwork or a
 # closed past case (docs/labelling.md: "fiction, essays, class projects"; "past and
@@ -32,6 +56,16 @@ _FRAMES = compile_source(
     r"|meine geschichte|die polizei hat das (?:geregelt|geklart)|laboratorio di scrittura"
     r"|sto scrivendo (?:un|una) (?:racconto|storia|tema)|la polizia se n e occupata"
     r"|пишу рассказ|для сочинения|полиция разобралась"
+    r"|viet truyen|truyen ngan|bai van|mon van|(?:cong an|canh sat) (?:\w+ )?xu ly|bi [đd]uoi hoc"
+    r"|maikling kwento|kwento ko|gumagawa ako ng (?:kwento|story|essay)|para sa (?:project|subject)"
+    r"|naayos na ng (?:pulis|school|principal)|na expel"
+    r"|قص[ةه] قصير[ةه]|(?:ال)?قص[ةه] (?:اللي|الي) بكتبها|بكتب قص[ةه]|موضوع تعبير|لحص[ةه] العربي"
+    r"|الشرط[ةه] (?:اتصرفت|تصرفت|تعاملت)"
+)
+# Chinese frames, matched without word boundaries (classifiers.patterns.compile_source).
+_FRAMES_UNSPACED = compile_source(
+    r"作文|小说|小說|写了?(?:一个|一篇)?.{0,12}故事|警察(?:已经)?处理|已经(?:处理|解决)了?|被开除",
+    spaced=False,
 )
 _FRAMED = frozenset({"weapon", "threat", "substance"})
 # How far around a match a near-miss guard ("nerf", "in the game", "no plan") is looked for.
@@ -66,7 +100,7 @@ def scan(text: str, patterns: Sequence[Pattern] = PATTERNS) -> list[Hit]:
     uncertain on short, mixed or misspelt reports, and a pattern is cheap.
     """
     normal = normalize.normalise(text)
-    framed = bool(_FRAMES.search(normal))
+    framed = bool(_FRAMES.search(normal) or _FRAMES_UNSPACED.search(normal))
     hits: list[Hit] = []
     for pattern in patterns:
         if framed and pattern.category in _FRAMED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from classifiers import normalize, rules
-from classifiers.patterns import Pattern
+from classifiers.patterns import Pattern, compile_source
 
 _POSITIVES = [(p, text) for p in rules.PATTERNS for text in p.positives]
 _NEGATIVES = [(p, text) for p in rules.PATTERNS for text in p.negatives]
@@ -100,3 +100,37 @@ def test_rules_classifier_uses_the_given_language_detector() -> None:
     """The language comes from the injected detector."""
     engine = rules.RulesClassifier(detect_language=lambda text: "es")
     assert engine.classify(["hola"])[0].language == "es"
+
+
+_CHINESE = [(p, text) for p in rules.PATTERNS if p.language == "zh" for text in p.positives]
+
+
+@pytest.mark.parametrize(("pattern", "text"), _CHINESE, ids=_ids(_CHINESE))
+def test_chinese_pattern_hits_inside_unpunctuated_text(pattern: Pattern, text: str) -> None:
+    """Chinese has no spaces: a positive still hits run together with the words around it."""
+    run_on = "我跟你说" + "".join(ch for ch in text if ch.isalnum()) + "怎么办啊"
+    assert pattern.id in [hit.pattern.id for hit in rules.scan(run_on)]
+
+
+def test_unspaced_gaps_count_characters() -> None:
+    """An unspaced ' ~ ' gap spans up to eight characters and no more."""
+    regex = compile_source("枪 ~ 学校", spaced=False)
+    assert regex.search("他的枪就放在我们学校")
+    assert not regex.search("枪一二三四五六七八九学校")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mình sẽ từ từ học lại môn toán",
+        "dạo này lớp mình bổ sung bài tập",
+        "cả lớp đang chạy bộ quanh trường",
+        "bạn em bị chảy máu mũi trong lớp",
+        "ginagalaw nila yung gamit ko sa classroom",
+        "الكل بيموت في الأكلة دي",
+        "اعطاني نقطة زيادة في الامتحان",
+    ],
+)
+def test_words_merged_by_normalisation_do_not_fire(text: str) -> None:
+    """Words that stripping or clitics make look like threats ("từ từ", "نقطة") hit nothing."""
+    assert rules.scan(text) == []

@@ -1,0 +1,270 @@
+"""Tagalog and Taglish life-threat patterns (normalised: lowercase, "na-expel" as "na expel").
+
+Tagalog marks ongoing action by reduplication ("sinasaktan", "binubugbog") and intent by
+the contemplative ("magpapakamatay", "tatalon"), so the forms below are those, not the
+completed ones that hyperbole and past stories use. English words are mixed in freely.
+"""
+
+from __future__ import annotations
+
+from classifiers.patterns import Pattern, pattern
+
+_FICTION = (
+    r"laro|naglalaro|ml|mobile legends|codm|call of duty|pubg|roblox|minecraft|free fire|movie"
+    r"|pelikula|teleserye|kdrama|anime|kwento ko|maikling kwento|kuwento ko|character|kanta|meme"
+    r"|joke|biro"
+    r"|nagbibiro|charot|char|haha\w*|hehe\w*|lol"
+)
+# Thoughts without a plan, or talk repeated for weeks: urgent at most, for the model.
+_NO_PLAN = (
+    r"wala (?:naman )?(?:akong|siyang|syang) plano|(?:di|hindi) ko (?:naman )?gagawin|minsan"
+    r"|naiisip|lagi|araw araw"
+)
+_PAST = (
+    r"last year|noong isang taon|nung isang taon|dati|naayos na|tapos na (?:yung|ang) issue"
+    r"|tapos na yun|na expel|nahuli na|last month|nung \w+ber"
+)
+_SELF = r"sarili (?:ko|niya|nya|mo)"
+_WEAPONS = (
+    r"baril|pistola|rebolber|shotgun|kutsilyo|balisong|patalim|itak|bolo|granada|bomba|armas"
+    r"|sumpak|paltik|ice ?pick"
+)
+_PLACES = (
+    r"school|skul|iskul|paaralan|eskwelahan|classroom|room|klase|campus|bag|backpack|locker"
+    r"|cr|canteen|gym|gate|hallway|covered court|quadrangle|labasan|section"
+)
+_FIRE_FICTION = (
+    r"fire drill|drill|vape|yosi|sigarilyo|naninigarilyo|nagyoyosi|ihaw|barbecue|bbq|kandila"
+    r"|birthday|fireworks|paputok|luto|nagluluto|kanin|ulam|sinaing|calories|taba|" + _FICTION
+)
+
+PATTERNS: tuple[Pattern, ...] = (
+    pattern(
+        "tl.suicide_intent",
+        category="self_harm",
+        reason="talks about ending a life (suicide intent)",
+        sources=(
+            # Intent and ongoing forms: "nagpakamatay" (did it) is a past case for the model.
+            r"(?:magpa|mag)pakamatay|nagpapakamatay|mag ?suicide|magbibigti|magbigti",
+            # Reflexive only: "papatayin ako ni mama" is hyperbole about the reporter.
+            rf"(?:papatayin|patayin|papatay) (?:ko |niya |nya )?(?:na )?(?:ang |yung )?{_SELF}",
+            r"(?:tatapusin|tapusin) (?:ko|niya|nya) (?:na )?(?:ang |yung )?(?:lahat(?! ng)"
+            r"|buhay (?:ko|niya|nya))",
+            r"ayoko na (?:ng )?mabuhay|ayaw (?:ko|niya|nya) na (?:ng )?mabuhay",
+            r"ayoko na (?:talaga )?(?:gumising|magising)|matulog (?:na )?forever",
+            r"gusto (?:ko|niya|nya) (?:na |nang )?mamatay",
+            r"(?:rooftop|bubong|tulay|railing|\d+(?:st|nd|rd|th) floor|palapag) ~~ tatalon",
+            r"tatalon (?:\w+ ){0,3}(?:mula sa|sa) (?:rooftop|bubong|tulay|building|gusali)",
+        ),
+        unless=(
+            rf"hiya|kahihiyan|gutom|tawa|kakatawa|init|boring|sa trabaho|last year|noong|nung"
+            rf"|{_NO_PLAN}|{_FICTION}"
+        ),
+        positives=(
+            "kinuha ng jowa ko yung baril ng tatay niya sabi magpapakamatay daw siya mamaya",
+            "mamayang gabi tatapusin ko na lahat, nakaipon na ko ng gamot",
+            "may estudyante sa rooftop ng school nakatayo sa gilid sabi tatalon daw siya",
+        ),
+        negatives=(
+            "mamamatay ako pag nakita ng crush ko tong message",
+            "papatayin ako ni mama pag nakita niya grades ko",
+            "tatapusin ko na lahat ng assignments ko mamaya",
+            "ayoko na mabuhay pero di ko naman gagawin, wala akong plano",
+        ),
+    ),
+    pattern(
+        "tl.self_harm_act",
+        category="self_harm",
+        reason="describes self-harm happening now",
+        sources=(
+            r"(?:nag|mag|nagla|naglala)?laslas|naglalaslas",
+            r"(?:hiniwa|hinihiwa|ginilitan|sinugatan|sinusugatan) (?:niya |nya |ko )?(?:ang "
+            r"|yung )?"
+            r"(?:pulso|wrist|braso)",
+            rf"(?:sinusugatan|sinasaktan) (?:niya |nya |ko )?(?:ang |yung )?{_SELF}",
+        ),
+        unless=r"dati|noon|last year|tumigil|huminto|nung bata|sibuyas|luto|" + _FICTION,
+        positives=("may babae sa cr ng girls naglalaslas, ang daming dugo",),
+        negatives=("dati naglalaslas siya pero tumigil na siya last year",),
+    ),
+    pattern(
+        "tl.farewell",
+        category="self_harm",
+        reason="farewell signs (giving things away, goodbye note)",
+        sources=(
+            r"(?:pinamimigay|pinapamigay|pinamigay|ipinamimigay|ipinamigay|namimigay|binigay"
+            r"|ibinigay"
+            r"|binibigay|ibinibigay|iniwan|iniiwan) (?:\w+ ){0,6}(?:lahat ng gamit|gamit (?:niya"
+            r"|nya)"
+            r"|mga gamit|pusa|aso|alaga|gitara|cellphone|damit)",
+            r"(?:nagpapaalam|nagpaalam|magpapaalam) (?:na )?(?:siya |sya |ako )?"
+            r"(?:sa (?:lahat|amin|atin|inyo|min|tin|bawat isa|buong pamilya|gc|group chat)"
+            r"|forever)",
+            r"huling paalam|sulat ng paalam|paalam na (?:sa inyong lahat|forever)"
+            r"|last message ko na (?:to|ito)",
+        ),
+        unless=(
+            r"habang|muna|bakasyon|probinsya|ilang araw|isang linggo|lilipat|lumipat|allergic"
+            r"|birthday|regalo|pasko|hiram|hiniram|ibinalik|binalik|umuwi|uuwi|uwian|party"
+            r"|graduation|abroad|" + _FICTION
+        ),
+        positives=(
+            "binigay sakin ng friend ko yung pusa niya tapos sabi niya pagod na daw siya sa lahat",
+            "pinamimigay niya lahat ng gamit niya at nagpapaalam na sa lahat",
+        ),
+        negatives=(
+            "binigay niya sakin yung pusa niya muna habang nasa bakasyon siya",
+            "nagpaalam siya sa lahat bago umuwi galing party",
+        ),
+    ),
+    pattern(
+        "tl.weapon_school",
+        category="weapon",
+        reason="mentions a weapon at or near school",
+        sources=(
+            rf"(?:{_WEAPONS}) ~ (?:{_PLACES})",
+            rf"(?:{_PLACES}) ~ (?:{_WEAPONS})",
+            rf"(?:nagdala|nagdadala|magdadala|dinala|may dala|may dalang|may hawak na|naglabas"
+            rf"|naglabas ng|inilabas|nilabas|pinakita|pinapakita|tinago|tinatago) "
+            rf"(?:ng |na |sila |siya |sya )?(?:\w+ )?(?:{_WEAPONS})",
+        ),
+        unless=(
+            r"laruan|toy|water gun|nerf|airsoft|peke|pekeng|plastik|kusina|nagluluto|prutas"
+            r"|mangga|drawing|costume|props|" + _PAST + "|" + _FICTION
+        ),
+        despite=r"totoo|totoong|real|loaded|may bala",
+        positives=(
+            "may lalaking may baril sa bag sa room 12",
+            "may baril sa school, nasa bag ng classmate ko",
+            "may naglabas ng kutsilyo sa locker room at nananakot",
+        ),
+        negatives=(
+            "last year may nagdala ng kutsilyo pero naayos na ng pulis",
+            "naglalaro kami ng water gun sa school kanina",
+        ),
+    ),
+    pattern(
+        "tl.attack_plan",
+        category="threat",
+        reason="talks about a planned attack on people or the school",
+        sources=(
+            r"(?:babarilin|barilin|sasaksakin|pasasabugin|pasabugin|bobombahin|mamamaril|mamaril)"
+            rf" (?:\w+ ){{0,2}}(?:lahat|ang lahat|{_PLACES}|teachers?|guro|estudyante|kami|kayo)",
+            r"barilan (?:\w+ ){0,3}(?:sa )?(?:school|paaralan|campus|friday|biyernes|bukas|lunes"
+            r"|mamaya)",
+            r"(?:patay|mamamatay|mamatay) (?:kayong )?lahat(?! ng)",
+            r"(?:wag|huwag|hwag) (?:\w+ ){0,3}(?:pumasok|pupunta sa school|pumunta sa school)"
+            r" (?:\w+ ){0,2}(?:bukas|sa lunes|sa friday|sa biyernes|next week|mamaya)",
+            r"listahan ng (?:papatayin|babarilin)",
+            r"(?:babarilin|sasaksakin|tatagain) (?:ko|niya|nya|nila|namin) (?:yung|si|ang|sila"
+            r"|siya|sya)",
+            r"(?:aabangan|inaabangan|aabang|abangan) ~~ (?:bugbugin|bubugbugin|saksakin"
+            r"|sasaksakin)",
+        ),
+        unless=(
+            r"bagyo|ulan|baha|walang pasok|suspended|suspension|holiday|lagnat|may sakit|hoops"
+            r"|basketball|volleyball|intrams|" + _FICTION
+        ),
+        positives=(
+            "sabi niya sakin wag daw ako pumasok bukas kasi sa recess makikita ng lahat",
+            "may nakasulat sa cr biyernes 10am patay lahat",
+        ),
+        negatives=(
+            "wag ka na pumasok bukas, walang pasok dahil sa bagyo",
+            "napatay ko siya ng 5 beses sa ml haha",
+        ),
+    ),
+)
+
+_VICTIMS = r"ako|kami|siya|sya|si \w+|ang nanay|ang tatay"
+
+PATTERNS += (
+    pattern(
+        "tl.abuse_now",
+        category="abuse",
+        reason="describes abuse happening now",
+        sources=(
+            r"binubugbog|binabugbog|sinasakal|ginagahasa|hinahalay|minomolestya|minamolestya",
+            rf"(?:sinasaktan|sinasapak|sinusuntok|sinisipa|sinasampal|hinihipuan|ginagalaw) "
+            rf"(?:(?:ng|ni) \w+ (?:ko |niya |nya )?|niya |nya )?(?:{_VICTIMS})",
+            r"sa bugbog|bubugbugin (?:\w+ ){0,3}(?:pag ?uwi|pag umuwi|mamaya)",
+            r"takot (?:akong |ako |na )?(?:\w+ )?umuwi ~~ (?:papatayin|bubugbugin|sasaktan|bugbog)",
+            r"(?:kinulong|ikinulong|kinukulong|ni lock|nilock|nilocked) (?:\w+ ){0,2}(?:ako|siya"
+            r"|sya"
+            r"|kami) sa",
+            r"(?:hinihila|hinila|kinakaladkad|kinaladkad|pinipilit isakay) (?:\w+ ){0,3}(?:sa"
+            r"|papunta"
+            r" sa) (?:van|kotse|sasakyan|tricycle)|(?:kinidnap|kinikidnap|dinukot|dinudukot)",
+        ),
+        unless=(
+            r"damdamin|feelings|puso|emotionally|crush|laro|naglalaro|wrestling|boxing|taekwondo"
+            r"|karate|practice|" + _FICTION
+        ),
+        positives=(
+            "binubugbog ng papa ko si mama ngayon, nagtatago ako sa kwarto",
+            "sinasaktan ng stepdad ko si mama ngayon mismo, naririnig ko siyang sumisigaw",
+        ),
+        negatives=(
+            "papatayin ako ni mama pag nakita niya grades ko",
+            "sinasaktan ako ng crush ko emotionally haha",
+        ),
+    ),
+    pattern(
+        "tl.overdose",
+        category="substance",
+        reason="mentions an overdose or someone unresponsive",
+        sources=(
+            r"(?:nag|na|mag)overdose",
+            r"(?:uminom|ininom|nilunok|lumunok) (?:\w+ ){0,2}(?:ng )?(?:isang buong|buong|lahat ng"
+            r"|maraming|sobrang daming|isang banig ng|isang bote ng|\d{2,}|[5-9]) (?:na )?(?:\w+ )?"
+            r"(?:gamot|tableta|pills|sleeping pills|biogesic|neozep|bote)",
+            r"(?:hindi|di) na (?:humihinga|nagigising|gumigising|magising|gumagalaw)"
+            r"|ayaw (?:na )?magising"
+            r"|walang malay|nawalan ng malay",
+        ),
+        unless=(
+            r"vitamins?|candy|tubig|juice|softdrinks?|coke|gatorade|gatas|kape|tulog|natutulog"
+            r"|umaga|alarm|project|research|screen|laptop|phone|cellphone|computer|wifi|" + _FICTION
+        ),
+        positives=(
+            "yung tropa ko uminom ng kung anong tableta sa party ayaw na magising",
+            "may babaeng uminom ng isang buong bote ng gin sa recess, di na gumagalaw sa cr",
+        ),
+        negatives=(
+            "uminom ako ng 2 biogesic para sa sakit ng ulo",
+            "uminom siya ng isang buong bote ng tubig pagkatapos ng pe",
+        ),
+    ),
+    pattern(
+        "tl.fire",
+        category="other",
+        reason="reports a fire",
+        sources=(
+            rf"(?:sunog|nasusunog|nagliliyab|may apoy|umaapoy|usok) (?:\w+ ){{0,3}}(?:{_PLACES}"
+            r"|building|gusali|lab|library|bahay|kusina|faculty)",
+            rf"(?:{_PLACES}|building|gusali|lab|library|bahay|faculty) (?:\w+ ){{0,2}}"
+            r"(?:nasusunog|nagliliyab|umaapoy|umuusok)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=(
+            "nasusunog yung science lab may mga estudyante pa sa loob",
+            "may usok na lumalabas sa gym",
+        ),
+        negatives=(
+            "laging amoy vape yung cr, puro usok sa cr",
+            "sunog yung kanin sa canteen kanina",
+        ),
+    ),
+    pattern(
+        "tl.arson",
+        category="threat",
+        reason="talks about setting a fire",
+        sources=(
+            rf"(?:susunugin|sunugin|sisilaban|silaban|sinilaban) (?:\w+ ){{0,3}}(?:{_PLACES}"
+            r"|building|gusali|lab|library|bahay|basurahan)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("sabi niya susunugin niya yung school bukas",),
+        negatives=("susunugin namin yung calories sa gym",),
+    ),
+)

@@ -1,0 +1,274 @@
+"""Vietnamese life-threat patterns (normalised: tone marks and hooks stripped, đ kept).
+
+Sources are written stripped ("chet" for "chết") because stripping merges words: "tự tử"
+and "từ từ" (slowly) are both "tu tu", "súng" (gun) and "sưng" (swollen) both "sung",
+"cháy" (burning) and "chạy" (running) both "chay", "dao" (knife) and "dạo" (lately) both
+"dao". So no such word fires alone: each comes with a verb or noun that only the
+dangerous reading takes. "đ" survives normalisation but is often typed "d": [đd].
+"""
+
+from __future__ import annotations
+
+from classifiers.patterns import Pattern, pattern
+
+_FICTION = (
+    r"game|choi game|free fire|pubg|lien quan|minecraft|roblox|phim|truyen|tieu thuyet|nhan vat"
+    r"|bai hat|meme|noi [đd]ua|[đd]ua thoi|tro [đd]ua|gion|haha|hihi|kk+|lol|bai van|mon van"
+)
+# Thoughts without a plan, or talk repeated for weeks: urgent at most, for the model.
+_NO_PLAN = (
+    r"(?:ko|khong|k) co ke hoach|se (?:ko|khong|k) lam gi|[đd]oi khi|thinh thoang|ca thang"
+    r"|ngay nao cung|cu noi"
+)
+_PAST = (
+    r"nam ngoai|nam truoc|hoi truoc|thang truoc|tuan truoc|truoc [đd]ay|xu ly roi|xong roi"
+    r"|bi [đd]uoi hoc"
+    r"|[đd]uoi hoc"
+)
+_ME = r"minh|toi|tao|to|t|em|con|tui"
+_THEM = r"no|ban ay|ban minh|ban toi|ban em|cau ay|anh ay|chi ay|em ay|thang \w+|con \w+"
+_MODAL = r"se|muon|[đd]inh|(?<!thay )[đd]oi|tinh|doa|sap|quyet [đd]inh|chuan bi|[đd]ang"
+# Weapon words that are weapons after stripping: "cây súng", not "bổ sung" or "sưng".
+_WEAPONS = (
+    r"(?:cay|khau) sung|sung (?:ngan|luc|truong|san|hoi|that|[đd]an)|con dao|cay dao"
+    r"|dao (?:gam|phay|bam|nhon|rua|thai|găm)|ma tau|hung khi|luu [đd]an|qua bom|bom tu che"
+)
+_CARRY = r"mang|cam|giau|rut|khoe|[đd]em|giu|vung|cat giau"
+_ARMS = (
+    r"sung(?! (?:suc|suong|tuc|nuoc))|dao(?! (?:nay|[đd]ong|[đd]uc|gan|choi|quanh))|ma tau"
+    r"|hung khi|qua bom|bom (?:tu che|xang)"
+)
+_GIVE = r"[đd]ua|gui|tang|[đd]e lai|giao|cho het|phat het|cho"
+_BELONGINGS = (
+    r"con meo|con cun|con cho cua|thu cung|het [đd]o [đd]ac|tat ca [đd]o|[đd]o [đd]ac|het [đd]o"
+)
+_PLACES = (
+    r"truong|lop|phong hoc|cap|balo|ba lo|can tin|canteen|nha ve sinh|toilet|wc"
+    r"|phong thay [đd]o|cong truong|san truong|hanh lang|nha the chat|san bong"
+)
+_FIRE_FICTION = (
+    r"dien tap|tap huan|thu nghiem|nuong|thit nuong|bbq|nen|sinh nhat|phao hoa|lua trai|vape"
+    r"|thuoc la|hut thuoc|[đd]ot rac|bep|nau an|" + _FICTION
+)
+
+PATTERNS: tuple[Pattern, ...] = (
+    pattern(
+        "vi.suicide_intent",
+        category="self_harm",
+        reason="talks about ending a life (suicide intent)",
+        sources=(
+            # "tu tu" is also "từ từ" (slowly): only after a verb of intent, and not before
+            # the words that follow "từ từ".
+            rf"(?:{_MODAL}) tu (?:tu|sat)(?! (?:thoi|roi|ma|hoc|lam|tim|cai thien|hoi phuc|quen"
+            r"|thich nghi|tinh|[đd]i|nhe|nha))",
+            r"tu ket lieu|ket lieu (?:ban than|cuoc [đd]oi)|ket thuc (?:cuoc [đd]oi|mang song)",
+            rf"(?:{_ME}) (?:se |muon )?ket thuc (?:het|tat ca|moi thu)(?! (?:bai|mon|hoc|roi))",
+            r"(?:ko|khong|k|chang) (?:con )?muon song (?:nua|tiep)",
+            r"(?:san thuong|lan can|mep|mai nha|noc nha|tang \d+) ~~ (?:se |muon |[đd]oi "
+            r"|[đd]inh )?"
+            r"nhay(?! (?:mua|day|hip hop))",
+            rf"(?:{_MODAL}) nhay (?:lau|cau|song|tu tang)",
+        ),
+        unless=rf"xau ho|[đd]oi bung|ho boi|be boi|{_NO_PLAN}|{_FICTION}",
+        positives=(
+            "tối nay mình sẽ tự tử, thuốc mình chuẩn bị sẵn rồi",
+            "bạn mình đang đứng trên sân thượng trường nói sẽ nhảy xuống",
+            "bạn mình nói nó mệt lắm rồi, ko muốn sống nữa",
+            "dem nay t ket thuc het, ko ai can t dau",
+        ),
+        negatives=(
+            "mình sẽ từ từ học lại môn toán",
+            "mẹ mình sẽ giết mình nếu thấy bảng điểm",
+            "mình ko muốn sống nữa nhưng mình ko có kế hoạch gì đâu",
+            "thi xong rồi, mình sẽ kết thúc hết bài tập hôm nay",
+        ),
+    ),
+    pattern(
+        "vi.self_harm_act",
+        category="self_harm",
+        reason="describes self-harm happening now",
+        sources=(
+            r"(?:cat|rach) (?:co )?tay(?! ao)|tu (?:lam hai|hanh ha|cat) (?:ban than|minh)",
+            r"(?:cat|rach) (?:\w+ ){0,2}(?:co tay|mach mau)",
+        ),
+        unless=(
+            r"nau an|thai rau|got|bat cam|vo y|bi dao cat|nam ngoai|truoc [đd]ay|hoi truoc"
+            r"|[đd]a ngung|[đd]a bo|het roi|lau (?:roi|r)|tu lau|" + _FICTION
+        ),
+        positives=("trong nhà vệ sinh nữ có bạn cắt tay chảy máu nhiều lắm",),
+        negatives=(
+            "em bị đứt tay lúc thái rau, hơi chảy máu, hồi trước em cắt tay rồi nhưng đã ngưng",
+        ),
+    ),
+    pattern(
+        "vi.farewell",
+        category="self_harm",
+        reason="farewell signs (giving things away, goodbye note)",
+        sources=(
+            # A recipient, so "cho con mèo ăn" (feed the cat) is not giving it away.
+            rf"(?:{_GIVE}) (?:lai )?(?:{_BELONGINGS}) (?:lai )?cho (?:{_ME})",
+            rf"(?:{_GIVE}) (?:lai )?(?:cho )?(?:{_ME}) (?:\w+ ){{0,2}}(?:{_BELONGINGS})",
+            r"thu (?:tuyet menh|tu biet|vinh biet)|loi (?:tu biet|vinh biet)|vinh biet moi nguoi",
+            r"(?:noi loi )?(?:tam biet|tu biet) (?:het )?(?:moi nguoi|tat ca|ca nha) (?:lan cuoi"
+            r"|mai mai)",
+        ),
+        unless=(
+            r"may ngay|vai ngay|mot tuan|du lich|ve que|nghi he|nghi tet|chuyen nha|di ung"
+            r"|sinh nhat"
+            r"|tra lai|cho muon|muon|qua tang|" + _FICTION
+        ),
+        positives=(
+            "bạn mình đưa con mèo cho mình nuôi rồi nói nó mệt lắm rồi",
+            "nó viết thư tuyệt mệnh rồi tắt máy",
+        ),
+        negatives=("bạn mình gửi con mèo cho mình nuôi mấy ngày vì nó đi du lịch",),
+    ),
+    pattern(
+        "vi.weapon_school",
+        category="weapon",
+        reason="mentions a weapon at or near school",
+        sources=(
+            rf"(?:{_WEAPONS}) ~ (?:{_PLACES})",
+            rf"(?:{_PLACES}) ~ (?:{_WEAPONS})",
+            rf"(?:{_CARRY}) (?:theo )?(?:ca |mot |hai |may )?(?:cay |khau |con )?(?:{_ARMS})",
+            rf"co (?:cay |khau |con )?(?:sung|dao|ma tau) (?:trong|o) (?:{_PLACES})",
+        ),
+        unless=(
+            r"sung nuoc|[đd]o choi|nerf|sung gia|dao gia|[đd]o gia|nhua|thai rau|nau an|bep"
+            r"|trai cay|hoa qua|cat banh|banh kem|ve tranh|hinh ve|" + _PAST + "|" + _FICTION
+        ),
+        despite=r"that|co [đd]an|that su",
+        positives=(
+            "có thằng mang súng trong cặp ở lớp 10A3",
+            "có đứa cầm dao trong phòng thay đồ dọa mọi người",
+            "nó mang súng thật vào trường chứ ko phải súng đồ chơi",
+        ),
+        negatives=(
+            "năm ngoái có đứa mang dao vào trường nhưng công an xử lý rồi",
+            "dạo này lớp mình bổ sung thêm bài tập",
+            "chân em bị sưng sau giờ thể dục ở trường",
+        ),
+    ),
+    pattern(
+        "vi.attack_plan",
+        category="threat",
+        reason="talks about a planned attack on people or the school",
+        sources=(
+            r"xa sung|[đd]at bom|[đd]anh bom (?:truong|lop)",
+            r"giet (?:het|sach|tat ca) (?:moi nguoi|ca lop|ca truong|tui no|may [đd]ua)",
+            rf"(?:{_MODAL}) (?:[đd]am chet|chem chet|ban chet|[đd]am|chem) (?:{_THEM}|het|ca lop)",
+            r"(?:mai|ngay mai|hom nay|thu \w+|tuan sau) (?:[đd]ung|[đd]ung co|khoi) (?:[đd]i hoc"
+            r"|[đd]en truong|toi truong|len truong|[đd]i toi truong)",
+            r"o nha ~~ co chuyen lon",
+            r"[đd]anh (?:\w+ ){0,3}cho (?:nhap vien|vao vien|di vien)",
+        ),
+        unless=(
+            r"bao to|con bao|mua bao|mua to|mua lon|lu lut|ngap|nghi le|nghi hoc|[đd]uoc nghi|om"
+            r"|sot"
+            r"|benh|dich benh|covid|bong [đd]a|bong ro|tran [đd]au|tran bong|giai [đd]au|hoa ra|"
+            + _PAST
+            + "|"
+            + _FICTION
+        ),
+        positives=(
+            "nó bảo mai đừng đi học, giờ ra chơi mọi người sẽ thấy",
+            "nó nói thứ 6 sẽ xả súng ở trường",
+        ),
+        negatives=(
+            "t bắn nó chết 5 lần trong free fire luôn haha",
+            "mai đừng đi học, bão to lắm được nghỉ rồi",
+        ),
+    ),
+)
+
+_VICTIMS = r"me|ba|bo|minh|em|toi|con|chi|anh|em gai|em trai|ban ay|no|tui em|chung em"
+
+PATTERNS += (
+    pattern(
+        "vi.abuse_now",
+        category="abuse",
+        reason="describes abuse happening now",
+        sources=(
+            rf"[đd]ang (?:[đd]anh|[đd]ap|bop co|hanh ha|cuong hiep|xam hai|sam so) (?:{_VICTIMS})",
+            rf"(?:noi|doa|bao|nhan) (?:\w+ ){{0,6}}(?:se )?[đd]anh chet (?:{_ME})",
+            r"(?:so|(?:ko|khong|k) dam) ve nha ~~ (?:[đd]anh|giet)",
+            rf"nhot (?:{_ME}|ban ay|me) (?:trong|vao|o)",
+            r"(?:keo|loi|ep|[đd]ay) (?:mot )?(?:ban nu|ban nam|co gai|be gai"
+            r"|hoc sinh) (?:\w+ ){0,2}"
+            r"len xe|bat coc (?:mot|ban|em|be)",
+        ),
+        unless=(
+            r"[đd]anh (?:[đd]an|rang|bai|co|bong|cau|vong|trong)|vo thuat|tap vo|goi|" + _FICTION
+        ),
+        positives=(
+            "ba em đang đánh mẹ em ngay bây giờ, em trốn trong phòng",
+            "có người đàn ông đang kéo một bạn nữ lên xe trước cổng trường",
+        ),
+        negatives=(
+            "mẹ mình sẽ giết mình nếu thấy điểm kém",
+            "anh em đang đánh em bằng gối, tụi em giỡn thôi",
+        ),
+    ),
+    pattern(
+        "vi.overdose",
+        category="substance",
+        reason="mentions an overdose or someone unresponsive",
+        sources=(
+            r"soc thuoc|qua lieu(?! linh)|sot thuoc",
+            r"uong (?:het|ca|nhieu|mot nam|\d{2,}|[5-9]) (?:\w+ )?(?:lo|vi|hop|vien|nam)? ?"
+            r"thuoc(?! la| bac| bo)",
+            r"bat tinh(?! nang)|ngung tho|(?:ko|khong) con tho|(?:[đd]ang|rat|con) tho yeu"
+            r"|tho yeu (?:lam|qua|dan)|(?:goi|lay) (?:ko|khong|mai ko) (?:day|tinh)"
+            r"|(?:ko|khong) goi (?:day|tinh) [đd]uoc",
+        ),
+        unless=(
+            r"vitamin|keo|thuoc bo|theo [đd]on|bac si|ngu say|ngu nuong|buoi sang|bao thuc"
+            r"|nghien cuu|" + _FICTION
+        ),
+        positives=(
+            "ở tiệc có đứa dùng ma túy giờ nằm bất tỉnh thở yếu lắm",
+            "bạn mình uống hết lọ thuốc ngủ",
+        ),
+        negatives=(
+            "mình uống 2 viên thuốc đau đầu rồi đi học",
+            "sáng nào em trai mình cũng ngủ say gọi ko dậy",
+        ),
+    ),
+    pattern(
+        "vi.fire",
+        category="other",
+        reason="reports a fire",
+        sources=(
+            r"boc chay|boc khoi|hoa hoan|khoi (?:boc|[đd]en|mu mit|nghi ngut|nhieu|bay ra)",
+            r"chay khet|mui khet(?! tieng)",
+            # "bị chảy máu" (bleeding) strips to "bi chay mau".
+            rf"(?:{_PLACES}|phong \w+|toa nha|thu vien) (?:\w+ ){{0,3}}"
+            r"bi chay(?! (?:mau|nuoc|mui|dau|mat))",
+            r"[đd]ang chay (?:ma|va) (?:con|co) (?:nguoi|hoc sinh|ban)",
+            r"chay (?:phong|nha|lop|thu vien|can tin) (?:\w+ ){0,3}(?:con nguoi|mac ket|roi)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=(
+            "khói bốc ra từ nhà thể chất",
+            "phòng thí nghiệm hóa đang cháy mà còn học sinh ở trong",
+        ),
+        negatives=(
+            "hôm nay trường diễn tập báo cháy, khói bốc lên từ thùng",
+            "cả lớp đang chạy bộ quanh sân trường",
+        ),
+    ),
+    pattern(
+        "vi.arson",
+        category="threat",
+        reason="talks about setting a fire",
+        sources=(
+            rf"(?:{_MODAL}|[đd]i|[đd]a) (?:\w+ ){{0,3}}(?:[đd]ot|phong hoa"
+            rf"|cham lua [đd]ot) (?:chay )?"
+            r"(?:ca |het )?"
+            r"(?:truong|lop|phong|nha|thu vien|can tin|thung rac|xe)",
+        ),
+        unless=_FIRE_FICTION,
+        positives=("nó nói sẽ đốt trường vào thứ 6",),
+        negatives=("tụi mình sẽ đốt nến sinh nhật trong lớp",),
+    ),
+)
