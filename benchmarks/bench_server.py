@@ -100,6 +100,9 @@ def main() -> None:
     parser.add_argument("--profile", default=None, help="write cProfile stats to this file")
     args = parser.parse_args()
     logs.setup(level="WARNING")
+    app.tune_gc()  # as `tipline serve` does
+    if os.environ.get("TIPLINE_BENCH_GC_THRESHOLD"):  # to try others, e.g. "700,10,10"
+        gc.set_threshold(*(int(t) for t in os.environ["TIPLINE_BENCH_GC_THRESHOLD"].split(",")))
     # The event loop `tipline serve` runs on (uvloop unless TIPLINE_UVLOOP=0).
     with asyncio.Runner(loop_factory=app.loop_factory()) as runner:
         if not args.profile:

@@ -47,6 +47,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     from tipline import app  # noqa: PLC0415  (keeps `tipline classify` free of the server)
 
+    app.tune_gc()
     try:
         with asyncio.Runner(loop_factory=app.loop_factory()) as runner:
             runner.run(_run(config))

@@ -1,8 +1,9 @@
-"""Which event loop `tipline serve` runs on."""
+"""Which event loop `tipline serve` runs on, and how it collects garbage."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 import uvloop
@@ -23,3 +24,15 @@ def test_uvloop_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     """TIPLINE_UVLOOP=0 leaves asyncio's own loop."""
     monkeypatch.setenv("TIPLINE_UVLOOP", "0")
     assert app.loop_factory() is None
+
+
+def test_full_collections_are_made_rare() -> None:
+    """tune_gc keeps young collections as they are and runs full ones 100 times less often."""
+    before = gc.get_threshold()
+    try:
+        app.tune_gc()
+        young, middle, full = gc.get_threshold()
+        assert (young, middle) == before[:2]
+        assert full == 100 * before[2]
+    finally:
+        gc.set_threshold(*before)
