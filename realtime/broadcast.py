@@ -13,6 +13,9 @@ class SocketBroadcaster:
 
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
+        # With the in-process manager this process knows every member of a room; with the
+        # pub/sub one (several processes) a room may have members elsewhere.
+        self._rooms_are_local = type(sio.manager) is socketio.AsyncManager
 
     async def _to_responders(self, event: str, incident: models.Incident) -> None:
         wire = incident.to_wire()
@@ -33,7 +36,14 @@ class SocketBroadcaster:
         room = rooms.incident(message.incident_id)
         # A sid is unique per namespace connection, so skipping it in both is harmless.
         for namespace in (rooms.REPORT, rooms.RESPOND):
+            if self._rooms_are_local and not self._anyone_else(namespace, room, origin):
+                # Usually the sender's own side: nobody to send to, so the packet is not
+                # encoded for nobody (docs/performance.md: the second emit's cost).
+                continue
             await self._sio.emit("message", wire, room=room, skip_sid=origin, namespace=namespace)
+
+    def _anyone_else(self, namespace: str, room: str, origin: str | None) -> bool:
+        return any(sid != origin for sid, _ in self._sio.manager.get_participants(namespace, room))
 
     async def alert(
         self, incident: models.Incident, *, reason: str, agents: bool, admins: bool
