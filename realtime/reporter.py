@@ -55,16 +55,6 @@ class ReportNamespace(Namespace):
         if incident_id:
             await self.enter_room(sid, rooms.incident(incident_id))
 
-    async def _spend_message(self, sid: str) -> None:
-        limits = self._service.limits
-        async with self.session(sid) as session:
-            budget.spend(
-                session,
-                "message",
-                limit=limits.messages_per_connection,
-                window_s=limits.message_window_s,
-            )
-
     async def _incident_id(self, sid: str) -> str:
         session = await self.get_session(sid)
         incident_id: str | None = session.get("incident_id")
@@ -96,8 +86,20 @@ class ReportNamespace(Namespace):
     async def on_message_send(self, sid: str, data: Any) -> Ack:
         """`message:send`: the reporter writes; a resent client_id is not stored twice."""
         payload = payloads.ReporterMessage.model_validate(data)
-        incident_id = await self._incident_id(sid)
-        await self._spend_message(sid)
+        # One read of the session for both the incident and the budget, saved back as the
+        # `session()` context manager would (which builds a class on every call).
+        session = await self.get_session(sid)
+        incident_id: str | None = session.get("incident_id")
+        if not incident_id:
+            raise AppError("no_report", "file a report first")
+        limits = self._service.limits
+        budget.spend(
+            session,
+            "message",
+            limit=limits.messages_per_connection,
+            window_s=limits.message_window_s,
+        )
+        await self.save_session(sid, session)
         appended = await self._service.post(
             incident_id,
             sender=models.Sender.REPORTER,

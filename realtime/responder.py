@@ -83,15 +83,18 @@ class RespondNamespace(Namespace):
     async def on_message_send(self, sid: str, data: Any) -> Ack:
         """`message:send`: a responder writes to the reporter."""
         payload = payloads.ResponderMessage.model_validate(data)
-        responder = await self._responder(sid)
+        # One read of the session for both the responder and the budget, saved back as the
+        # `session()` context manager would (which builds a class on every call).
+        session = await self.get_session(sid)
+        responder: models.Responder = session["responder"]
         limits = self._service.limits
-        async with self.session(sid) as session:
-            budget.spend(
-                session,
-                "message",
-                limit=limits.messages_per_connection * 4,  # one agent, many conversations
-                window_s=limits.message_window_s,
-            )
+        budget.spend(
+            session,
+            "message",
+            limit=limits.messages_per_connection * 4,  # one agent, many conversations
+            window_s=limits.message_window_s,
+        )
+        await self.save_session(sid, session)
         await self._service.check_visible(responder, payload.incident_id)
         appended = await self._service.post(
             payload.incident_id,
