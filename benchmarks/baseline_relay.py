@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import os
 import signal
 from collections.abc import Callable
@@ -83,6 +84,8 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
+    if os.environ.get("TIPLINE_BENCH_GC_THRESHOLD"):  # e.g. Tipline's own, "700,10,1000"
+        gc.set_threshold(*(int(t) for t in os.environ["TIPLINE_BENCH_GC_THRESHOLD"].split(",")))
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         runner.run(serve(args.host, args.port))
 

@@ -45,6 +45,9 @@ from benchmarks import chat_worker, procstat
 REDIS_URL = os.environ.get("TIPLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Set TIPLINE_BENCH_PROFILE=/tmp/x to profile the Tipline server(s) with cProfile.
 PROFILE = os.environ.get("TIPLINE_BENCH_PROFILE")
+# Set TIPLINE_BENCH_RELAY_GC=700,10,1000 to run the bare relay on Tipline's gc thresholds
+# (tipline.app.GC_THRESHOLDS); unset, it keeps Python's defaults, as a bare relay would.
+RELAY_GC = os.environ.get("TIPLINE_BENCH_RELAY_GC")
 
 
 @dataclasses.dataclass
@@ -80,6 +83,10 @@ def servers(setup: Setup, prefix: str, token: str) -> Iterator[list[tuple[int, s
         "TIPLINE_UVLOOP": "1" if setup.loop == "uvloop" else "0",
     }
     module = "benchmarks.baseline_relay" if setup.kind == "baseline" else "benchmarks.bench_server"
+    if setup.kind == "baseline":
+        env.pop("TIPLINE_BENCH_GC_THRESHOLD", None)
+        if RELAY_GC:  # the relay on Tipline's garbage collector thresholds too
+            env["TIPLINE_BENCH_GC_THRESHOLD"] = RELAY_GC
     try:
         found = []
         for _ in range(setup.processes):
