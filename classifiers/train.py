@@ -19,7 +19,7 @@ import dataclasses
 import hashlib
 import pathlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -129,15 +129,27 @@ def out_of_fold(
 
 
 def tune_emergency(
-    p_emergency: FloatArray, is_emergency: npt.NDArray[np.bool_], hit: npt.NDArray[np.bool_]
+    p_emergency: FloatArray,
+    is_emergency: npt.NDArray[np.bool_],
+    hit: npt.NDArray[np.bool_],
+    parts: Sequence[npt.NDArray[np.bool_]] = (),
 ) -> float:
     """The highest threshold whose out-of-fold emergency recall (with the safety net)
-    reaches TARGET_RECALL; precision is what that costs, and is reported."""
+    reaches TARGET_RECALL overall and in each of `parts` (row masks: each language), so
+    that no language pays for the others' easy emergencies; precision is what that costs,
+    and is reported."""
+    masks = [np.ones_like(is_emergency), *parts]
     for threshold in np.arange(0.600, 0.009, -0.005):
         caught = (p_emergency >= threshold) | hit
-        if caught[is_emergency].mean() >= TARGET_RECALL:
+        if all(caught[is_emergency & m].mean() >= TARGET_RECALL for m in masks if m.any()):
             return round(float(threshold), 3)
     return 0.01
+
+
+def language_masks(rows: Sequence[corpus.Row]) -> list[npt.NDArray[np.bool_]]:
+    """One row mask per language of `rows`, in a fixed order."""
+    languages = sorted({r.language for r in rows})
+    return [np.array([r.language == lang for r in rows]) for lang in languages]
 
 
 def _macro_f1(truth: npt.NDArray[np.int64], guess: npt.NDArray[np.int64], n: int) -> float:
@@ -164,8 +176,14 @@ def _report(
     precision = is_e[called].mean() if called.any() else 0.0
     f1_u = _macro_f1(_labels([r.urgency for r in rows], URGENCIES), p_u.argmax(1), 3)
     f1_c = _macro_f1(_labels([r.category for r in rows], CATEGORIES), p_c.argmax(1), 9)
+    by_language = {
+        lang: float(called[is_e & np.array([r.language == lang for r in rows])].mean())
+        for lang in sorted({r.language for r in rows if r.urgency == EMERGENCY})
+    }
+    weakest = min(by_language, key=lambda lang: by_language[lang])
     return (
-        f"emergency recall {recall:.3f} precision {precision:.3f} at threshold {threshold:.3f}; "
+        f"emergency recall {recall:.3f} (lowest language: {weakest} {by_language[weakest]:.3f})"
+        f" precision {precision:.3f} at threshold {threshold:.3f}; "
         f"argmax macro-F1 urgency {f1_u:.3f} category {f1_c:.3f}"
     )
 
@@ -180,7 +198,9 @@ def train(
     log, best = [], (-1.0, L2_GRID[0], 0.5)
     for l2 in L2_GRID:
         p_u, p_c = out_of_fold(x, rows, l2=l2)
-        threshold = tune_emergency(p_u[:, URGENCIES.index(EMERGENCY)], is_e, hit)
+        threshold = tune_emergency(
+            p_u[:, URGENCIES.index(EMERGENCY)], is_e, hit, language_masks(rows)
+        )
         log.append(f"l2 {l2:g}: " + _report(rows, p_u, p_c, hit, threshold))
         y_u = _labels([r.urgency for r in rows], URGENCIES)
         y_c = _labels([r.category for r in rows], CATEGORIES)
@@ -211,7 +231,11 @@ def train(
 
 
 def train_finetuned(
-    model_dir: pathlib.Path, rows: Sequence[corpus.Row], delta_path: pathlib.Path
+    model_dir: pathlib.Path,
+    rows: Sequence[corpus.Row],
+    delta_path: pathlib.Path,
+    progress: Callable[[str], None] = lambda line: None,
+    oof_path: pathlib.Path | None = None,
 ) -> tuple[Heads, list[str]]:
     """Fine-tune the top layers with the heads (finetune.Recipe); writes the delta file.
 
@@ -223,11 +247,13 @@ def train_finetuned(
     states = finetune.lower_states(
         encoder.model, encoder.token_ids([r.text for r in rows]), recipe.layers, encoder.pad_id
     )
+    progress(f"train: lower layers of {len(rows)} texts computed; 3 folds, then the final fit")
     y_u = _labels([r.urgency for r in rows], URGENCIES)
     y_c = _labels([r.category for r in rows], CATEGORIES)
     p_u = np.zeros((len(rows), len(URGENCIES)), dtype=np.float32)
     p_c = np.zeros((len(rows), len(CATEGORIES)), dtype=np.float32)
-    for train_i, test_i in folds.grouped(groups.of(rows), k=3, seed=SEED):
+    for fold, (train_i, test_i) in enumerate(folds.grouped(groups.of(rows), k=3, seed=SEED), 1):
+        progress(f"train: fold {fold}/3 ({len(train_i)} rows to fit, {len(test_i)} to predict)")
         pairs, y_j = joint_labels(y_u[train_i], y_c[train_i])
         net = finetune.fit(
             encoder.model, [states[i] for i in train_i], (y_u[train_i], y_c[train_i], y_j),
@@ -235,10 +261,15 @@ def train_finetuned(
         )  # fmt: skip
         p_u[test_i], p_c[test_i] = finetune.predict(net, [states[i] for i in test_i])
     hit = np.array([bool(rules.scan(r.text)) for r in rows])
-    threshold = tune_emergency(
-        p_u[:, URGENCIES.index(EMERGENCY)], y_u == URGENCIES.index(EMERGENCY), hit
-    )
+    is_e = y_u == URGENCIES.index(EMERGENCY)
+    p_e = p_u[:, URGENCIES.index(EMERGENCY)]
+    threshold = tune_emergency(p_e, is_e, hit, language_masks(rows))
+    if oof_path is not None:
+        oof_path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(oof_path, p_u=p_u, p_c=p_c, hit=hit, ids=np.array([r.id for r in rows]))
+        progress(f"train: out-of-fold probabilities saved in {oof_path}")
     log = ["fine-tuned, 3 folds: " + _report(rows, p_u, p_c, hit, threshold)]
+    progress(f"train: final fit on all {len(rows)} rows")
     pairs, y_j = joint_labels(y_u, y_c)
     net = finetune.fit(encoder.model, states, (y_u, y_c, y_j), pairs, recipe)
     finetune.save_delta(net, delta_path)
@@ -262,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=pathlib.Path, default=corpus.default_paths()[0])
     parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_PATH)
     parser.add_argument(
-        "--finetune", action="store_true", help="also fine-tune the top layers (~10 min)"
+        "--finetune", action="store_true", help="also fine-tune the top layers (~20 min)"
     )
     args = parser.parse_args(argv)
     from classifiers import convert  # noqa: PLC0415 - only when no model folder is given
@@ -272,7 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(1)  # reproducible figures, and the other core stays free
     if args.finetune:
         delta = args.out.parent / finetune.DELTA_NAME
-        heads, log = train_finetuned(model_dir, corpus.load(args.corpus), delta)
+        oof = args.cache_dir / "finetune-oof.npz"
+        heads, log = train_finetuned(model_dir, corpus.load(args.corpus), delta, _say, oof)
     else:
         heads, log = train(Encoder(model_dir), corpus.load(args.corpus), args.cache_dir)
     for line in log:

@@ -4,9 +4,10 @@ heldout.jsonl holds scenarios (and their translations) that training never saw; 
 is tuned on it. Targets (issue 3): emergency recall >= 0.97 with precision >= 0.5, urgency
 macro-F1 >= 0.65, category macro-F1 >= 0.75, overall and for non-English reports.
 
-Emergency recall, the safety requirement, is met and asserted, and so is emergency
-precision. The macro-F1 targets are NOT met yet (docs/classifier.md has the figures); those
-cases are strict xfails, so the suite fails the day they pass (remove the mark then), and
+Emergency recall, the safety requirement, is met and asserted, and so are emergency
+precision and the overall urgency macro-F1. Urgency macro-F1 for non-English reports and
+category macro-F1 are NOT met yet (docs/classifier.md has the figures); those cases are
+strict xfails, so the suite fails the day they pass (remove the mark then), and
 each figure is also held to a floor just under the one measured now, so a regression fails
 at once.
 """
@@ -35,12 +36,12 @@ def _subset(report: evaluation.EvalReport, name: str) -> evaluation.Subset:
 
 
 SHORT = "below the issue's target today; see docs/classifier.md"
-# Measured on 2026-11-28 with the fine-tuned top layers (docs/classifier.md), minus a
-# small margin for CPU numerics.
+# Measured on 2026-11-29 after training on the enlarged corpus (docs/classifier.md:
+# 0.636 / 0.570, 0.716 / 0.633, 0.744 / 0.688), minus a small margin for CPU numerics.
 FLOORS = {
-    ("precision", "overall"): 0.52, ("precision", "non-English"): 0.49,
-    ("urgency", "overall"): 0.57, ("urgency", "non-English"): 0.53,
-    ("category", "overall"): 0.52, ("category", "non-English"): 0.41,
+    ("precision", "overall"): 0.62, ("precision", "non-English"): 0.55,
+    ("urgency", "overall"): 0.70, ("urgency", "non-English"): 0.61,
+    ("category", "overall"): 0.72, ("category", "non-English"): 0.67,
 }  # fmt: skip
 TARGETS = {"precision": 0.5, "urgency": 0.65, "category": 0.75}
 
@@ -76,7 +77,7 @@ def test_no_regression_below_measured_figures(
     [
         ("precision", "overall"),
         ("precision", "non-English"),
-        pytest.param("urgency", "overall", marks=pytest.mark.xfail(strict=True, reason=SHORT)),
+        ("urgency", "overall"),
         pytest.param("urgency", "non-English", marks=pytest.mark.xfail(strict=True, reason=SHORT)),
         pytest.param("category", "overall", marks=pytest.mark.xfail(strict=True, reason=SHORT)),
         pytest.param("category", "non-English", marks=pytest.mark.xfail(strict=True, reason=SHORT)),

@@ -110,3 +110,17 @@ def test_verdict_rejects_values_outside_the_protocol(field: str, value: object) 
     fields[field] = value
     with pytest.raises(ValueError, match=field):
         Verdict(**fields)  # type: ignore[arg-type]
+
+
+def test_emergency_threshold_holds_recall_in_every_language() -> None:
+    """The tuned threshold keeps out-of-fold recall at the target in each language too."""
+    from classifiers import train  # noqa: PLC0415 - imports torch
+
+    # 100 easy English emergencies (p = 0.9) and 10 Tagalog ones whose lowest p is 0.2.
+    p = np.array([0.9] * 100 + [0.2] + [0.5] * 9, dtype=np.float32)
+    is_e = np.ones(110, dtype=bool)
+    hit = np.zeros(110, dtype=bool)
+    tagalog = np.array([False] * 100 + [True] * 10)
+    pooled = train.tune_emergency(p, is_e, hit)
+    assert pooled > 0.2  # overall recall 109/110 = 0.99 misses the Tagalog one
+    assert train.tune_emergency(p, is_e, hit, [~tagalog, tagalog]) <= 0.2
