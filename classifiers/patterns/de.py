@@ -54,9 +54,15 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:ritzt sich|ritze mich|verletzt sich|schneidet sich|schneide mich)",
             r"pulsadern (?:aufschneiden|aufgeschnitten)",
         ),
-        unless=r"haare|nagel|finger|kuche|papier|" + _FICTION,
+        unless=(
+            r"haare|nagel|finger|kuche|papier|seit (?:den |dem |der |einem |einigen )?"
+            r"(?:sommerferien|ferien|monaten|jahren|wochen|langem|jahr|sommer)|" + _FICTION
+        ),
         positives=("sie ritzt sich gerade auf der toilette",),
-        negatives=("sie schneidet sich die haare selbst",),
+        negatives=(
+            "sie schneidet sich die haare selbst",
+            "ich ritze mich seit den sommerferien, keiner weiß es",
+        ),
     ),
     pattern(
         "de.farewell",
@@ -85,7 +91,8 @@ PATTERNS: tuple[Pattern, ...] = (
             rf"(?:{_WEAPONS}) ~ (?:mitgebracht|dabei|gezeigt|versteckt|gezogen)",
         ),
         unless=(
-            r"wasser|spielzeug|nerf|fake|plastik|zeichnung|butter|kochen|" + _PAST + "|" + _FICTION
+            r"wasser|spielzeug|nerf|fake|plastik|zeichnung|butter|kochen|jagd|jagen|jager"
+            r"|" + _PAST + "|" + _FICTION
         ),
         despite=r"echt\w*|geladen\w*",
         positives=(
@@ -95,6 +102,7 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=(
             "im spiel hat er eine waffe in der schule gefunden",
             "letztes jahr hat jemand ein messer mitgebracht, das wurde geklärt",
+            "mein opa hat sein gewehr dabei, wir gehen am wochenende zur jagd",
         ),
     ),
     pattern(

@@ -64,9 +64,15 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:cortarme|cortarse|me corte|se corto|cortar) (?:las |los )?"
             r"(?:venas|munecas?|brazos)",
         ),
-        unless=r"pelo|cabello|unas|cebolla|cocina|papel|dedo|flequillo|" + _FICTION,
+        unless=(
+            r"pelo|cabello|unas|cebolla|cocina|papel|dedo|flequillo|desde hace (?:meses|anos"
+            r"|tiempo)|hace (?:meses|anos) que|desde el verano|" + _FICTION
+        ),
         positives=("mi amiga se está cortando en el baño ahora mismo",),
-        negatives=("me estoy cortando el pelo yo solo",),
+        negatives=(
+            "me estoy cortando el pelo yo solo",
+            "mi hermana se está cortando desde hace meses, lo esconde con mangas largas",
+        ),
     ),
     pattern(
         "es.farewell",
@@ -99,7 +105,9 @@ PATTERNS: tuple[Pattern, ...] = (
         unless=(
             r"de agua|juguete|nerf|de silicona|de pintura|de mentira|falsa|de plastico"
             r"|mantequilla|cocina|dibujo|bomba de (?:humo|agua|chicle|bano)|estuvo bomba"
-            r"|" + _PAST + "|" + _FICTION
+            # Hunting is sport; a "cuchillo de caza" in a backpack is not.
+            r"|caceria|cazar|(?:ir|voy|vamos|va|van|fui|fuimos|fue|fueron) de caza"
+            r"|temporada de caza|" + _PAST + "|" + _FICTION
         ),
         despite=r"real|de verdad|cargada",
         positives=(
@@ -109,6 +117,7 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=(
             "jugamos con pistolas de agua en el patio",
             "el año pasado un chavo trajo una navaja pero la policía ya se encargó",
+            "mañana me voy de cacería con mi abuelo, trae su escopeta como cada año",
         ),
     ),
 )

@@ -8,7 +8,10 @@ _FICTION = (
     r"jeu|jeux video|fortnite|minecraft|roblox|free fire|film|serie|livre|roman|personnage"
     r"|chanson|meme|blague|rigole|plaisante|mdr|ptdr|lol|histoire|redaction|devoir"
 )
-_PAST = r"l an dernier|l annee derniere|il y a (?:des mois|un an)|renvoye|exclu"
+_PAST = (
+    r"l an dernier|l annee derniere|il y a (?:des mois|un an)|renvoye|exclu|a ete viree?"
+    r"|c est regle|deja regle"
+)
 _WEAPONS = (
     r"armes?|pistolets?|flingues?|revolver|fusils?|couteaux?|lames?|machettes?|bombes?"
     r"|explosifs?|grenades?|calibre"
@@ -56,9 +59,15 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:je me|il se|elle se|se) (?:coupe|scarifie|mutile|taillade)",
             r"(?:ouvrir|ouvert|taillader|tailladee?) les (?:veines|poignets)",
         ),
-        unless=r"cheveux|ongles|frange|doigt|cuisine|legumes|papier|" + _FICTION,
+        unless=(
+            r"cheveux|ongles|frange|doigt|cuisine|legumes|papier|depuis (?:des mois"
+            r"|des semaines|des annees|longtemps|un an|l ete|la rentree)|" + _FICTION
+        ),
         positives=("elle se scarifie dans les toilettes en ce moment",),
-        negatives=("elle se coupe les cheveux toute seule",),
+        negatives=(
+            "elle se coupe les cheveux toute seule",
+            "ma soeur se scarifie depuis des mois, elle cache ses bras",
+        ),
     ),
     pattern(
         "fr.farewell",
@@ -87,17 +96,21 @@ PATTERNS: tuple[Pattern, ...] = (
             rf"(?:ramene|apporte|montre|cache|sorti) (?:un |une |son |sa |le |la )?(?:{_WEAPONS})",
         ),
         unless=(
-            r"a eau|jouet|nerf|faux|fausse|plastique|dessin|beurre|cuisine|"
-            + _PAST
-            + "|"
-            + _FICTION
+            r"a eau|jouet|nerf|faux|fausse|plastique|dessin|beurre|cuisine|des photos d\w*"
+            # Hunting is sport; a "couteau de chasse" in a bag is not.
+            r"|a la chasse|chasseurs?|chasser|" + _PAST + "|" + _FICTION
         ),
         despite=r"vrai|vraie|charge|chargee",
         positives=(
             "il a un pistolet dans son sac au lycée",
             "il a ramené un couteau en cours",
         ),
-        negatives=("on a fait une bataille de pistolets à eau dans la cour",),
+        negatives=(
+            "on a fait une bataille de pistolets à eau dans la cour",
+            "un gars de ma classe montre des photos du fusil de son père",
+            "le mec qui avait ramené un couteau en octobre a été viré, c'est réglé",
+            "ce week-end je vais à la chasse avec mon oncle, il apporte son fusil",
+        ),
     ),
     pattern(
         "fr.attack_plan",

@@ -53,9 +53,15 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:si sta|mi sto|si) (?:tagliando|ferendo|facendo del male)",
             r"(?:tagliarsi|tagliarmi|si e tagliata|si e tagliato) (?:le vene|i polsi)",
         ),
-        unless=r"capelli|unghie|cipolla|cucina|carta|dito|frangia|" + _FICTION,
+        unless=(
+            r"capelli|unghie|cipolla|cucina|carta|dito|frangia|da (?:mesi|anni|settimane)"
+            r"|dall estate|" + _FICTION
+        ),
         positives=("si sta tagliando in bagno adesso",),
-        negatives=("mi sto tagliando i capelli da sola",),
+        negatives=(
+            "mi sto tagliando i capelli da sola",
+            "mia sorella si taglia da mesi, nasconde le braccia",
+        ),
     ),
     pattern(
         "it.farewell",
@@ -85,17 +91,18 @@ PATTERNS: tuple[Pattern, ...] = (
             rf"|tirato fuori) (?:un |una |il |la |suo |sua |l )?(?:{_WEAPONS})",
         ),
         unless=(
-            r"ad acqua|giocattolo|nerf|finta|finto|di plastica|disegno|burro|cucina|"
-            + _PAST
-            + "|"
-            + _FICTION
+            r"ad acqua|giocattolo|nerf|finta|finto|di plastica|disegno|burro|cucina|a caccia"
+            r"|cacciatori?|cacciare|" + _PAST + "|" + _FICTION
         ),
         despite=r"vera|vero|carica",
         positives=(
             "un ragazzo ha una pistola nello zaino a scuola",
             "ha portato un coltello in classe oggi",
         ),
-        negatives=("abbiamo giocato con le pistole ad acqua in cortile",),
+        negatives=(
+            "abbiamo giocato con le pistole ad acqua in cortile",
+            "domani vado a caccia con il nonno, porta il suo fucile",
+        ),
     ),
     pattern(
         "it.attack_plan",

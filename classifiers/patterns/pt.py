@@ -54,9 +54,20 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:me|se) (?:cortando|mutilando|machucando)",
             r"(?:cortar|cortou|cortei) (?:os |o |as )?(?:pulsos?|bracos)",
         ),
-        unless=r"cabelo|unha|cebola|cozinha|papel|dedo|franja|futebol|treino|" + _FICTION,
-        positives=("ela está se cortando no banheiro agora",),
-        negatives=("ele vive se machucando no treino de futebol",),
+        # Ongoing or relapsing ("de novo", "faz meses") is urgent unless it is acute now.
+        unless=(
+            r"cabelo|unha|cebola|cozinha|papel|dedo|franja|futebol|treino|de novo"
+            r"|faz (?:meses|tempo|um ano)|ha (?:meses|anos)|" + _FICTION
+        ),
+        despite=r"sangr\w*|sangue|agora|neste momento|hospital|fundo",
+        positives=(
+            "ela está se cortando no banheiro agora",
+            "ela ta se cortando de novo e ta sangrando muito",
+        ),
+        negatives=(
+            "ele vive se machucando no treino de futebol",
+            "to me machucando de novo, queimando o braço com isqueiro",
+        ),
     ),
     pattern(
         "pt.farewell",
@@ -86,17 +97,18 @@ PATTERNS: tuple[Pattern, ...] = (
             rf" (?:uma |um |a |o |sua |seu )?(?:{_WEAPONS})",
         ),
         unless=(
-            r"de agua|brinquedo|nerf|falsa|de plastico|desenho|manteiga|cozinha|"
-            + _PAST
-            + "|"
-            + _FICTION
+            r"de agua|brinquedo|nerf|falsa|de plastico|desenho|manteiga|cozinha|cacar|cacada"
+            r"|cacador\w*|" + _PAST + "|" + _FICTION
         ),
         despite=r"de verdade|real|carregada",
         positives=(
             "um menino tem uma arma na mochila na escola",
             "ele trouxe uma faca pra aula hoje",
         ),
-        negatives=("brincamos de pistola de água no pátio",),
+        negatives=(
+            "brincamos de pistola de água no pátio",
+            "amanhã vou caçar com meu avô, ele leva a espingarda dele",
+        ),
     ),
     pattern(
         "pt.attack_plan",

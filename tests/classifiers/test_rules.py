@@ -134,3 +134,22 @@ def test_unspaced_gaps_count_characters() -> None:
 def test_words_merged_by_normalisation_do_not_fire(text: str) -> None:
     """Words that stripping or clitics make look like threats ("từ từ", "نقطة") hit nothing."""
     assert rules.scan(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a boy has a hunting knife in his locker right now",
+        "un chico tiene un cuchillo de caza en la mochila en la escuela",
+        "il a un couteau de chasse dans son sac au lycée",
+    ],
+)
+def test_hunting_weapon_at_school_still_hits(text: str) -> None:
+    """The hunting guard is the sport ("went hunting"), not a hunting knife in a school bag."""
+    assert [h.pattern.category for h in rules.scan(text)] == ["weapon"]
+
+
+def test_acute_words_beat_the_ongoing_self_harm_guard() -> None:
+    """'Cutting again' is urgent, but 'again and bleeding a lot' stays a self-harm hit."""
+    assert rules.scan("to me machucando de novo") == []
+    assert rules.scan("ela ta se cortando de novo e ta sangrando muito")
