@@ -5,9 +5,11 @@ of every other through Redis pub/sub (rooms stay local to each process, the mana
 the emit). With redis-py 8 the stock `AsyncRedisManager` builds `Redis.from_url(url)`, whose
 async pool opens up to 100 connections and *raises* once they are all busy: under a burst
 every publish past the hundredth fails, is retried on a fresh client, and throughput fell
-from 1,400 to 390 msg/s with a p99 of 9 s (ARCHITECTURE.md). A `BlockingConnectionPool`
+from 1,400 to 390 msg/s with a p99 of 9 s (ARCHITECTURE.md). A bounded pool that waits
 makes a burst wait for a free connection instead, and a few dozen connections are plenty
-for PUBLISH, which Redis answers in microseconds.
+for PUBLISH, which Redis answers in microseconds. It is the store's `SemaphorePool`: redis-py's
+`BlockingConnectionPool` costs a condition variable per command and can leave a waiter
+asleep until its timeout under contention (adapters/redis_pool.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import socketio
+
+from adapters.redis_pool import SemaphorePool
 
 log = logging.getLogger("tipline.fanout")
 MAX_CONNECTIONS = 32
@@ -35,7 +39,7 @@ def channel_for(prefix: str) -> str:
 
 
 class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
-    """`AsyncRedisManager` whose Redis client uses a `BlockingConnectionPool`."""
+    """`AsyncRedisManager` whose Redis client uses a bounded `SemaphorePool`."""
 
     # Set by the (untyped) base class; None before the first use and after `close()`.
     redis: Any
@@ -64,7 +68,7 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         connection, that multiplied the connections and Redis' work and turned a slowdown
         into a collapse (measured: 2 processes, 1,500 msg/s offered, 66 msg/s delivered)."""
         if self.redis is None:
-            pool = aioredis.BlockingConnectionPool.from_url(
+            pool = SemaphorePool.from_url(
                 self.redis_url,
                 max_connections=self._max_connections,
                 timeout=self._pool_timeout_s,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-import redis.asyncio as aioredis
 
 from adapters import fanout
+from adapters.redis_pool import SemaphorePool
 from tests.conftest import REDIS_URL
 from tipline import settings
 
@@ -32,18 +34,35 @@ def test_unknown_fanout_is_a_config_error() -> None:
         settings.load(config_path=None, env={"TIPLINE_FANOUT": "kafka"})
 
 
-async def test_manager_uses_a_blocking_pool_and_closes_it(prefix: str) -> None:
-    """Publishing goes through a BlockingConnectionPool of the configured size; close() ends
-    the listener and drops every connection."""
+async def test_manager_uses_a_bounded_pool_and_closes_it(prefix: str) -> None:
+    """Publishing goes through a SemaphorePool of the configured size; close() ends the
+    listener and drops every connection."""
     manager = fanout.PooledRedisManager(
         REDIS_URL, channel=fanout.channel_for(prefix), max_connections=4
     )
     manager._redis_connect()  # what the manager does on first use
     pool = manager.redis.connection_pool
-    assert isinstance(pool, aioredis.BlockingConnectionPool)
+    assert isinstance(pool, SemaphorePool)
     assert pool.max_connections == 4
     assert manager.channel == f"{prefix}:socketio"
     await manager._publish({"method": "noop"})
     await manager.close()
     assert manager.redis is None
     assert not manager.connected
+
+
+async def test_a_burst_of_publishes_waits_for_connections_and_none_fails(prefix: str) -> None:
+    """200 concurrent publishes on a 4-connection pool all go out: a full pool queues them."""
+    manager = fanout.PooledRedisManager(
+        REDIS_URL, channel=fanout.channel_for(prefix), max_connections=4
+    )
+    manager._redis_connect()
+    try:
+        results = await asyncio.gather(
+            *(manager.redis.publish(manager.channel, "x") for _ in range(200)),
+            return_exceptions=True,
+        )
+        assert [r for r in results if isinstance(r, BaseException)] == []
+        assert manager.redis.connection_pool.max_connections == 4
+    finally:
+        await manager.close()
