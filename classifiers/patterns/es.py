@@ -42,7 +42,13 @@ PATTERNS: tuple[Pattern, ...] = (
             r"nota (?:de )?suicid\w*|carta suicida",
             r"(?:estarian|estaria) mejor sin mi",
         ),
-        unless=rf"risa|verguenza|hambre|sueno|calor|frio|aburrimiento|{_NO_PLAN}|{_FICTION}",
+        # Denied intent or a habit for months: "llevo meses…, no quiero matarme".
+        unless=(
+            r"risa|verguenza|hambre|sueno|calor|frio|aburrimiento|llevo meses"
+            r"|no (?:quiero|quiere) (?:matarme|matarse|suicidarme|suicidarse)"
+            rf"|{_NO_PLAN}|{_FICTION}"
+        ),
+        despite=r"esta noche|ahora mismo",
         positives=(
             "ya no aguanto más, me voy a matar esta noche",
             "mi amiga dijo que quiere quitarse la vida",
@@ -53,6 +59,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "mi mamá me va a matar cuando vea mis calificaciones",
             "este examen me está matando",
             "a veces pienso que todos estarían mejor sin mí pero no tengo ningún plan",
+            "llevo meses pegándome cuando tengo ansiedad, no quiero matarme pero no puedo parar",
         ),
     ),
     pattern(
@@ -107,7 +114,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|mantequilla|cocina|dibujo|bomba de (?:humo|agua|chicle|bano)|estuvo bomba"
             # Hunting is sport; a "cuchillo de caza" in a backpack is not.
             r"|caceria|cazar|(?:ir|voy|vamos|va|van|fui|fuimos|fue|fueron) de caza"
-            r"|temporada de caza|" + _PAST + "|" + _FICTION
+            r"|temporada de caza"
+            # Shown on a video call, not brought: "enseñó en videollamada una navaja".
+            r"|videollamada"
+            r"|" + _PAST + "|" + _FICTION
         ),
         despite=r"real|de verdad|cargada",
         positives=(
@@ -118,6 +128,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "jugamos con pistolas de agua en el patio",
             "el año pasado un chavo trajo una navaja pero la policía ya se encargó",
             "mañana me voy de cacería con mi abuelo, trae su escopeta como cada año",
+            "un chico de mi clase enseñó en videollamada una navaja que compró online",
         ),
     ),
 )
@@ -138,12 +149,20 @@ PATTERNS += (
             r"no (?:vengas|vayas|vengan|vayan) a (?:la escuela|el colegio|clase|la prepa) "
             r"(?:manana|hoy|el \w+|la proxima semana)",
         ),
-        unless=r"fotos?|balon|baloncesto|futbol|tarea|examen|paintball|" + _FICTION,
+        # A hoax already debunked: "era falso" (rules.py frames "la policía ya lo encontró").
+        unless=(
+            r"fotos?|balon|baloncesto|futbol|tarea|examen|paintball|era (?:fals[oa]|fake|mentira)"
+            r"|" + _FICTION
+        ),
         positives=(
             "dijo que va a disparar a todos en la escuela el viernes",
             "tiene una lista negra con nombres de la clase",
         ),
-        negatives=("vamos a matar a todos en el juego esta noche",),
+        despite=r"no (?:es|era) (?:fals[oa]|fake|mentira|broma)",
+        negatives=(
+            "vamos a matar a todos en el juego esta noche",
+            "la amenaza de tiroteo en la escuela era falsa",
+        ),
     ),
     pattern(
         "es.abuse_now",

@@ -98,9 +98,15 @@ PATTERNS: tuple[Pattern, ...] = (
         unless=(
             r"a eau|jouet|nerf|faux|fausse|plastique|dessin|beurre|cuisine|des photos d\w*"
             # Hunting is sport; a "couteau de chasse" in a bag is not.
-            r"|a la chasse|chasseurs?|chasser|" + _PAST + "|" + _FICTION
+            r"|a la chasse|chasseurs?|chasser"
+            # Bought online or kept at home, not brought to school: "acheté sur vinted",
+            # "il le garde chez lui pour l'instant".
+            r"|(?:achete|commande) (?:\w+ ){0,6}"
+            r"(?:sur (?:vinted|internet|amazon|leboncoin)|en ligne)"
+            r"|(?:garde|laisse) (?:\w+ ){0,3}(?:chez (?:lui|elle|eux)|a la maison)"
+            r"|" + _PAST + "|" + _FICTION
         ),
-        despite=r"vrai|vraie|charge|chargee",
+        despite=r"vrai|vraie|charge|chargee|(?:va|veut) le ramener|l a ramene|le ramene",
         positives=(
             "il a un pistolet dans son sac au lycée",
             "il a ramené un couteau en cours",
@@ -110,6 +116,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "un gars de ma classe montre des photos du fusil de son père",
             "le mec qui avait ramené un couteau en octobre a été viré, c'est réglé",
             "ce week-end je vais à la chasse avec mon oncle, il apporte son fusil",
+            "un mec de ma classe a acheté un couteau, il le garde chez lui pour l'instant",
         ),
     ),
     pattern(

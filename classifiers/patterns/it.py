@@ -92,9 +92,12 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         unless=(
             r"ad acqua|giocattolo|nerf|finta|finto|di plastica|disegno|burro|cucina|a caccia"
-            r"|cacciatori?|cacciare|" + _PAST + "|" + _FICTION
+            r"|cacciatori?|cacciare"
+            # Bought online, not brought anywhere: "ha ordinato un coltello su internet".
+            r"|(?:ordinato|comprato) (?:\w+ ){0,6}(?:su internet|online|su amazon)"
+            r"|" + _PAST + "|" + _FICTION
         ),
-        despite=r"vera|vero|carica",
+        despite=r"vera|vero|carica|(?:lo|la) porta\w*|portarl[oa]",
         positives=(
             "un ragazzo ha una pistola nello zaino a scuola",
             "ha portato un coltello in classe oggi",
@@ -102,6 +105,7 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=(
             "abbiamo giocato con le pistole ad acqua in cortile",
             "domani vado a caccia con il nonno, porta il suo fucile",
+            "uno della mia classe ha ordinato un coltello a serramanico su internet",
         ),
     ),
     pattern(

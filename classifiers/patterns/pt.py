@@ -123,9 +123,14 @@ PATTERNS: tuple[Pattern, ...] = (
             r"nao (?:venha|va|vem|vai) (?:pra|para a|a) (?:escola|aula) (?:amanha|hoje"
             r"|segunda|terca|quarta|quinta|sexta)",
         ),
-        unless=r"fotos?|bola|futebol|basquete|prova|dever|" + _FICTION,
+        # A hoax already debunked: "era fake de outro estado, já foi desmentido".
+        unless=r"fotos?|bola|futebol|basquete|prova|dever|fake|boato|desmentid\w*|" + _FICTION,
+        despite=r"nao (?:e|era|eh) (?:fake|boato)",
         positives=("ele disse que vai atirar em todo mundo na escola sexta",),
-        negatives=("vamos matar todo mundo no free fire hoje",),
+        negatives=(
+            "vamos matar todo mundo no free fire hoje",
+            "o áudio falando de massacre na escola era fake, já foi desmentido",
+        ),
     ),
     pattern(
         "pt.abuse_now",

@@ -83,9 +83,16 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:pulso|wrist|braso)",
             rf"(?:sinusugatan|sinasaktan) (?:niya |nya |ko )?(?:ang |yung )?{_SELF}",
         ),
-        unless=r"dati|noon|last year|tumigil|huminto|nung bata|sibuyas|luto|" + _FICTION,
+        # Past, or a habit for months ("pag stressed ako… ilang months na").
+        unless=(
+            r"dati|noon|last year|tumigil|huminto|nung bata|sibuyas|luto"
+            r"|ilang (?:months|buwan|linggo|weeks|taon) na|tuwing|" + _FICTION
+        ),
         positives=("may babae sa cr ng girls naglalaslas, ang daming dugo",),
-        negatives=("dati naglalaslas siya pero tumigil na siya last year",),
+        negatives=(
+            "dati naglalaslas siya pero tumigil na siya last year",
+            "pag stressed ako sinusugatan ko sarili ko ng cutter, ilang months na",
+        ),
     ),
     pattern(
         "tl.farewell",
@@ -198,8 +205,13 @@ PATTERNS += (
         ),
         unless=(
             r"damdamin|feelings|puso|emotionally|crush|laro|naglalaro|wrestling|boxing|taekwondo"
-            r"|karate|practice|" + _FICTION
+            r"|karate|practice"
+            # A habit ("pag may mababang score", "pag di sya nakareply") or a partner's
+            # recurring violence ("yung jowa ni carla sinasaktan sya"): urgent, for the model.
+            r"|pag (?:may|di|hindi|wala)|tuwing|(?:yung|ang) (?:jowa|bf|gf|boyfriend|girlfriend)"
+            r"|" + _FICTION
         ),
+        despite=r"ngayon|tulong|tulungan",
         positives=(
             "binubugbog ng papa ko si mama ngayon, nagtatago ako sa kwarto",
             "sinasaktan ng stepdad ko si mama ngayon mismo, naririnig ko siyang sumisigaw",
@@ -207,6 +219,9 @@ PATTERNS += (
         negatives=(
             "papatayin ako ni mama pag nakita niya grades ko",
             "sinasaktan ako ng crush ko emotionally haha",
+            "binubugbog ako ni tatay pag may mababang score",
+            "yung bf ng kaibigan ko sinasampal sya pag di sya nakareply agad",
+            "yung jowa ni carla sinasaktan sya, may pasa sya sa braso",
         ),
     ),
     pattern(

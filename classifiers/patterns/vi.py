@@ -48,7 +48,7 @@ _PLACES = (
 )
 _FIRE_FICTION = (
     r"dien tap|tap huan|thu nghiem|nuong|thit nuong|bbq|nen|sinh nhat|phao hoa|lua trai|vape"
-    r"|thuoc la|hut thuoc|[đd]ot rac|bep|nau an|" + _FICTION
+    r"|thuoc la|hut thuoc|[đd]ot rac|bep|nau an|hut co|can sa|" + _FICTION
 )
 
 PATTERNS: tuple[Pattern, ...] = (
@@ -69,7 +69,11 @@ PATTERNS: tuple[Pattern, ...] = (
             r"nhay(?! (?:mua|day|hip hop))",
             rf"(?:{_MODAL}) nhay (?:lau|cau|song|tu tang)",
         ),
-        unless=rf"xau ho|[đd]oi bung|ho boi|be boi|{_NO_PLAN}|{_FICTION}",
+        # Past and in care: "từng có ý định… giờ đi trị liệu", "hồi học kì 1, giờ ổn rồi".
+        unless=(
+            r"xau ho|[đd]oi bung|ho boi|be boi|tung co y [đd]inh|tri lieu|bac si tam ly"
+            rf"|gio (?:[đd]a )?on (?:roi|hon)|hoi hoc ki|{_NO_PLAN}|{_FICTION}"
+        ),
         positives=(
             "tối nay mình sẽ tự tử, thuốc mình chuẩn bị sẵn rồi",
             "bạn mình đang đứng trên sân thượng trường nói sẽ nhảy xuống",
@@ -81,6 +85,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "mẹ mình sẽ giết mình nếu thấy bảng điểm",
             "mình ko muốn sống nữa nhưng mình ko có kế hoạch gì đâu",
             "thi xong rồi, mình sẽ kết thúc hết bài tập hôm nay",
+            "bạn mình từng có ý định tự tử nhưng giờ đi trị liệu đều, vui vẻ lại rồi",
+            "chuyện bạn t muốn tự tử hồi học kì 1 giờ ổn rồi nha, nó đang gặp bác sĩ tâm lý",
         ),
     ),
     pattern(
@@ -93,11 +99,13 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         unless=(
             r"nau an|thai rau|got|bat cam|vo y|bi dao cat|nam ngoai|truoc [đd]ay|hoi truoc"
-            r"|[đd]a ngung|[đd]a bo|het roi|lau (?:roi|r)|tu lau|" + _FICTION
+            r"|[đd]a ngung|[đd]a bo|het roi|lau (?:roi|r)|tu lau|may (?:thang|tuan|nam) nay"
+            r"|nhieu thang|" + _FICTION
         ),
         positives=("trong nhà vệ sinh nữ có bạn cắt tay chảy máu nhiều lắm",),
         negatives=(
             "em bị đứt tay lúc thái rau, hơi chảy máu, hồi trước em cắt tay rồi nhưng đã ngưng",
+            "bạn cùng bàn lấy compa rạch tay mấy tháng nay rồi",
         ),
     ),
     pattern(
@@ -165,7 +173,9 @@ PATTERNS: tuple[Pattern, ...] = (
         unless=(
             r"bao to|con bao|mua bao|mua to|mua lon|lu lut|ngap|nghi le|nghi hoc|[đd]uoc nghi|om"
             r"|sot"
-            r"|benh|dich benh|covid|bong [đd]a|bong ro|tran [đd]au|tran bong|giai [đd]au|hoa ra|"
+            r"|benh|dich benh|covid|bong [đd]a|bong ro|tran [đd]au|tran bong|giai [đd]au|hoa ra"
+            # Admiring shootings elsewhere: "khen mấy vụ xả súng ở Mỹ", "share clip xả súng".
+            r"|(?:may|cac|nhung) vu xa sung|(?:share|xem|coi) clip xa sung|(?:o|ben) my|uoc gi|"
             + _PAST
             + "|"
             + _FICTION
@@ -177,6 +187,8 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=(
             "t bắn nó chết 5 lần trong free fire luôn haha",
             "mai đừng đi học, bão to lắm được nghỉ rồi",
+            "thằng đó khen mấy vụ xả súng ở Mỹ, ko biết đùa hay thật",
+            "nó toàn share clip xả súng, nói ước gì trường mình cũng có vụ như vậy",
         ),
     ),
 )
@@ -255,6 +267,7 @@ PATTERNS += (
         negatives=(
             "hôm nay trường diễn tập báo cháy, khói bốc lên từ thùng",
             "cả lớp đang chạy bộ quanh sân trường",
+            "bọn lớp 11 hay hút cỏ sau nhà thể chất, mùi khét khét",
         ),
     ),
     pattern(

@@ -153,3 +153,27 @@ def test_acute_words_beat_the_ongoing_self_harm_guard() -> None:
     """'Cutting again' is urgent, but 'again and bleeding a lot' stays a self-harm hit."""
     assert rules.scan("to me machucando de novo") == []
     assert rules.scan("ela ta se cortando de novo e ta sangrando muito")
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern_id"),
+    [
+        ("disse que não é fake, vai fazer um massacre na escola", "pt.attack_plan"),
+        ("dijo que no era broma, va a hacer un tiroteo en la escuela", "es.attack_plan"),
+        ("llevo meses así y me voy a matar esta noche", "es.suicide_intent"),
+        ("yung bf ni ate binubugbog sya ngayon, tulungan nyo", "tl.abuse_now"),
+        ("ha ordinato un coltello online, lo porta a scuola", "it.weapon_school"),
+    ],
+)
+def test_acute_words_beat_the_hoax_habit_and_online_guards(text: str, pattern_id: str) -> None:
+    """'Not fake', 'tonight', 'now' or 'brings it' cancel the hoax, habit and online guards."""
+    assert pattern_id in [hit.pattern.id for hit in rules.scan(text)]
+
+
+def test_threat_already_traced_by_police_is_framed() -> None:
+    """'La policía ya lo encontró' closes a threat report like 'the police dealt with it'."""
+    text = (
+        "la cuenta que amenazó con un tiroteo en la escuela era de otra ciudad, "
+        "la policía ya lo encontró"
+    )
+    assert rules.scan(text) == []
