@@ -28,6 +28,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from adapters.redis_batch import ScriptBatcher
 from tipline import models
 from tipline.ports import Appended, Budget, BudgetSpent, Claimed
 
@@ -90,7 +91,7 @@ class RedisStore:
     def __init__(self, client: aioredis.Redis, *, prefix: str = "tl") -> None:
         self._r = client
         self._p = prefix
-        self._append = client.register_script(_APPEND)
+        self._append = ScriptBatcher(client, _APPEND)  # the hottest call: auto-pipelined
         self._update = client.register_script(_UPDATE)
 
     # -- keys ------------------------------------------------------------------------------

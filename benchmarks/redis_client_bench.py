@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 import redis.utils
 
 from adapters import redis_store
+from adapters.redis_batch import ScriptBatcher
 from adapters.redis_pool import SemaphorePool
 from tipline import app
 
@@ -28,15 +29,21 @@ REDIS_URL = os.environ.get("TIPLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"
 POOLS: dict[str, Any] = {
     "BlockingConnectionPool": aioredis.BlockingConnectionPool,
     "SemaphorePool": SemaphorePool,
+    "SemaphorePool+batcher": SemaphorePool,
 }
 
 
-async def one(pool_class: Any, tasks: int, appends: int) -> str:
+async def one(name: str, tasks: int, appends: int) -> str:
+    pool_class = POOLS[name]
     pool = pool_class.from_url(
         REDIS_URL, max_connections=app.STORE_CONNECTIONS, timeout=2.0, socket_timeout=2.0
     )
     client = aioredis.Redis.from_pool(pool)
-    script = client.register_script(redis_store._APPEND)
+    script: Any = (
+        ScriptBatcher(client, redis_store._APPEND)
+        if name.endswith("batcher")
+        else client.register_script(redis_store._APPEND)
+    )
     prefix = f"bench-{uuid.uuid4().hex[:10]}"
     keys = [
         [f"{prefix}:inc:{{{i}}}{s}" for s in ("", ":msgs", ":cids", ":rl:r")] for i in range(tasks)
@@ -69,7 +76,7 @@ async def one(pool_class: Any, tasks: int, appends: int) -> str:
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         done = per_task * tasks
         return (
-            f"{pool_class.__name__:>22}: {cpu / done * 1e6:5.1f} us CPU per append, "
+            f"{name:>22}: {cpu / done * 1e6:5.1f} us CPU per append, "
             f"{done / wall:6.0f} appends/s, {failed} failed 'No connection available'"
         )
     finally:
@@ -81,8 +88,8 @@ async def one(pool_class: Any, tasks: int, appends: int) -> str:
 
 async def main(args: argparse.Namespace) -> None:
     for _ in range(args.rounds):
-        for pool_class in POOLS.values():
-            print(await one(pool_class, args.tasks, args.appends), flush=True)
+        for name in POOLS:
+            print(await one(name, args.tasks, args.appends), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,114 @@
+"""Auto-pipelined script calls: each caller gets its own reply, in order, on few connections."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.asyncio as aioredis
+import redis.exceptions
+
+from adapters.redis_batch import ScriptBatcher
+from adapters.redis_pool import SemaphorePool
+from tests.conftest import REDIS_URL
+
+# KEYS[1]: a list. ARGV[1]: a value to push, or "fail" to raise a script error.
+_PUSH = """
+if ARGV[1] == 'fail' then return redis.error_reply('told to fail') end
+return redis.call('RPUSH', KEYS[1], ARGV[1])
+"""
+
+
+async def test_concurrent_calls_each_get_their_reply_in_call_order(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """300 calls at once on one key all run, in the order they were made (more than one
+    pipeline's worth), each returning its own reply."""
+    push = ScriptBatcher(redis_client, _PUSH, max_batch=64)
+    key = f"{prefix}:list"
+    replies = await asyncio.gather(*(push(keys=[key], args=[str(i)]) for i in range(300)))
+    assert replies == list(range(1, 301))
+    assert await redis_client.lrange(key, 0, -1) == [str(i).encode() for i in range(300)]
+
+
+async def test_many_calls_share_at_most_one_connection_per_lane(prefix: str) -> None:
+    """300 concurrent calls on many keys go out as pipelines on no more connections than
+    there are lanes."""
+    pool = SemaphorePool.from_url(REDIS_URL, max_connections=64, timeout=5.0)
+    client = aioredis.Redis.from_pool(pool)
+    push = ScriptBatcher(client, _PUSH, max_batch=50, lanes=2)
+    keys = [f"{prefix}:l{i % 30}" for i in range(300)]
+    try:
+        await asyncio.gather(*(push(keys=[key], args=["x"]) for key in keys))
+        assert sum([await client.llen(key) for key in set(keys)]) == 300
+        assert len(pool._available_connections) + len(pool._in_use_connections) <= 2
+    finally:
+        await client.delete(*set(keys))
+        await client.aclose()
+
+
+async def test_a_script_error_reaches_only_its_caller(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """One failing call in a batch raises ResponseError for that caller; the rest are written."""
+    push = ScriptBatcher(redis_client, _PUSH)
+    key = f"{prefix}:list"
+    values = ["a", "b", "fail", "c"]
+    replies = await asyncio.gather(
+        *(push(keys=[key], args=[v]) for v in values), return_exceptions=True
+    )
+    assert replies[:2] == [1, 2]
+    assert replies[3] == 3
+    assert isinstance(replies[2], redis.exceptions.ResponseError)
+    assert "told to fail" in str(replies[2])
+    assert await redis_client.lrange(key, 0, -1) == [b"a", b"b", b"c"]
+
+
+@pytest.mark.parametrize("calls", [1, 20])
+async def test_an_emptied_script_cache_is_reloaded(
+    redis_client: aioredis.Redis, prefix: str, calls: int
+) -> None:
+    """After Redis forgets its scripts (a restart, SCRIPT FLUSH), a lone call and a batch
+    both load the script again and run every call exactly once."""
+    push = ScriptBatcher(redis_client, _PUSH)
+    key = f"{prefix}:list"
+    await push(keys=[key], args=["warm"])
+    await redis_client.script_flush()
+    assert await redis_client.script_exists(push.sha) == [False]
+    replies = await asyncio.gather(*(push(keys=[key], args=[str(i)]) for i in range(calls)))
+    assert replies == list(range(2, calls + 2))
+    assert await redis_client.llen(key) == calls + 1
+
+
+async def test_a_cancelled_caller_leaves_the_others_served(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """Cancelling one queued caller does not disturb the batch: the others get their replies
+    and the batcher serves new calls afterwards."""
+    push = ScriptBatcher(redis_client, _PUSH)
+    key = f"{prefix}:list"
+    tasks = [asyncio.create_task(push(keys=[key], args=[str(i)])) for i in range(10)]
+    await asyncio.sleep(0)  # every call is queued
+    tasks[4].cancel()
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(done[4], asyncio.CancelledError)
+    assert all(isinstance(r, int) for i, r in enumerate(done) if i != 4)
+    assert await push(keys=[key], args=["after"]) == await redis_client.llen(key)
+
+
+async def test_an_unreachable_redis_fails_every_caller_and_recovers_nothing_stuck() -> None:
+    """With Redis unreachable every queued caller gets ConnectionError (none hangs), and the
+    batcher is free for the next calls."""
+    client = aioredis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    push = ScriptBatcher(client, _PUSH, lanes=1)
+    try:
+        for size in (5, 1):
+            replies = await asyncio.wait_for(
+                asyncio.gather(
+                    *(push(keys=["k"], args=["v"]) for _ in range(size)), return_exceptions=True
+                ),
+                timeout=10,
+            )
+            assert all(isinstance(r, redis.exceptions.ConnectionError) for r in replies)
+    finally:
+        await client.aclose()
