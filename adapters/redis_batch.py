@@ -5,9 +5,9 @@ each call costs redis-py a connection from the pool, a packed command, a write, 
 a reply parse: about 35 us of the server's CPU (docs/performance.md). Under load many
 handlers append at the same moment, so `ScriptBatcher` queues the calls and sends what has
 queued as one non-transactional pipeline of EVALSHA commands, one pipeline at a time per
-lane (a share of the keys). When the server is quiet a call goes out on the next turn of the
-event loop, alone, so latency is unchanged; under load the next batch fills while the
-previous one is in flight (Nagle's idea, without a timer).
+lane (a share of the keys). On a quiet lane a call goes out at once, alone, from its
+caller's task, so latency and cost are unchanged; the calls made while it is in flight
+queue and go out together when it returns (Nagle's idea, without a timer).
 
 Each script call stays atomic in Redis (a pipeline only shares the network round trip),
 the calls on one first key reach Redis in the order they were made, and each caller gets
@@ -70,8 +70,16 @@ class ScriptBatcher:
     async def __call__(self, *, keys: Sequence[Key], args: Sequence[Arg]) -> Any:
         """The script's reply for these keys and arguments (redis-py's exceptions as raised)."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
         lane = self._lanes[hash(keys[0]) % len(self._lanes)]
+        if not lane.busy and not lane.queue:  # a quiet lane: this call goes out at once
+            lane.busy = True
+            try:
+                return await self._script(keys=keys, args=args)
+            finally:
+                lane.busy = False
+                if lane.queue:  # what queued meanwhile goes out as one pipeline
+                    self._schedule(lane, loop)
+        future: asyncio.Future[Any] = loop.create_future()
         lane.queue.append((keys, args, future))
         self._schedule(lane, loop)
         return await future

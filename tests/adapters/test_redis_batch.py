@@ -83,16 +83,18 @@ async def test_an_emptied_script_cache_is_reloaded(
 async def test_a_cancelled_caller_leaves_the_others_served(
     redis_client: aioredis.Redis, prefix: str
 ) -> None:
-    """Cancelling one queued caller does not disturb the batch: the others get their replies
-    and the batcher serves new calls afterwards."""
-    push = ScriptBatcher(redis_client, _PUSH)
+    """Cancelling the call in flight and a queued one does not disturb the others: they
+    get their replies and the batcher serves new calls afterwards."""
+    push = ScriptBatcher(redis_client, _PUSH, lanes=1)
     key = f"{prefix}:list"
     tasks = [asyncio.create_task(push(keys=[key], args=[str(i)])) for i in range(10)]
-    await asyncio.sleep(0)  # every call is queued
+    await asyncio.sleep(0)  # the first call is in flight, the other nine are queued
+    tasks[0].cancel()
     tasks[4].cancel()
     done = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(done[0], asyncio.CancelledError)
     assert isinstance(done[4], asyncio.CancelledError)
-    assert all(isinstance(r, int) for i, r in enumerate(done) if i != 4)
+    assert all(isinstance(r, int) for i, r in enumerate(done) if i not in (0, 4))
     assert await push(keys=[key], args=["after"]) == await redis_client.llen(key)
 
 
