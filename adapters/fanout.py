@@ -22,6 +22,7 @@ from typing import Any
 import redis.asyncio as aioredis
 import socketio
 
+from adapters.redis_batch import PublishBatcher
 from adapters.redis_pool import SemaphorePool
 
 log = logging.getLogger("tipline.fanout")
@@ -59,6 +60,7 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self._pool_timeout_s = pool_timeout_s
         # Clients replaced by a reconnect; closed with the manager.
         self._retired: list[Any] = []
+        self._publisher: PublishBatcher | None = None
 
     def _redis_connect(self) -> None:
         """Called by the listener on start and after a Redis error: a fresh subscription.
@@ -75,19 +77,22 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 socket_connect_timeout=1.0,
             )
             self.redis = aioredis.Redis(connection_pool=pool)
+            self._publisher = PublishBatcher(self.redis)
         elif self.pubsub is not None:
             self._retired.append(self.pubsub)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.connected = True
 
     async def _publish(self, data: Any) -> Any:
-        """Publish on the one pool; redis-py replaces a broken connection by itself."""
+        """Publish on the one pool, auto-pipelined in call order (the publishes made while
+        one is in flight go out together); redis-py replaces a broken connection by itself."""
         if self.redis is None:
             self._redis_connect()
+        publisher = self._publisher = self._publisher or PublishBatcher(self.redis)
         message = self.json.dumps(data)
         for attempt in (1, 2):
             try:
-                return await self.redis.publish(self.channel, message)
+                return await publisher.publish(self.channel, message)
             except Exception as exc:
                 log.warning(
                     "fanout.publish_failed",
@@ -116,4 +121,5 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 )
         self._retired.clear()
         self.redis = self.pubsub = None
+        self._publisher = None
         self.connected = False

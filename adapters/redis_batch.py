@@ -1,4 +1,4 @@
-"""Auto-pipelining for one Lua script: the calls made while Redis is busy go in one pipeline.
+"""Auto-pipelining: the calls made while Redis is busy with the last ones go in one pipeline.
 
 On the message path every `message:send` runs the append script once. Sent one by one,
 each call costs redis-py a connection from the pool, a packed command, a write, a read and
@@ -16,13 +16,16 @@ is queued or in flight does not stop the call (as with a direct call, Redis may 
 it already); its result is dropped. After a Redis restart the script cache is empty: a
 NOSCRIPT answer loads the script and runs the affected calls again, once each, in order
 (but after any call of the batch that Redis did run).
+
+`PublishBatcher` does the same for the Socket.IO fan-out's PUBLISH (adapters/fanout.py),
+in one lane, so the messages reach the channel in the order they were published.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
@@ -31,7 +34,8 @@ Key = str | bytes
 Arg = str | int | float | bytes
 
 
-Call = tuple[Sequence[Key], Sequence[Arg], "asyncio.Future[Any]"]
+Command = tuple[Arg, ...]  # a Redis command and its arguments, as sent
+Call = tuple[Command, "asyncio.Future[Any]"]
 
 
 class _Lane:
@@ -46,43 +50,39 @@ class _Lane:
         self.scheduled = False
 
 
-class ScriptBatcher:
-    """Runs `source` for many concurrent callers, batching the calls into pipelines.
+class _Batcher:
+    """The queueing: calls are spread over `lanes` by a key, each lane with at most one
+    call or pipeline of at most `max_batch` calls in flight; so at most `lanes`
+    connections are busy, and the calls on one key keep their order."""
 
-    Calls are spread over `lanes` by their first key (on the message path: the incident),
-    each lane with at most one pipeline of at most `max_batch` calls in flight; so at most
-    `lanes` connections are busy, and the calls on one first key keep their order.
-    """
-
-    def __init__(
-        self, client: aioredis.Redis, source: str, *, max_batch: int = 256, lanes: int = 4
-    ) -> None:
+    def __init__(self, client: aioredis.Redis, *, max_batch: int, lanes: int) -> None:
         self._client = client
-        self._script = client.register_script(source)
         self._max_batch = max_batch
         self._lanes = [_Lane() for _ in range(lanes)]
 
-    @property
-    def sha(self) -> str:
-        """The script's SHA1, as Redis names it."""
-        return str(self._script.sha)
-
-    async def __call__(self, *, keys: Sequence[Key], args: Sequence[Arg]) -> Any:
-        """The script's reply for these keys and arguments (redis-py's exceptions as raised)."""
+    async def _call(self, key: Key, command: Command) -> Any:
         loop = asyncio.get_running_loop()
-        lane = self._lanes[hash(keys[0]) % len(self._lanes)]
+        lane = self._lanes[hash(key) % len(self._lanes)]
         if not lane.busy and not lane.queue:  # a quiet lane: this call goes out at once
             lane.busy = True
             try:
-                return await self._script(keys=keys, args=args)
+                return await self._direct(command)
             finally:
                 lane.busy = False
                 if lane.queue:  # what queued meanwhile goes out as one pipeline
                     self._schedule(lane, loop)
         future: asyncio.Future[Any] = loop.create_future()
-        lane.queue.append((keys, args, future))
+        lane.queue.append((command, future))
         self._schedule(lane, loop)
         return await future
+
+    async def _direct(self, command: Command) -> Any:
+        """One call alone."""
+        return await self._client.execute_command(*command)  # type: ignore[no-untyped-call]
+
+    async def _redo(self, command: Command, reply: Any) -> Any:
+        """The reply to hand over for a pipelined call (a subclass may run it again)."""
+        return reply
 
     def _schedule(self, lane: _Lane, loop: asyncio.AbstractEventLoop) -> None:
         if not lane.scheduled and not lane.busy:
@@ -101,16 +101,13 @@ class ScriptBatcher:
     async def _send(self, lane: _Lane, batch: list[Call]) -> None:
         try:
             replies = await self._pipeline(batch)
-            for (keys, args, future), reply in zip(batch, replies, strict=True):
-                if isinstance(reply, NoScriptError):  # Redis lost its script cache
-                    try:
-                        _settle(future, await self._script(keys=keys, args=args))
-                    except Exception as err:
-                        _settle(future, err)
-                else:
-                    _settle(future, reply)
+            for (command, future), reply in zip(batch, replies, strict=True):
+                try:
+                    _settle(future, await self._redo(command, reply))
+                except Exception as err:
+                    _settle(future, err)
         except BaseException as err:
-            for *_, future in batch:
+            for _, future in batch:
                 _settle(future, err)
             if not isinstance(err, Exception):
                 raise
@@ -120,14 +117,59 @@ class ScriptBatcher:
                 self._schedule(lane, asyncio.get_running_loop())
 
     async def _pipeline(self, batch: list[Call]) -> list[Any]:
-        if len(batch) == 1:  # nothing to share: a plain call (it loads the script if need be)
-            keys, args, _ = batch[0]
-            return [await self._script(keys=keys, args=args)]
+        if len(batch) == 1:  # nothing to share: a plain call
+            return [await self._direct(batch[0][0])]
         async with self._client.pipeline(transaction=False) as pipe:
-            for keys, args, _ in batch:
-                pipe.execute_command("EVALSHA", self._script.sha, len(keys), *keys, *args)
+            for command, _ in batch:
+                pipe.execute_command(*command)
             replies: list[Any] = await pipe.execute(raise_on_error=False)
             return replies
+
+
+class ScriptBatcher(_Batcher):
+    """Runs the Lua script `source` for many concurrent callers, spread over `lanes` by
+    their first key (on the message path: the incident)."""
+
+    def __init__(
+        self, client: aioredis.Redis, source: str, *, max_batch: int = 256, lanes: int = 4
+    ) -> None:
+        super().__init__(client, max_batch=max_batch, lanes=lanes)
+        self._script = client.register_script(source)
+
+    @property
+    def sha(self) -> str:
+        """The script's SHA1, as Redis names it."""
+        return str(self._script.sha)
+
+    async def __call__(self, *, keys: Sequence[Key], args: Sequence[Arg]) -> Any:
+        """The script's reply for these keys and arguments (redis-py's exceptions as raised)."""
+        return await self._call(keys[0], ("EVALSHA", self.sha, len(keys), *keys, *args))
+
+    async def _direct(self, command: Command) -> Any:
+        keys, args = self._split(command)
+        return await self._script(keys=keys, args=args)  # loads the script if need be
+
+    async def _redo(self, command: Command, reply: Any) -> Any:
+        if isinstance(reply, NoScriptError):  # Redis lost its script cache
+            return await self._direct(command)
+        return reply
+
+    @staticmethod
+    def _split(command: Command) -> tuple[list[Key], list[Arg]]:
+        n = int(command[2])
+        return cast("list[Key]", list(command[3 : 3 + n])), list(command[3 + n :])
+
+
+class PublishBatcher(_Batcher):
+    """PUBLISH for many concurrent callers, in one lane: every message reaches the channel
+    in the order `publish` was called."""
+
+    def __init__(self, client: aioredis.Redis, *, max_batch: int = 256) -> None:
+        super().__init__(client, max_batch=max_batch, lanes=1)
+
+    async def publish(self, channel: str, message: str | bytes) -> int:
+        """How many subscribers received `message` (as redis-py's `publish`)."""
+        return int(await self._call(channel, ("PUBLISH", channel, message)))
 
 
 def _settle(future: asyncio.Future[Any], reply: Any) -> None:

@@ -8,7 +8,7 @@ import pytest
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from adapters.redis_batch import ScriptBatcher
+from adapters.redis_batch import PublishBatcher, ScriptBatcher
 from adapters.redis_pool import SemaphorePool
 from tests.conftest import REDIS_URL
 
@@ -114,3 +114,26 @@ async def test_an_unreachable_redis_fails_every_caller_and_recovers_nothing_stuc
             assert all(isinstance(r, redis.exceptions.ConnectionError) for r in replies)
     finally:
         await client.aclose()
+
+
+async def test_publishes_reach_a_subscriber_in_call_order(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """300 concurrent publishes (one alone, the rest queued behind it in pipelines) arrive
+    at a subscriber once each, in the order publish was called, each reporting its reader."""
+    channel = f"{prefix}:chan"
+    pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(channel)
+    publisher = PublishBatcher(redis_client, max_batch=64)
+    try:
+        counts = await asyncio.gather(*(publisher.publish(channel, str(i)) for i in range(300)))
+        assert counts == [1] * 300
+        got: list[bytes] = []
+        deadline = asyncio.get_running_loop().time() + 10
+        while len(got) < 300 and asyncio.get_running_loop().time() < deadline:
+            message = await pubsub.get_message(timeout=1.0)  # None: the subscribe notice
+            if message is not None:
+                got.append(message["data"])
+        assert got == [str(i).encode() for i in range(300)]
+    finally:
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
