@@ -13,7 +13,9 @@ Each script call stays atomic in Redis (a pipeline only shares the network round
 the calls on one first key reach Redis in the order they were made, and each caller gets
 its own result or exception, as from `Script.__call__`. A caller cancelled while its call
 is queued or in flight does not stop the call (as with a direct call, Redis may have run
-it already); its result is dropped. After a Redis restart the script cache is empty: a
+it already); its result is dropped. A call that waits in the queue longer than
+`max_wait_s` (Redis stalled on the batch ahead) fails with redis-py's `ConnectionError`
+without being sent. After a Redis restart the script cache is empty: a
 NOSCRIPT answer loads the script and runs the affected calls again, once each, in order
 (but after any call of the batch that Redis did run).
 
@@ -28,14 +30,20 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+
+# How long a call may wait in a lane's queue before it fails unsent: the store's pool waits
+# as long for a free connection (tipline/app.py).
+MAX_WAIT_S = 2.0
+_WAITED = "Redis took no call of this lane for {} s; not sent"
 
 Key = str | bytes
 Arg = str | int | float | bytes
 
 
 Command = tuple[Arg, ...]  # a Redis command and its arguments, as sent
-Call = tuple[Command, "asyncio.Future[Any]"]
+Call = tuple[Command, "asyncio.Future[Any]", float]  # and when it was queued (loop time)
 
 
 class _Lane:
@@ -55,9 +63,12 @@ class _Batcher:
     call or pipeline of at most `max_batch` calls in flight; so at most `lanes`
     connections are busy, and the calls on one key keep their order."""
 
-    def __init__(self, client: aioredis.Redis, *, max_batch: int, lanes: int) -> None:
+    def __init__(
+        self, client: aioredis.Redis, *, max_batch: int, lanes: int, max_wait_s: float
+    ) -> None:
         self._client = client
         self._max_batch = max_batch
+        self._max_wait_s = max_wait_s
         self._lanes = [_Lane() for _ in range(lanes)]
 
     async def _call(self, key: Key, command: Command) -> Any:
@@ -72,7 +83,7 @@ class _Batcher:
                 if lane.queue:  # what queued meanwhile goes out as one pipeline
                     self._schedule(lane, loop)
         future: asyncio.Future[Any] = loop.create_future()
-        lane.queue.append((command, future))
+        lane.queue.append((command, future, loop.time()))
         self._schedule(lane, loop)
         return await future
 
@@ -93,6 +104,18 @@ class _Batcher:
         lane.scheduled = False
         if not lane.queue or lane.busy:
             return
+        # Calls queued behind a stalled Redis fail unsent once they have waited max_wait_s
+        # (like a pool that has no free connection): their callers can say "unavailable"
+        # and know nothing was written, instead of waiting for every batch ahead of them.
+        too_old = asyncio.get_running_loop().time() - self._max_wait_s
+        expired = 0
+        while expired < len(lane.queue) and lane.queue[expired][2] < too_old:
+            expired += 1
+        for _, future, _queued in lane.queue[:expired]:
+            _settle(future, RedisConnectionError(_WAITED.format(self._max_wait_s)))
+        del lane.queue[:expired]
+        if not lane.queue:
+            return
         batch = lane.queue[: self._max_batch]
         del lane.queue[: self._max_batch]
         lane.busy = True
@@ -101,13 +124,13 @@ class _Batcher:
     async def _send(self, lane: _Lane, batch: list[Call]) -> None:
         try:
             replies = await self._pipeline(batch)
-            for (command, future), reply in zip(batch, replies, strict=True):
+            for (command, future, _queued), reply in zip(batch, replies, strict=True):
                 try:
                     _settle(future, await self._redo(command, reply))
                 except Exception as err:
                     _settle(future, err)
         except BaseException as err:
-            for _, future in batch:
+            for _, future, _queued in batch:
                 _settle(future, err)
             if not isinstance(err, Exception):
                 raise
@@ -120,7 +143,7 @@ class _Batcher:
         if len(batch) == 1:  # nothing to share: a plain call
             return [await self._direct(batch[0][0])]
         async with self._client.pipeline(transaction=False) as pipe:
-            for command, _ in batch:
+            for command, _, _queued in batch:
                 pipe.execute_command(*command)
             replies: list[Any] = await pipe.execute(raise_on_error=False)
             return replies
@@ -131,9 +154,15 @@ class ScriptBatcher(_Batcher):
     their first key (on the message path: the incident)."""
 
     def __init__(
-        self, client: aioredis.Redis, source: str, *, max_batch: int = 256, lanes: int = 4
+        self,
+        client: aioredis.Redis,
+        source: str,
+        *,
+        max_batch: int = 256,
+        lanes: int = 4,
+        max_wait_s: float = MAX_WAIT_S,
     ) -> None:
-        super().__init__(client, max_batch=max_batch, lanes=lanes)
+        super().__init__(client, max_batch=max_batch, lanes=lanes, max_wait_s=max_wait_s)
         self._script = client.register_script(source)
 
     @property
@@ -164,8 +193,10 @@ class PublishBatcher(_Batcher):
     """PUBLISH for many concurrent callers, in one lane: every message reaches the channel
     in the order `publish` was called."""
 
-    def __init__(self, client: aioredis.Redis, *, max_batch: int = 256) -> None:
-        super().__init__(client, max_batch=max_batch, lanes=1)
+    def __init__(
+        self, client: aioredis.Redis, *, max_batch: int = 256, max_wait_s: float = MAX_WAIT_S
+    ) -> None:
+        super().__init__(client, max_batch=max_batch, lanes=1, max_wait_s=max_wait_s)
 
     async def publish(self, channel: str, message: str | bytes) -> int:
         """How many subscribers received `message` (as redis-py's `publish`)."""

@@ -7,6 +7,8 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from adapters.redis_batch import PublishBatcher, ScriptBatcher
 from adapters.redis_pool import SemaphorePool
@@ -137,3 +139,32 @@ async def test_publishes_reach_a_subscriber_in_call_order(
         assert got == [str(i).encode() for i in range(300)]
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+async def test_calls_queued_behind_a_stalled_redis_fail_unsent() -> None:
+    """Behind a call that Redis never answers, queued calls fail with ConnectionError once
+    they have waited max_wait_s, without being sent: the stalled server receives one command."""
+    received = bytearray()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while chunk := await reader.read(65536):  # answers the handshake, then nothing
+            received.extend(chunk)
+            writer.write(b"+OK\r\n" * chunk.count(b"CLIENT"))
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = aioredis.Redis(  # RESP2: the handshake is CLIENT SETINFO only, no HELLO
+        host="127.0.0.1", port=port, socket_timeout=0.5, protocol=2, retry=Retry(NoBackoff(), 0)
+    )
+    publisher = PublishBatcher(client, max_wait_s=0.1)
+    try:
+        calls = [asyncio.create_task(publisher.publish("c", str(i))) for i in range(20)]
+        done = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 10)
+        assert isinstance(done[0], redis.exceptions.TimeoutError)  # the one sent: no answer
+        assert all(isinstance(r, redis.exceptions.ConnectionError) for r in done[1:])
+        assert all("not sent" in str(r) for r in done[1:])
+        assert received.count(b"PUBLISH") == 1
+    finally:
+        await client.aclose()
+        server.close()
