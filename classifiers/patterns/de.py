@@ -131,9 +131,18 @@ PATTERNS: tuple[Pattern, ...] = (
             r"hat mich (?:eingesperrt|eingeschlossen)",
             r"(?:droht|gedroht) mich umzubringen|(?:sagt|gesagt) er bringt mich um",
         ),
-        unless=r"kitzel\w*|ringen|karate|boxen|training|noten|zeugnis|ball|" + _FICTION,
+        unless=(
+            r"kitzel\w*|ringen|karate|boxen|training|noten|zeugnis|ball"
+            # A habit, disclosed ("schlägt sie, wenn sie mit einem jungen redet"): urgent.
+            r"|(?:schlagt|haut|verprugelt) (?:sie|ihn|mich|uns) (?:immer )?(?:wenn|sobald)"
+            r"|" + _FICTION
+        ),
+        despite=r"gerade|jetzt|heute abend|heute nacht",
         positives=("mein stiefvater schlägt gerade meine mutter und mich",),
-        negatives=("im training haut er mich immer beim boxen",),
+        negatives=(
+            "im training haut er mich immer beim boxen",
+            "ihr vater schlägt sie wenn sie mit nem jungen redet, heute ist sie bei mir",
+        ),
     ),
     pattern(
         "de.overdose",
@@ -145,9 +154,16 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:tabletten|pillen|medikamente|schlaftabletten) ~ (?:genommen|geschluckt)",
             r"atmet nicht|wacht nicht (?:mehr )?auf",
         ),
-        unless=r"vitamin\w*|bonbons|rezept|projekt|statistik\w*|" + _FICTION,
+        unless=(
+            r"vitamin\w*|bonbons|rezept|projekt|statistik\w*"
+            # Over: "vor 2 wochen zu viele tabletten genommen".
+            r"|vor \w+ (?:tagen|wochen|monaten)|" + _FICTION
+        ),
         positives=("sie hat alle tabletten ihrer mutter geschluckt und wacht nicht auf",),
-        negatives=("für das referat über überdosis brauchen wir statistiken",),
+        negatives=(
+            "für das referat über überdosis brauchen wir statistiken",
+            "ich hab vor 2 wochen zu viele tabletten genommen aber es ist nix passiert",
+        ),
     ),
     pattern(
         "de.fire",

@@ -117,6 +117,8 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|temporada de caza"
             # Shown on a video call, not brought: "enseñó en videollamada una navaja".
             r"|videollamada"
+            # Shown off at someone's home, no threat: "no amenazó a nadie".
+            r"|no amenazo a nadie"
             r"|" + _PAST + "|" + _FICTION
         ),
         despite=r"real|de verdad|cargada",
@@ -129,6 +131,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "el año pasado un chavo trajo una navaja pero la policía ya se encargó",
             "mañana me voy de cacería con mi abuelo, trae su escopeta como cada año",
             "un chico de mi clase enseñó en videollamada una navaja que compró online",
+            "en una fiesta en casa de un amigo su primo sacó una pistola, no amenazó a nadie",
         ),
     ),
 )

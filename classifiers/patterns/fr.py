@@ -61,12 +61,16 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         unless=(
             r"cheveux|ongles|frange|doigt|cuisine|legumes|papier|depuis (?:des mois"
-            r"|des semaines|des annees|longtemps|un an|l ete|la rentree)|" + _FICTION
+            r"|des semaines|des annees|longtemps|un an|l ete|la rentree)"
+            # Stopped: "ça fait 3 mois que je me coupe plus" (plus = no longer).
+            r"|(?:jours|semaines|mois|ans) que je me coupe plus(?! (?:souvent|fort|profond\w*))"
+            r"|" + _FICTION
         ),
         positives=("elle se scarifie dans les toilettes en ce moment",),
         negatives=(
             "elle se coupe les cheveux toute seule",
             "ma soeur se scarifie depuis des mois, elle cache ses bras",
+            "ça fait 3 mois que je me coupe plus mais j'y pense encore",
         ),
     ),
     pattern(
@@ -103,7 +107,10 @@ PATTERNS: tuple[Pattern, ...] = (
             # "il le garde chez lui pour l'instant".
             r"|(?:achete|commande) (?:\w+ ){0,6}"
             r"(?:sur (?:vinted|internet|amazon|leboncoin)|en ligne)"
-            r"|(?:garde|laisse) (?:\w+ ){0,3}(?:chez (?:lui|elle|eux)|a la maison)"
+            r"|(?:garde|laisse|cache) (?:\w+ ){0,3}(?:chez (?:lui|elle|eux)|a la maison"
+            r"|dans sa chambre)"
+            # Seen at a classmate's home: "je suis allé chez un gars de ma classe".
+            r"|(?:alle|allee|passe|passee) chez (?:un|une) (?:gars|mec|fille|pote|copain|copine)"
             r"|" + _PAST + "|" + _FICTION
         ),
         despite=r"vrai|vraie|charge|chargee|(?:va|veut) le ramener|l a ramene|le ramene",
@@ -117,6 +124,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "le mec qui avait ramené un couteau en octobre a été viré, c'est réglé",
             "ce week-end je vais à la chasse avec mon oncle, il apporte son fusil",
             "un mec de ma classe a acheté un couteau, il le garde chez lui pour l'instant",
+            "mon pote m'a montré le flingue que son frère cache dans sa chambre",
+            "je suis allé chez un gars de ma classe et y avait une arme dans un tiroir",
         ),
     ),
     pattern(

@@ -95,6 +95,8 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|cacciatori?|cacciare"
             # Bought online, not brought anywhere: "ha ordinato un coltello su internet".
             r"|(?:ordinato|comprato) (?:\w+ ){0,6}(?:su internet|online|su amazon)"
+            # Shown at home: "me l'ha mostrata a casa sua".
+            r"|(?:mostrat[ao]|fatt[ao] vedere) a casa (?:sua|mia)"
             r"|" + _PAST + "|" + _FICTION
         ),
         despite=r"vera|vero|carica|(?:lo|la) porta\w*|portarl[oa]",
@@ -106,6 +108,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "abbiamo giocato con le pistole ad acqua in cortile",
             "domani vado a caccia con il nonno, porta il suo fucile",
             "uno della mia classe ha ordinato un coltello a serramanico su internet",
+            "il mio compagno sa dove il padre nasconde la pistola e me l'ha mostrata a casa sua",
         ),
     ),
     pattern(

@@ -98,7 +98,10 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         unless=(
             r"de agua|brinquedo|nerf|falsa|de plastico|desenho|manteiga|cozinha|cacar|cacada"
-            r"|cacador\w*|" + _PAST + "|" + _FICTION
+            r"|cacador\w*"
+            # Hidden at home: "o irmão dele esconde debaixo do colchão".
+            r"|(?:dele|dela) (?:esconde|guarda) (?:em casa|no quarto|debaixo d\w*)"
+            r"|" + _PAST + "|" + _FICTION
         ),
         despite=r"de verdade|real|carregada",
         positives=(
@@ -108,6 +111,7 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=(
             "brincamos de pistola de água no pátio",
             "amanhã vou caçar com meu avô, ele leva a espingarda dele",
+            "meu amigo me mostrou uma pistola que o irmão dele esconde debaixo do colchão",
         ),
     ),
     pattern(

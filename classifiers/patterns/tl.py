@@ -209,6 +209,8 @@ PATTERNS += (
             # A habit ("pag may mababang score", "pag di sya nakareply") or a partner's
             # recurring violence ("yung jowa ni carla sinasaktan sya"): urgent, for the model.
             r"|pag (?:may|di|hindi|wala)|tuwing|(?:yung|ang) (?:jowa|bf|gf|boyfriend|girlfriend)"
+            # Recurring at night, disclosed: "pumapasok sa kwarto nya sa gabi".
+            r"|pumapasok (?:\w+ ){0,3}sa gabi"
             r"|" + _FICTION
         ),
         despite=r"ngayon|tulong|tulungan",
@@ -222,6 +224,7 @@ PATTERNS += (
             "binubugbog ako ni tatay pag may mababang score",
             "yung bf ng kaibigan ko sinasampal sya pag di sya nakareply agad",
             "yung jowa ni carla sinasaktan sya, may pasa sya sa braso",
+            "yung lolo nya pumapasok sa kwarto nya sa gabi at hinihipuan sya",
         ),
     ),
     pattern(
@@ -278,8 +281,12 @@ PATTERNS += (
             rf"(?:susunugin|sunugin|sisilaban|silaban|sinilaban) (?:\w+ ){{0,3}}(?:{_PLACES}"
             r"|building|gusali|lab|library|bahay|basurahan)",
         ),
-        unless=_FIRE_FICTION,
+        # Over: "mga 4 days ago pa, after nun tahimik na sya".
+        unless=rf"\w+ (?:days|weeks|months) ago|{_FIRE_FICTION}",
         positives=("sabi niya susunugin niya yung school bukas",),
-        negatives=("susunugin namin yung calories sa gym",),
+        negatives=(
+            "susunugin namin yung calories sa gym",
+            "nagbanta sya na susunugin nya daw bahay ng ex nya, mga 4 days ago pa",
+        ),
     ),
 )
