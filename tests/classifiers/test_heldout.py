@@ -4,12 +4,8 @@ heldout.jsonl holds scenarios (and their translations) that training never saw; 
 is tuned on it. Targets (issue 3): emergency recall >= 0.97 with precision >= 0.5, urgency
 macro-F1 >= 0.65, category macro-F1 >= 0.75, overall and for non-English reports.
 
-Emergency recall, the safety requirement, is met and asserted, and so are emergency
-precision and the overall urgency and category macro-F1. Urgency and category macro-F1 for
-non-English reports are NOT met yet (docs/classifier.md has the figures); those cases are
-strict xfails, so the suite fails the day they pass (remove the mark then), and
-each figure is also held to a floor just under the one measured now, so a regression fails
-at once.
+Every target is met and asserted (docs/classifier.md has the figures), and each figure is
+also held to a floor just under the one measured now, so a regression fails at once.
 """
 
 from __future__ import annotations
@@ -35,13 +31,12 @@ def _subset(report: evaluation.EvalReport, name: str) -> evaluation.Subset:
     return report.overall if name == "overall" else report.non_english
 
 
-SHORT = "below the issue's target today; see docs/classifier.md"
-# Measured on 2026-11-29 after training on the 3,803-row corpus (docs/classifier.md:
-# 0.598 / 0.552, 0.684 / 0.616, 0.795 / 0.744), minus a small margin for CPU numerics.
+# Measured on 2026-11-29 after training on the 4,398-row corpus (docs/classifier.md:
+# 0.650 / 0.593, 0.734 / 0.662, 0.803 / 0.778), minus a small margin for CPU numerics.
 FLOORS = {
-    ("precision", "overall"): 0.58, ("precision", "non-English"): 0.53,
-    ("urgency", "overall"): 0.67, ("urgency", "non-English"): 0.60,
-    ("category", "overall"): 0.78, ("category", "non-English"): 0.73,
+    ("precision", "overall"): 0.63, ("precision", "non-English"): 0.57,
+    ("urgency", "overall"): 0.71, ("urgency", "non-English"): 0.65,
+    ("category", "overall"): 0.78, ("category", "non-English"): 0.76,
 }  # fmt: skip
 TARGETS = {"precision": 0.5, "urgency": 0.65, "category": 0.75}
 
@@ -72,17 +67,7 @@ def test_no_regression_below_measured_figures(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("metric", "part"),
-    [
-        ("precision", "overall"),
-        ("precision", "non-English"),
-        ("urgency", "overall"),
-        pytest.param("urgency", "non-English", marks=pytest.mark.xfail(strict=True, reason=SHORT)),
-        ("category", "overall"),
-        pytest.param("category", "non-English", marks=pytest.mark.xfail(strict=True, reason=SHORT)),
-    ],
-)
+@pytest.mark.parametrize(("metric", "part"), list(FLOORS))
 def test_issue_targets(report: evaluation.EvalReport, metric: str, part: str) -> None:
     """Emergency precision >= 0.5, urgency macro-F1 >= 0.65, category macro-F1 >= 0.75."""
     figure = _figure(report, metric, part)
