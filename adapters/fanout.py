@@ -77,7 +77,6 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 socket_connect_timeout=1.0,
             )
             self.redis = aioredis.Redis(connection_pool=pool)
-            self._publisher = PublishBatcher(self.redis)
         elif self.pubsub is not None:
             self._retired.append(self.pubsub)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
@@ -88,7 +87,9 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         one is in flight go out together); redis-py replaces a broken connection by itself."""
         if self.redis is None:
             self._redis_connect()
-        publisher = self._publisher = self._publisher or PublishBatcher(self.redis)
+        if self._publisher is None:  # one per client: it keeps the publishes in order
+            self._publisher = PublishBatcher(self.redis)
+        publisher = self._publisher
         message = self.json.dumps(data)
         for attempt in (1, 2):
             try:

@@ -2,7 +2,9 @@
 
 N tasks share one client as the server's handlers do, each running the append script (with
 a dedupe key and a budget, as `message:send` does) on its own incident; CPU of this process
-per append is what redis-py costs on the hot path. Both pools, alternately, in one run:
+per append is what redis-py costs on the hot path. redis-py's blocking pool, the store's
+SemaphorePool, and the SemaphorePool with the store's auto-pipelining (adapters/redis_batch),
+alternately, in one run:
 
     .venv/bin/python -m benchmarks.redis_client_bench [--tasks 200] [--appends 40000]
         [--rounds 2] [--loop uvloop|asyncio]

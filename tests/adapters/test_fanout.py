@@ -66,3 +66,25 @@ async def test_a_burst_of_publishes_waits_for_connections_and_none_fails(prefix:
         assert manager.redis.connection_pool.max_connections == 4
     finally:
         await manager.close()
+
+
+async def test_concurrent_publishes_reach_the_channel_in_call_order(prefix: str) -> None:
+    """100 emits published at once by the manager arrive on its channel once each, in order."""
+    manager = fanout.PooledRedisManager(
+        REDIS_URL, channel=fanout.channel_for(prefix), max_connections=4
+    )
+    manager._redis_connect()
+    listener = manager.redis.pubsub(ignore_subscribe_messages=True)
+    await listener.subscribe(manager.channel)
+    try:
+        await asyncio.gather(*(manager._publish({"method": "noop", "n": i}) for i in range(100)))
+        got: list[int] = []
+        deadline = asyncio.get_running_loop().time() + 10
+        while len(got) < 100 and asyncio.get_running_loop().time() < deadline:
+            message = await listener.get_message(timeout=1.0)
+            if message is not None:
+                got.append(manager.json.loads(message["data"])["n"])
+        assert got == list(range(100))
+    finally:
+        await listener.aclose()
+        await manager.close()
