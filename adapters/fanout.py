@@ -10,6 +10,15 @@ makes a burst wait for a free connection instead, and a few dozen connections ar
 for PUBLISH, which Redis answers in microseconds. It is the store's `SemaphorePool`: redis-py's
 `BlockingConnectionPool` costs a condition variable per command and can leave a waiter
 asleep until its timeout under contention (adapters/redis_pool.py).
+
+Routing header. python-socketio's manager publishes every emit as one JSON document on one
+channel; every process receives every emit, decodes it, and encodes a packet for the room
+even when none of the room's members is connected to it (its own emits included, which it
+has already delivered). Our emits go out as `ROUTED` + host + namespace + room + the same
+JSON, so a process drops its own and those for rooms it has no member of without decoding
+them, and no process encodes a packet for nobody (docs/performance.md). Every process of a
+deployment must run this manager: python-socketio's own ignores routed emits (it cannot
+parse them), so upgrade all processes together (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -17,10 +26,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import redis.asyncio as aioredis
 import socketio
+from socketio.packet import Packet
 
 from adapters.redis_batch import PublishBatcher
 from adapters.redis_pool import SemaphorePool
@@ -31,6 +42,14 @@ MAX_CONNECTIONS = 32
 # retried once by the manager): a stalled Redis must not hang the handlers for ever.
 POOL_TIMEOUT_S = 5.0
 CLOSE_TIMEOUT_S = 2.0
+# A routed emit: b"\x1etl1\x1e" host_id \x1e namespaces \x1e ("*" | "=" room) \x1e JSON, the
+# namespaces separated by \x1f. JSON never starts with \x1e (a record separator), so plain and
+# routed messages cannot be confused.
+SEP = "\x1e"
+NS_SEP = "\x1f"
+ROUTED = f"{SEP}tl1{SEP}"
+_ROUTED = ROUTED.encode()
+_SEP = SEP.encode()
 
 
 def channel_for(prefix: str) -> str:
@@ -82,7 +101,32 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.connected = True
 
-    async def _publish(self, data: Any) -> Any:
+    async def emit_in_namespaces(
+        self,
+        event: str,
+        data: Any,
+        *,
+        namespaces: tuple[str, ...],
+        room: str,
+        skip_sid: str | None = None,
+    ) -> None:
+        """The same event to the same room in several namespaces (a conversation's two
+        sides), delivered here and published once for every other process."""
+        args = [data]
+        if not namespaces or any(NS_SEP in n for n in namespaces) or Packet.data_is_binary(args):
+            for namespace in namespaces:
+                await self.emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid)
+            return
+        message = {
+            "method": "emit", "event": event, "data": args, "binary": False,
+            "namespace": namespaces[0], "room": room, "skip_sid": skip_sid,
+            "callback": None, "host_id": self.host_id,
+        }  # fmt: skip
+        for namespace in namespaces:
+            await self._handle_emit(message | {"namespace": namespace})
+        await self._publish(message, namespaces=namespaces)
+
+    async def _publish(self, data: Any, *, namespaces: tuple[str, ...] = ()) -> Any:
         """Publish on the one pool, auto-pipelined in call order (the publishes made while
         one is in flight go out together); redis-py replaces a broken connection by itself."""
         if self.redis is None:
@@ -90,7 +134,7 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         if self._publisher is None:  # one per client: it keeps the publishes in order
             self._publisher = PublishBatcher(self.redis)
         publisher = self._publisher
-        message = self.json.dumps(data)
+        message = self._routing_header(data, namespaces) + self.json.dumps(data)
         for attempt in (1, 2):
             try:
                 return await publisher.publish(self.channel, message)
@@ -100,6 +144,74 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     extra={"attempt": attempt, "error": type(exc).__name__},
                 )
         return None
+
+    def _routing_header(self, data: Any, namespaces: tuple[str, ...] = ()) -> str:
+        """The header of an emit to one room (or a whole namespace) in one or more
+        namespaces; "" for anything else, which goes out as plain JSON, as python-socketio's
+        manager sends it."""
+        if data.get("method") != "emit":
+            return ""
+        room = data.get("room")
+        names = namespaces or (data.get("namespace"),)
+        if not all(isinstance(n, str) for n in names):
+            return ""
+        joined = NS_SEP.join(names)
+        if SEP in joined:
+            return ""
+        if room is None:
+            where = "*"
+        elif isinstance(room, str) and SEP not in room:
+            where = "=" + room
+        else:  # a list of rooms, or a name with the separator in it
+            return ""
+        return f"{ROUTED}{self.host_id}{SEP}{joined}{SEP}{where}{SEP}"
+
+    async def _listen(self) -> AsyncGenerator[Any, None]:
+        """The messages on the channel that concern this process, as the base class's
+        listener expects them (raw JSON, or an already decoded dict)."""
+        channel = self.channel.encode()
+        host = self.host_id.encode()
+        async for message in self._redis_listen_with_retries():
+            if message["channel"] != channel or message["type"] != "message":
+                continue
+            data = message.get("data")
+            if not isinstance(data, bytes) or not data.startswith(_ROUTED):
+                yield data
+                continue
+            parts = data.split(_SEP, 5)
+            if len(parts) != 6:  # empty, version, host, namespaces, room, JSON
+                log.warning("fanout.bad_message", extra={"size": len(data)})
+                continue
+            if parts[2] == host:  # our own emit: delivered here before it was published
+                continue
+            where = parts[4]
+            room = None if where == b"*" else where[1:].decode()
+            here = [n for n in parts[3].decode().split(NS_SEP) if self._anyone_but(n, room)]
+            if not here:
+                continue
+            try:
+                decoded = self.json.loads(parts[5])
+            except ValueError:
+                log.warning("fanout.bad_message", extra={"size": len(data)})
+                continue
+            for namespace in here:
+                yield decoded | {"namespace": namespace}
+
+    def _anyone_but(self, namespace: str, room: Any, skipped: Any = ()) -> bool:
+        """Whether this process has a connection in the room (None: the whole namespace)
+        other than the skipped ones; the room's members are read in place, not copied."""
+        if room is not None and not isinstance(room, str):  # a list of rooms
+            return any(sid not in skipped for sid, _ in self.get_participants(namespace, room))
+        members = self.rooms.get(namespace, {}).get(room)
+        return bool(members) and any(sid not in skipped for sid in members)
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        """Deliver an emit to this process's members of its room; with no one here to send
+        it to (the sender's own side, usually), the packet is not encoded at all."""
+        skip = message.get("skip_sid")
+        skipped = skip if isinstance(skip, list) else (skip,)
+        if self._anyone_but(message.get("namespace") or "/", message.get("room"), skipped):
+            await super()._handle_emit(message)
 
     async def close(self) -> None:
         """Stop listening and close every connection (the manager itself never does).

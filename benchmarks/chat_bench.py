@@ -45,6 +45,7 @@ from benchmarks import chat_worker, procstat
 REDIS_URL = os.environ.get("TIPLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Set TIPLINE_BENCH_PROFILE=/tmp/x to profile the Tipline server(s) with cProfile.
 PROFILE = os.environ.get("TIPLINE_BENCH_PROFILE")
+IDLE_S = 5.0  # how long the server's CPU is read with every pair connected and silent
 # Set TIPLINE_BENCH_RELAY_GC=700,10,1000 to run the bare relay on Tipline's gc thresholds
 # (tipline.app.GC_THRESHOLDS); unset, it keeps Python's defaults, as a bare relay would.
 RELAY_GC = os.environ.get("TIPLINE_BENCH_RELAY_GC")
@@ -232,6 +233,11 @@ def run(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
             connections = 2 * setup.pairs
             idle = sum(procstat.rss_kib(p) for p in pids)
             result["idle_kib_per_conn"] = (idle - base) / connections
+            # What the connected, silent pairs cost the server(s): pings, timers, pollers.
+            s0, t0 = sum(procstat.cpu_seconds(p) for p in pids), time.monotonic()
+            time.sleep(IDLE_S)
+            s1, t1 = sum(procstat.cpu_seconds(p) for p in pids), time.monotonic()
+            result["idle_cpu_util"] = (s1 - s0) / (t1 - t0)
             result["closed"] = []
             for _ in range(args.repeat):
                 start = time.monotonic() + args.warmup
@@ -258,7 +264,8 @@ def run(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
     print(
         f"{setup.label:>24} N={setup.pairs:<5} setup {result['setup_s']:.1f}s  memory/conn "
         f"idle {result['idle_kib_per_conn']:.1f} KiB, "
-        f"active {result['active_kib_per_conn']:.1f} KiB",
+        f"active {result['active_kib_per_conn']:.1f} KiB; "
+        f"idle CPU {result['idle_cpu_util']:.3f} cores",
         flush=True,
     )
     return result

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol, runtime_checkable
+
 import socketio
 
 from realtime import rooms
 from tipline import models
+
+
+@runtime_checkable
+class NamespacesEmitter(Protocol):
+    """A client manager that sends one event to a room in several namespaces at once
+    (adapters/fanout.py: one publish across processes instead of one per namespace)."""
+
+    async def emit_in_namespaces(
+        self,
+        event: str,
+        data: Any,
+        *,
+        namespaces: tuple[str, ...],
+        room: str,
+        skip_sid: str | None = None,
+    ) -> None: ...
 
 
 class SocketBroadcaster:
@@ -16,6 +34,8 @@ class SocketBroadcaster:
         # With the in-process manager this process knows every member of a room; with the
         # pub/sub one (several processes) a room may have members elsewhere.
         self._rooms_are_local = type(sio.manager) is socketio.AsyncManager
+        manager = sio.manager
+        self._emitter = manager if isinstance(manager, NamespacesEmitter) else None
 
     async def _to_responders(self, event: str, incident: models.Incident) -> None:
         wire = incident.to_wire()
@@ -34,6 +54,15 @@ class SocketBroadcaster:
     async def message(self, message: models.Message, *, origin: str | None) -> None:
         wire = message.to_wire()
         room = rooms.incident(message.incident_id)
+        if self._emitter is not None:
+            await self._emitter.emit_in_namespaces(
+                "message",
+                wire,
+                namespaces=(rooms.REPORT, rooms.RESPOND),
+                room=room,
+                skip_sid=origin,
+            )
+            return
         # A sid is unique per namespace connection, so skipping it in both is harmless.
         for namespace in (rooms.REPORT, rooms.RESPOND):
             if self._rooms_are_local and not self._anyone_else(namespace, room, origin):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
+import socketio
 
 from adapters import fanout
 from adapters.redis_pool import SemaphorePool
@@ -88,3 +92,156 @@ async def test_concurrent_publishes_reach_the_channel_in_call_order(prefix: str)
     finally:
         await listener.aclose()
         await manager.close()
+
+
+async def _subscribed(client: Any, channel: str, count: int) -> None:
+    """Wait until `count` listeners are subscribed to the channel."""
+    for _ in range(200):
+        ((_, subscribers),) = await client.pubsub_numsub(channel)
+        if subscribers >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no {count} subscribers on {channel}")
+
+
+async def test_a_process_decodes_only_emits_for_rooms_it_has_members_in(prefix: str) -> None:
+    """Routed emits: a process drops its own and those for rooms (and namespaces) it has no
+    member of; one for its room arrives decoded, a plain JSON message as before, in order."""
+    channel = fanout.channel_for(prefix)
+    sender = fanout.PooledRedisManager(REDIS_URL, channel=channel)
+    receiver = fanout.PooledRedisManager(REDIS_URL, channel=channel)
+    receiver.basic_enter_room("sid-1", "/respond", None, eio_sid="e1")  # as on connect
+    receiver.basic_enter_room("sid-1", "/respond", "incident:here", eio_sid="e1")
+    stock = socketio.AsyncRedisManager(REDIS_URL, channel=channel, write_only=True)
+    listener = receiver._listen()
+    first = asyncio.ensure_future(anext(listener))
+    try:
+        sender._redis_connect()
+        await _subscribed(sender.redis, channel, 1)
+
+        def emit(namespace: str, room: str | None, n: int) -> dict[str, Any]:
+            return {
+                "method": "emit",
+                "event": "message",
+                "data": [{"n": n}],
+                "namespace": namespace,
+                "room": room,
+                "skip_sid": None,
+                "callback": None,
+                "host_id": sender.host_id,
+            }
+
+        await sender._publish(emit("/respond", "incident:elsewhere", 1))
+        await sender._publish(emit("/report", None, 2))  # no connection here in /report
+        await receiver._publish(
+            emit("/respond", "incident:here", 3) | {"host_id": receiver.host_id}
+        )
+        await sender._publish(emit("/respond", "incident:here", 4))
+        await sender._publish(emit("/respond", None, 5))
+        await stock._publish({"method": "close_room", "room": "r", "namespace": "/"})
+        got = [await asyncio.wait_for(first, 5)]
+        got += [await asyncio.wait_for(anext(listener), 5) for _ in range(2)]
+        assert [m["data"] for m in got[:2]] == [[{"n": 4}], [{"n": 5}]]
+        assert got[0]["room"] == "incident:here"
+        assert json.loads(got[2]) == {"method": "close_room", "room": "r", "namespace": "/"}
+    finally:
+        first.cancel()
+        await listener.aclose()
+        for manager in (sender, receiver):
+            await manager.close()
+        if stock.redis is not None:
+            await stock.redis.aclose()
+
+
+async def test_emits_a_header_cannot_describe_go_out_as_plain_json(prefix: str) -> None:
+    """An emit to several rooms, or to a name with the separator in it, is published as the
+    stock manager publishes it, and every process decodes it."""
+    manager = fanout.PooledRedisManager(REDIS_URL, channel=fanout.channel_for(prefix))
+    for room in (["a", "b"], f"odd{fanout.SEP}room"):
+        assert manager._routing_header({"method": "emit", "namespace": "/", "room": room}) == ""
+    assert manager._routing_header({"method": "disconnect", "sid": "s"}) == ""
+    header = manager._routing_header({"method": "emit", "namespace": "/report", "room": "x"})
+    assert (
+        header == f"{fanout.ROUTED}{manager.host_id}{fanout.SEP}/report{fanout.SEP}=x{fanout.SEP}"
+    )
+
+
+async def test_a_malformed_routed_message_is_dropped_and_listening_goes_on(prefix: str) -> None:
+    """A truncated or undecodable routed message is logged and skipped, not fatal."""
+    channel = fanout.channel_for(prefix)
+    receiver = fanout.PooledRedisManager(REDIS_URL, channel=channel)
+    receiver.basic_enter_room("sid-1", "/", "r", eio_sid="e1")
+    listener = receiver._listen()
+    first = asyncio.ensure_future(anext(listener))
+    publisher = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        await _subscribed(publisher, channel, 1)
+        await publisher.publish(channel, f"{fanout.ROUTED}host-x{fanout.SEP}/")
+        await publisher.publish(
+            channel, f"{fanout.ROUTED}host-x{fanout.SEP}/{fanout.SEP}=r{fanout.SEP}{{not json"
+        )
+        await publisher.publish(channel, '{"method": "noop"}')
+        assert json.loads(await asyncio.wait_for(first, 5)) == {"method": "noop"}
+    finally:
+        first.cancel()
+        await listener.aclose()
+        await publisher.aclose()
+        await receiver.close()
+
+
+def test_no_packet_is_built_for_a_room_where_only_the_skipped_sender_is() -> None:
+    """The local part of an emit runs only when someone other than the skipped sids is in
+    the room here (a list of rooms and a whole namespace included)."""
+    manager = fanout.PooledRedisManager(REDIS_URL, channel="c")
+    manager.basic_enter_room("me", "/report", "incident:1", eio_sid="e1")
+    manager.basic_enter_room("other", "/respond", "incident:1", eio_sid="e2")
+    assert not manager._anyone_but("/report", "incident:1", ("me",))
+    assert not manager._anyone_but("/report", "incident:2", ())
+    assert not manager._anyone_but("/nowhere", None, ())
+    assert manager._anyone_but("/report", "incident:1", ())
+    assert manager._anyone_but("/respond", "incident:1", ("me",))
+    assert manager._anyone_but("/report", ["incident:2", "incident:1"], ())
+    assert not manager._anyone_but("/report", ["incident:2", "incident:1"], ["me"])
+
+
+async def test_one_publish_carries_an_emit_to_both_sides_of_a_conversation(prefix: str) -> None:
+    """`emit_in_namespaces` publishes once; a process with members on both sides delivers
+    it in both namespaces, one with members on one side only in that one."""
+    channel = fanout.channel_for(prefix)
+    sender = fanout.PooledRedisManager(REDIS_URL, channel=channel)
+    both = fanout.PooledRedisManager(REDIS_URL, channel=channel)
+    one_side = fanout.PooledRedisManager(REDIS_URL, channel=channel)
+    for namespace in ("/report", "/respond"):
+        both.basic_enter_room(f"sid{namespace}", namespace, "incident:1", eio_sid="e")
+    one_side.basic_enter_room("sid", "/respond", "incident:1", eio_sid="e")
+    watcher_client = aioredis.Redis.from_url(REDIS_URL)
+    watcher = watcher_client.pubsub(ignore_subscribe_messages=True)
+    await watcher.subscribe(channel)
+    listeners = [both._listen(), one_side._listen()]
+    firsts = [asyncio.ensure_future(anext(listener)) for listener in listeners]
+    try:
+        sender._redis_connect()
+        await _subscribed(sender.redis, channel, 3)
+        await sender.emit_in_namespaces(
+            "message", {"text": "hi"}, namespaces=("/report", "/respond"), room="incident:1"
+        )
+        got_both = [await asyncio.wait_for(firsts[0], 5), await anext(listeners[0])]
+        assert [m["namespace"] for m in got_both] == ["/report", "/respond"]
+        assert all(m["data"] == [{"text": "hi"}] for m in got_both)
+        assert (await asyncio.wait_for(firsts[1], 5))["namespace"] == "/respond"
+        published = []
+        deadline = asyncio.get_running_loop().time() + 0.5
+        while asyncio.get_running_loop().time() < deadline:
+            message = await watcher.get_message(timeout=0.1)
+            if message is not None:
+                published.append(message)
+        assert len(published) == 1  # one publish, not one per namespace
+    finally:
+        for first in firsts:
+            first.cancel()
+        for listener in listeners:
+            await listener.aclose()
+        await watcher.aclose()  # type: ignore[no-untyped-call]
+        await watcher_client.aclose()
+        for manager in (sender, both, one_side):
+            await manager.close()

@@ -94,3 +94,45 @@ async def test_new_report_reaches_each_agent_once_whichever_process_it_is_on(
         for agent in (local, remote):
             ids = [i["incident_id"] for i in agent.events["incident:new"]]
             assert ids == [first["incident_id"], second["incident_id"]]
+
+
+async def test_a_message_reaches_every_other_connection_on_both_processes_once(
+    prefix: str, tmp_path: Path, peers: Peers, redis_client: aioredis.Redis
+) -> None:
+    """Reporter tabs and agents spread over both processes: each message reaches every
+    connection of the conversation but its sender, once, on both sides."""
+    async with two_servers(prefix, tmp_path) as (one, two):
+        reporter = peers("/report")
+        await reporter.connect(one.url, {"org_code": "DEMO"})
+        filed = await reporter.call("report:create", {"text": "a fight is planned after school"})
+        incident_id = filed["incident_id"]
+        tab = peers("/report")
+        await tab.connect(two.url, {"receipt": filed["receipt"]})
+        near, far = peers("/respond"), peers("/respond")
+        await near.connect(one.url, {"token": one.agent_token})
+        await far.connect(two.url, {"token": two.agent_token})
+        for agent in (near, far):
+            assert (await agent.call("incident:join", {"incident_id": incident_id}))["ok"]
+        for peer in (reporter, tab):  # the system line of the first join
+            await peer.received("message")
+        everyone = (reporter, tab, near, far)
+        before = {id(p): len(p.events.get("message", [])) for p in everyone}
+
+        ack = await reporter.call("message:send", {"text": "it is by the gym", "client_id": "r1"})
+        assert ack["ok"], ack
+        payload = {"incident_id": incident_id, "text": "thank you", "client_id": "a1"}
+        assert (await far.call("message:send", payload))["ok"]
+        ack = await tab.call("message:send", {"text": "last", "client_id": "t1"})
+        assert ack["ok"], ack
+        expected = {
+            id(reporter): ["thank you", "last"],
+            id(tab): ["it is by the gym", "thank you"],
+            id(near): ["it is by the gym", "thank you", "last"],
+            id(far): ["it is by the gym", "last"],
+        }
+        for peer in everyone:
+            await peer.received("message", count=before[id(peer)] + len(expected[id(peer)]))
+        # Pub/sub keeps order on one channel: after "last", a duplicate would be here too.
+        await near.received("message", count=before[id(near)] + 3)
+        for peer in everyone:
+            assert texts(peer)[before[id(peer)] :] == expected[id(peer)]
