@@ -178,24 +178,33 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             if not isinstance(data, bytes) or not data.startswith(_ROUTED):
                 yield data
                 continue
-            parts = data.split(_SEP, 5)
-            if len(parts) != 6:  # empty, version, host, namespaces, room, JSON
-                log.warning("fanout.bad_message", extra={"size": len(data)})
-                continue
-            if parts[2] == host:  # our own emit: delivered here before it was published
-                continue
+            for routed in self._routed(data, host):
+                yield routed
+
+    def _routed(self, data: bytes, host: bytes) -> list[dict[str, Any]]:
+        """A routed emit as the base class's listener takes it, once per namespace it has
+        connections in here; none for our own emits, other rooms, or a malformed message
+        (logged: a bad message must not stop the listener)."""
+        parts = data.split(_SEP, 5)
+        if len(parts) != 6:  # empty, version, host, namespaces, room, JSON
+            log.warning("fanout.bad_message", extra={"size": len(data)})
+            return []
+        if parts[2] == host:  # our own emit: delivered here before it was published
+            return []
+        try:
             where = parts[4]
             room = None if where == b"*" else where[1:].decode()
             here = [n for n in parts[3].decode().split(NS_SEP) if self._anyone_but(n, room)]
             if not here:
-                continue
-            try:
-                decoded = self.json.loads(parts[5])
-            except ValueError:
-                log.warning("fanout.bad_message", extra={"size": len(data)})
-                continue
-            for namespace in here:
-                yield decoded | {"namespace": namespace}
+                return []
+            decoded = self.json.loads(parts[5])
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError included
+            log.warning("fanout.bad_message", extra={"size": len(data)})
+            return []
+        if not isinstance(decoded, dict):
+            log.warning("fanout.bad_message", extra={"size": len(data)})
+            return []
+        return [decoded | {"namespace": namespace} for namespace in here]
 
     def _anyone_but(self, namespace: str, room: Any, skipped: Any = ()) -> bool:
         """Whether this process has a connection in the room (None: the whole namespace)

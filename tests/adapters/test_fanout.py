@@ -167,7 +167,8 @@ async def test_emits_a_header_cannot_describe_go_out_as_plain_json(prefix: str) 
 
 
 async def test_a_malformed_routed_message_is_dropped_and_listening_goes_on(prefix: str) -> None:
-    """A truncated or undecodable routed message is logged and skipped, not fatal."""
+    """A truncated, undecodable or non-UTF-8 routed message is logged and skipped, and the
+    listener goes on with the next one."""
     channel = fanout.channel_for(prefix)
     receiver = fanout.PooledRedisManager(REDIS_URL, channel=channel)
     receiver.basic_enter_room("sid-1", "/", "r", eio_sid="e1")
@@ -180,6 +181,10 @@ async def test_a_malformed_routed_message_is_dropped_and_listening_goes_on(prefi
         await publisher.publish(
             channel, f"{fanout.ROUTED}host-x{fanout.SEP}/{fanout.SEP}=r{fanout.SEP}{{not json"
         )
+        await publisher.publish(
+            channel, f"{fanout.ROUTED}host-x{fanout.SEP}/{fanout.SEP}=r{fanout.SEP}[1]"
+        )
+        await publisher.publish(channel, fanout.ROUTED.encode() + b"h\x1e/\xff\x1e=r\x1e{}")
         await publisher.publish(channel, '{"method": "noop"}')
         assert json.loads(await asyncio.wait_for(first, 5)) == {"method": "noop"}
     finally:
