@@ -141,7 +141,11 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             except Exception as exc:
                 log.warning(
                     "fanout.publish_failed",
-                    extra={"attempt": attempt, "error": type(exc).__name__},
+                    extra={
+                        "attempt": attempt,
+                        "error": type(exc).__name__,
+                        "detail": str(exc)[:120],
+                    },
                 )
         return None
 

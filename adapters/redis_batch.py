@@ -36,6 +36,13 @@ from redis.exceptions import NoScriptError
 # How long a call may wait in a lane's queue before it fails unsent: the store's pool waits
 # as long for a free connection (tipline/app.py).
 MAX_WAIT_S = 2.0
+# The most calls one pipeline carries, per lane. Each pipeline costs a lane a few turns of
+# the event loop, and a saturated loop's turn is long (every in-flight message takes a step
+# in it: ~0.5 s with 1,000 pairs in a closed loop); at 256 a pipeline, the one publish lane
+# carried too few per turn, its queue outgrew MAX_WAIT_S and publishes failed (measured:
+# 6,000-8,600 of a 10 s run, docs/performance.md). A lane's queue holds at most one call per
+# in-flight message, so with 4,096 a pipeline takes what has queued in one go.
+MAX_BATCH = 4096
 _WAITED = "Redis took no call of this lane for {} s; not sent"
 
 Key = str | bytes
@@ -158,7 +165,7 @@ class ScriptBatcher(_Batcher):
         client: aioredis.Redis,
         source: str,
         *,
-        max_batch: int = 256,
+        max_batch: int = MAX_BATCH,
         lanes: int = 4,
         max_wait_s: float = MAX_WAIT_S,
     ) -> None:
@@ -194,7 +201,7 @@ class PublishBatcher(_Batcher):
     in the order `publish` was called."""
 
     def __init__(
-        self, client: aioredis.Redis, *, max_batch: int = 256, max_wait_s: float = MAX_WAIT_S
+        self, client: aioredis.Redis, *, max_batch: int = MAX_BATCH, max_wait_s: float = MAX_WAIT_S
     ) -> None:
         super().__init__(client, max_batch=max_batch, lanes=1, max_wait_s=max_wait_s)
 
