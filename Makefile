@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve check venv lint typecheck test redis browser plots clean
+.PHONY: serve check venv lint typecheck test redis browser plots bench-node clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,5 +41,9 @@ plots: $(STAMP)
 	$(BIN)/python -m benchmarks.plot_png docs/performance benchmarks/results/chat-1proc.json \
 		benchmarks/results/chat-1proc-redis.json benchmarks/results/chat-2proc.json
 
+# The chat benchmark's Node.js load generator (`chat_bench --client node`): one package, ws.
+bench-node:
+	npm ci --prefix benchmarks/node --no-audit --no-fund
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache benchmarks/node/node_modules

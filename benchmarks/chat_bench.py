@@ -13,8 +13,12 @@ memory are read per process from /proc. For each N:
 
     .venv/bin/python -m benchmarks.chat_bench [--pairs 200,1000,2000] [--servers tipline,baseline]
         [--processes 1] [--fanout local|redis] [--workers 1] [--loops uvloop,asyncio]
-        [--rates 500,1500]
+        [--client python|node] [--rates 500,1500]
         [--seconds 6] [--repeat 2] [--out FILE.json]
+
+`--client node` drives the same pairs with benchmarks/node/chat_worker.mjs (`make
+bench-node` installs its one package): the same commands and message format at a fraction
+of the Python client's CPU, which on a 2-core machine is CPU left to the servers.
 
 Traffic stays on 127.0.0.1; Tipline's keys live under a fresh prefix and are deleted.
 """
@@ -35,13 +39,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import redis
 
 from benchmarks import chat_worker, procstat
 
+NODE_WORKER = Path(__file__).parent / "node" / "chat_worker.mjs"
 REDIS_URL = os.environ.get("TIPLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Set TIPLINE_BENCH_PROFILE=/tmp/x to profile the Tipline server(s) with cProfile.
 PROFILE = os.environ.get("TIPLINE_BENCH_PROFILE")
@@ -59,13 +64,16 @@ class Setup:
     fanout: str
     workers: int
     loop: str = "uvloop"  # the servers' event loop: "uvloop" or "asyncio"
+    client: str = "python"  # the load generator: "python" (chat_worker.py) or "node"
 
     @property
     def label(self) -> str:
         name = f"tipline x{self.processes} ({self.fanout})"
         if self.kind == "baseline":
             name = "baseline"
-        return name if self.loop == "uvloop" else f"{name} asyncio"
+        if self.loop != "uvloop":
+            name = f"{name} asyncio"
+        return name if self.client == "python" else f"{name} [node]"
 
 
 @contextlib.contextmanager
@@ -129,18 +137,52 @@ def redis_cpu() -> float:
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
+class NodeWorker:
+    """benchmarks/node/chat_worker.mjs as a pipe: one JSON object per line each way."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        if not (NODE_WORKER.parent / "node_modules").is_dir():
+            raise SystemExit("the Node client is not installed: run `make bench-node`")
+        self.proc = subprocess.Popen(
+            ["node", str(NODE_WORKER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.pid = self.proc.pid
+        self.send(config)
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message) + "\n")
+        self.proc.stdin.flush()
+
+    def recv(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the Node client exited ({self.proc.poll()})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def join(self, timeout: float) -> None:
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
 class Clients:
     """The worker processes and their pipes."""
 
     def __init__(self, setup: Setup, urls: list[str], token: str) -> None:
         context = multiprocessing.get_context("spawn")
-        self.pipes: list[Connection] = []
+        self.pipes: list[Any] = []  # Connection, or NodeWorker: send() and recv()
         self.procs: list[Any] = []
         # Pair i's reporter is on server i, its responder on the next one: with two
         # processes every message crosses between them.
         respond_urls = urls[1:] + urls[:1]
         for w in range(setup.workers):
-            ours, theirs = context.Pipe()
             config = {
                 "mode": setup.kind,
                 "report_urls": urls,
@@ -148,6 +190,12 @@ class Clients:
                 "agent_token": token,
                 "pairs": list(range(w, setup.pairs, setup.workers)),
             }
+            if setup.client == "node":
+                node = NodeWorker(config)
+                self.pipes.append(node)
+                self.procs.append(node)
+                continue
+            ours, theirs = context.Pipe()
             proc = context.Process(target=chat_worker.main, args=(theirs, config), daemon=True)
             proc.start()
             self.pipes.append(ours)
@@ -310,6 +358,9 @@ def main() -> None:
     parser.add_argument("--fanout", choices=["local", "redis"], default="local")
     parser.add_argument("--workers", type=int, default=1, help="client processes")
     parser.add_argument(
+        "--client", choices=["python", "node"], default="python", help="the load generator"
+    )
+    parser.add_argument(
         "--loops", default="uvloop", help="the servers' event loops: uvloop, asyncio or both"
     )
     parser.add_argument("--rates", default="500,1500")
@@ -325,7 +376,7 @@ def main() -> None:
             for kind in args.servers.split(","):
                 processes = args.processes if kind == "tipline" else 1
                 fanout = "redis" if processes > 1 else args.fanout
-                setup = Setup(kind, pairs, processes, fanout, args.workers, loop)
+                setup = Setup(kind, pairs, processes, fanout, args.workers, loop, args.client)
                 results.append(run(setup, args))
     summary(results)
     if args.out:
