@@ -66,6 +66,22 @@ class GcPauses:
         return "; ".join(parts)
 
 
+async def loop_lag() -> None:
+    """TIPLINE_BENCH_LAG=1: print every stall of the event loop over 20 ms (a 5 ms sleep that
+    woke late), with the time and the garbage collector's counts, to find the p99's bursts."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(0.005)
+        late = loop.time() - before - 0.005
+        if late > 0.02:
+            print(
+                f"lag {late * 1000:.0f} ms at {time.monotonic():.2f} gc {gc.get_count()}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
 async def serve(port: int) -> None:
     config = bench_settings(port)
     stop = asyncio.Event()
@@ -83,8 +99,11 @@ async def serve(port: int) -> None:
             gc.callbacks.append(pauses)
             tracked = len(gc.get_objects())
             print(f"gc: {tracked:,} tracked objects at start", file=sys.stderr, flush=True)
+        lag = asyncio.create_task(loop_lag()) if os.environ.get("TIPLINE_BENCH_LAG") else None
         print(f"READY {running.url} engine={running.triage.engine_name}", flush=True)
         await stop.wait()
+        if lag is not None:
+            lag.cancel()
         if os.environ.get("TIPLINE_BENCH_GC"):
             tracked = len(gc.get_objects())
             print(
