@@ -40,18 +40,31 @@ def bench_settings(port: int) -> settings.Settings:
     return dataclasses.replace(base, limits=limits)
 
 
+LONG_PAUSE_S = 0.02
+
+
 class GcPauses:
-    """Durations of the garbage collector's passes per generation (TIPLINE_BENCH_GC=1)."""
+    """Durations of the garbage collector's passes per generation (TIPLINE_BENCH_GC=1); a
+    pass over 20 ms is printed with its CPU time."""
 
     def __init__(self) -> None:
-        self.started = 0.0
+        self.started = self.cpu = 0.0
         self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self.started = time.perf_counter()
-        else:
-            self.pauses[info["generation"]].append(time.perf_counter() - self.started)
+            self.started, self.cpu = time.perf_counter(), time.thread_time()
+            return
+        pause = time.perf_counter() - self.started
+        self.pauses[info["generation"]].append(pause)
+        if pause > LONG_PAUSE_S:  # wall time against CPU time: work, or the CPU taken away?
+            cpu = time.thread_time() - self.cpu
+            print(
+                f"gc gen{info['generation']} {pause * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms) "
+                f"at {time.monotonic():.2f}, collected {info['collected']}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def summary(self) -> str:
         parts = []
