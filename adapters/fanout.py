@@ -14,7 +14,7 @@ asleep until its timeout under contention (adapters/redis_pool.py).
 Routing header. python-socketio's manager publishes every emit as one JSON document on one
 channel; every process receives every emit, decodes it, and encodes a packet for the room
 even when none of the room's members is connected to it (its own emits included, which it
-has already delivered). Our emits go out as `ROUTED` + host + namespace + room + the same
+has already delivered). Our emits go out as `ROUTED` + host + namespaces + room + the same
 JSON, so a process drops its own and those for rooms it has no member of without decoding
 them, and no process encodes a packet for nobody (docs/performance.md). Every process of a
 deployment must run this manager: python-socketio's own ignores routed emits (it cannot
@@ -31,6 +31,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import socketio
+from redis.exceptions import ConnectionError as RedisConnectionError
 from socketio.packet import Packet
 
 from adapters.redis_batch import PublishBatcher
@@ -144,7 +145,9 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     extra={
                         "attempt": attempt,
                         "error": type(exc).__name__,
-                        "detail": str(exc)[:120],
+                        # Why (a stalled lane, a refused connection); never another
+                        # exception's text, which could quote the message being sent.
+                        "detail": str(exc)[:120] if isinstance(exc, RedisConnectionError) else "",
                     },
                 )
         return None

@@ -40,7 +40,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 
@@ -137,6 +137,13 @@ def redis_cpu() -> float:
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
+class Pipe(Protocol):
+    """A client worker's end: a multiprocessing Connection, or a NodeWorker."""
+
+    def send(self, message: dict[str, Any], /) -> None: ...
+    def recv(self) -> Any: ...
+
+
 class NodeWorker:
     """benchmarks/node/chat_worker.mjs as a pipe: one JSON object per line each way."""
 
@@ -177,7 +184,7 @@ class Clients:
 
     def __init__(self, setup: Setup, urls: list[str], token: str) -> None:
         context = multiprocessing.get_context("spawn")
-        self.pipes: list[Any] = []  # Connection, or NodeWorker: send() and recv()
+        self.pipes: list[Pipe] = []
         self.procs: list[Any] = []
         # Pair i's reporter is on server i, its responder on the next one: with two
         # processes every message crosses between them.

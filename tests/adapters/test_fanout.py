@@ -194,7 +194,7 @@ async def test_a_malformed_routed_message_is_dropped_and_listening_goes_on(prefi
         await receiver.close()
 
 
-def test_no_packet_is_built_for_a_room_where_only_the_skipped_sender_is() -> None:
+def test_local_delivery_runs_only_for_someone_but_the_skipped_sender() -> None:
     """The local part of an emit runs only when someone other than the skipped sids is in
     the room here (a list of rooms and a whole namespace included)."""
     manager = fanout.PooledRedisManager(REDIS_URL, channel="c")
