@@ -14,6 +14,7 @@ from pathlib import Path
 import socketio
 from aiohttp import web
 
+from realtime.engineio_socket import SocketServer
 from realtime.reporter import ReportNamespace
 from realtime.responder import RespondNamespace
 from tipline.ports import Triager
@@ -49,8 +50,9 @@ class Health:
 
 
 def new_server(client_manager: socketio.AsyncManager | None = None) -> socketio.AsyncServer:
-    """The Socket.IO server, quiet (its loggers print client addresses) and same-origin."""
-    return socketio.AsyncServer(
+    """The Socket.IO server, quiet (its loggers print client addresses) and same-origin, its
+    websockets read and written without a task per frame (realtime/engineio_socket.py)."""
+    return SocketServer(
         async_mode="aiohttp",
         client_manager=client_manager,
         logger=False,

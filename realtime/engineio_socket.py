@@ -1,0 +1,240 @@
+"""python-engineio's websocket loop without a task and a timer for every frame.
+
+python-engineio 4.15.1 (`engineio/async_socket.py`) reads each next frame of a websocket in a
+new Task under `asyncio.wait_for`, and waits for each next outgoing batch under another
+`wait_for` (a Task for `queue.get()`, a timer): some twenty objects per message and
+connection, alive until that connection's next frame. They outlive the collector's young
+passes, and on a busy server those passes grow to tens of thousands of objects and stall the
+loop for 20-100 ms (docs/performance.md, "What the p99 bursts are").
+
+`FrameSocket` keeps the library's behaviour, its two timeouts included, and changes only how
+they are kept: one timer per direction and connection, re-armed when it fires rather than
+created and cancelled around every frame. A frame that is already buffered is read without
+suspending; a packet already queued is sent without waiting. Everything else (the
+Engine.IO handshake, the upgrade from polling, pings, packets, closing) is the library's own
+code, inherited or copied unchanged from 4.15.1; `tests/realtime/test_engineio_socket.py`
+fails when the installed python-engineio's versions of the replaced methods change, so an
+upgrade is reviewed against this file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import engineio
+import socketio
+from engineio import async_socket, exceptions, packet
+
+# Seconds before a wait's deadline at which the timer counts it as passed: a timer may fire a
+# little early, and re-arming it for the last few milliseconds would only spin.
+_EARLY = 0.05
+
+
+class IdleTimer:
+    """Cancels `task` once one wait, started by `begin()` and ended by `end()`, has lasted
+    `timeout` seconds: what `asyncio.wait_for` around every wait did, with one timer."""
+
+    __slots__ = ("_handle", "_loop", "_since", "_task", "_timeout", "expired")
+
+    def __init__(self, task: asyncio.Task[Any], timeout: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = task
+        self._timeout = timeout
+        self._since: float | None = None
+        self.expired = False
+        self._handle = self._loop.call_later(timeout, self._check)
+
+    def begin(self) -> None:
+        self._since = self._loop.time()
+
+    def end(self) -> None:
+        self._since = None
+
+    def close(self) -> None:
+        self._handle.cancel()
+
+    def _check(self) -> None:
+        now = self._loop.time()
+        since = self._since
+        if since is not None and now - since >= self._timeout - _EARLY:
+            self.expired = True
+            self._task.cancel()
+            return
+        start = now if since is None else since
+        self._handle = self._loop.call_at(start + self._timeout, self._check)
+
+
+class FrameSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # engineio is untyped
+    """An Engine.IO socket whose websocket loop reads and writes without a task per frame."""
+
+    # set by python-engineio's BaseSocket
+    connected: bool
+    upgrading: bool
+    upgraded: bool
+
+    async def _websocket_handler(self, ws: Any) -> None:
+        """Engine.IO handler for the websocket transport (4.15.1's, with the waits above)."""
+        server = self.server
+        idle_after = server.ping_interval + server.ping_timeout
+
+        async def websocket_wait() -> Any:
+            data = await ws.wait()
+            if data and len(data) > server.max_http_buffer_size:
+                raise ValueError("packet is too large")
+            return data
+
+        if self.connected:
+            # the socket was already connected, so this is an upgrade
+            if not await self._websocket_upgrade(ws, websocket_wait):
+                return
+        else:
+            self.connected = True
+            self.upgraded = True
+
+        writer_task = asyncio.ensure_future(self._websocket_writer(ws, idle_after))
+        server.logger.info("%s: Upgrade to websocket successful", self.sid)
+        await self._websocket_reader(websocket_wait, idle_after)
+        await self.queue.put(None)  # unlock the writer task so it can exit
+        await writer_task
+        await self.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+
+    async def _websocket_upgrade(
+        self, ws: Any, websocket_wait: Callable[[], Awaitable[Any]]
+    ) -> bool:
+        """The upgrade from polling to websocket (4.15.1's, unchanged): True once upgraded."""
+        server = self.server
+        self.upgrading = True  # hold packet sends during the upgrade
+        try:
+            pkt = await websocket_wait()
+        except OSError:  # pragma: no cover
+            return False
+        decoded_pkt = packet.Packet(encoded_packet=pkt)
+        if decoded_pkt.packet_type != packet.PING or decoded_pkt.data != "probe":
+            server.logger.info("%s: Failed websocket upgrade, no PING packet", self.sid)
+            self.upgrading = False
+            return False
+        await ws.send(packet.Packet(packet.PONG, data="probe").encode())
+        await self.queue.put(packet.Packet(packet.NOOP))  # end poll
+        try:
+            pkt = await websocket_wait()
+        except OSError:  # pragma: no cover
+            self.upgrading = False
+            return False
+        decoded_pkt = packet.Packet(encoded_packet=pkt)
+        if decoded_pkt.packet_type != packet.UPGRADE:
+            self.upgraded = False
+            server.logger.info(
+                "%s: Failed websocket upgrade, expected UPGRADE packet, received %s instead.",
+                self.sid,
+                pkt,
+            )
+            self.upgrading = False
+            return False
+        self.upgraded = True
+        self.upgrading = False
+        return True
+
+    async def _websocket_reader(
+        self, websocket_wait: Callable[[], Awaitable[Any]], idle_after: float
+    ) -> None:
+        """Receives frames until the client closes, a read fails, or no frame came for
+        `idle_after` seconds (4.15.1's loop, with one timer instead of a task per frame)."""
+        reader = asyncio.current_task()
+        assert reader is not None  # we run in the request handler's task
+        idle = IdleTimer(reader, idle_after)
+        try:
+            while True:
+                idle.begin()
+                try:
+                    p = await websocket_wait()
+                except asyncio.CancelledError:
+                    # 4.15.1 ends the loop on a timeout and on a cancellation alike; a
+                    # cancellation that is our timeout is taken back, so the clean-up after
+                    # the loop runs in a task that is not being cancelled.
+                    if idle.expired:
+                        reader.uncancel()
+                    break
+                except Exception:
+                    break
+                finally:
+                    idle.end()
+                if p is None:
+                    break  # connection closed by client
+                try:
+                    await self.receive(packet.Packet(encoded_packet=p))
+                except exceptions.UnknownPacketError:  # pragma: no cover
+                    pass
+                except exceptions.SocketIsClosedError:  # pragma: no cover
+                    self.server.logger.info("Receive error -- socket is closed")
+                    break
+                except Exception:  # pragma: no cover
+                    # an unexpected exception is logged and the connection closed properly
+                    self.server.logger.exception("Unknown receive error")
+        finally:
+            idle.close()
+
+    async def _websocket_writer(self, ws: Any, idle_after: float) -> None:
+        """Sends queued packets until the socket closes or nothing was queued for `idle_after`
+        seconds (4.15.1's writer over `poll()`, waiting only when the queue is empty)."""
+        writer = asyncio.current_task()
+        assert writer is not None
+        idle = IdleTimer(writer, idle_after)
+        queue = self.queue
+        try:
+            while True:
+                if queue.empty():
+                    idle.begin()
+                    try:
+                        first = await queue.get()
+                    except asyncio.CancelledError:
+                        # poll()'s QueueEmpty: nothing to send for `idle_after` seconds (or a
+                        # cancellation, which 4.15.1 treats alike)
+                        if idle.expired:
+                            writer.uncancel()
+                        break
+                    finally:
+                        idle.end()
+                else:
+                    first = queue.get_nowait()
+                queue.task_done()
+                if first is None:
+                    break  # empty packet list returned -> connection closed
+                packets = [first]
+                while not queue.empty():  # what poll() gathers into one batch
+                    pkt = queue.get_nowait()
+                    queue.task_done()
+                    if pkt is None:
+                        queue.put_nowait(None)
+                        break
+                    packets.append(pkt)
+                try:
+                    for pkt in packets:
+                        await ws.send(pkt.encode())
+                except (Exception, asyncio.CancelledError):  # 4.15.1: a bare `except`
+                    break
+        finally:
+            idle.close()
+        await ws.close()
+
+
+class _EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]  # engineio is untyped
+    """python-engineio's server, whose sockets are `FrameSocket`s."""
+
+    async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        # python-engineio builds its sockets in `_handle_connect` with no hook for the class;
+        # the `connect` event is the first point a new socket is seen, before any frame of it
+        # is read (its websocket loop starts after the event). FrameSocket adds no state.
+        if event == "connect":
+            sock = self.sockets.get(args[0])
+            if type(sock) is async_socket.AsyncSocket:
+                sock.__class__ = FrameSocket
+        return await super()._trigger_event(event, *args, **kwargs)
+
+
+class SocketServer(socketio.AsyncServer):  # type: ignore[misc]  # socketio is untyped
+    """python-socketio's server on `_EngineIOServer`."""
+
+    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
+        return _EngineIOServer
