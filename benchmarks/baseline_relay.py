@@ -7,7 +7,9 @@ to the pair's other side, and is acknowledged with `{"ok": true, "seq": n}`. Con
 
     .venv/bin/python -m benchmarks.baseline_relay [--port 0]
 
-It prints `READY <url>` once listening and stops on SIGTERM or SIGINT.
+It prints `READY <url>` once listening and stops on SIGTERM or SIGINT. With
+TIPLINE_BENCH_RELAY_FRAMES=1 it runs on Tipline's websocket loop (realtime/engineio_socket.py)
+instead of python-engineio's.
 """
 
 from __future__ import annotations
@@ -58,7 +60,14 @@ class Relay(socketio.AsyncNamespace):  # type: ignore[misc]
 
 
 async def serve(host: str, port: int) -> None:
-    sio = socketio.AsyncServer(
+    server_class = socketio.AsyncServer
+    if os.environ.get("TIPLINE_BENCH_RELAY_FRAMES") == "1":
+        # Tipline's websocket loop (one timer per connection, not a task per frame), so that
+        # the comparison measures Tipline's features alone.
+        from realtime.engineio_socket import SocketServer  # noqa: PLC0415
+
+        server_class = SocketServer
+    sio = server_class(
         async_mode="aiohttp", logger=False, engineio_logger=False, cors_allowed_origins=None
     )
     seqs: dict[str, int] = {}

@@ -13,12 +13,14 @@ memory are read per process from /proc. For each N:
 
     .venv/bin/python -m benchmarks.chat_bench [--pairs 200,1000,2000] [--servers tipline,baseline]
         [--processes 1] [--fanout local|redis] [--workers 1] [--loops uvloop,asyncio]
-        [--client python|node] [--rates 500,1500]
+        [--client python|node] [--server-cores 0.6] [--rates 500,1500]
         [--seconds 6] [--repeat 2] [--out FILE.json]
 
 `--client node` drives the same pairs with benchmarks/node/chat_worker.mjs (`make
 bench-node` installs its one package): the same commands and message format at a fraction
 of the Python client's CPU, which on a 2-core machine is CPU left to the servers.
+`--server-cores 0.6` holds each server process to 0.6 of a CPU (a cgroup quota; root only),
+so that one and two processes compare as on a machine with a core for each.
 
 Traffic stays on 127.0.0.1; Tipline's keys live under a fresh prefix and are deleted.
 """
@@ -44,7 +46,7 @@ from typing import Any, Protocol
 
 import redis
 
-from benchmarks import chat_worker, procstat
+from benchmarks import chat_worker, cpu_quota, procstat
 
 NODE_WORKER = Path(__file__).parent / "node" / "chat_worker.mjs"
 REDIS_URL = os.environ.get("TIPLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -54,6 +56,9 @@ IDLE_S = 5.0  # how long the server's CPU is read with every pair connected and 
 # Set TIPLINE_BENCH_RELAY_GC=700,10,1000 to run the bare relay on Tipline's gc thresholds
 # (tipline.app.GC_THRESHOLDS); unset, it keeps Python's defaults, as a bare relay would.
 RELAY_GC = os.environ.get("TIPLINE_BENCH_RELAY_GC")
+# Set TIPLINE_BENCH_RELAY_FRAMES=1 to run the relay on Tipline's websocket loop
+# (realtime/engineio_socket.py) instead of python-engineio's: what Tipline's features cost.
+RELAY_FRAMES = os.environ.get("TIPLINE_BENCH_RELAY_FRAMES") == "1"
 
 
 @dataclasses.dataclass
@@ -65,14 +70,17 @@ class Setup:
     workers: int
     loop: str = "uvloop"  # the servers' event loop: "uvloop" or "asyncio"
     client: str = "python"  # the load generator: "python" (chat_worker.py) or "node"
+    server_cores: float | None = None  # a CPU quota per server process (benchmarks/cpu_quota.py)
 
     @property
     def label(self) -> str:
         name = f"tipline x{self.processes} ({self.fanout})"
         if self.kind == "baseline":
-            name = "baseline"
+            name = "baseline frames" if RELAY_FRAMES else "baseline"
         if self.loop != "uvloop":
             name = f"{name} asyncio"
+        if self.server_cores:
+            name = f"{name} @{self.server_cores:g}"
         return name if self.client == "python" else f"{name} [node]"
 
 
@@ -96,6 +104,7 @@ def servers(setup: Setup, prefix: str, token: str) -> Iterator[list[tuple[int, s
         env.pop("TIPLINE_BENCH_GC_THRESHOLD", None)
         if RELAY_GC:  # the relay on Tipline's garbage collector thresholds too
             env["TIPLINE_BENCH_GC_THRESHOLD"] = RELAY_GC
+    quotas = contextlib.ExitStack()
     try:
         found = []
         for _ in range(setup.processes):
@@ -109,8 +118,13 @@ def servers(setup: Setup, prefix: str, token: str) -> Iterator[list[tuple[int, s
             if not line.startswith("READY"):
                 raise RuntimeError(f"{module} did not start: {line!r}")
             found.append((proc.pid, line.split()[1]))
+            if setup.server_cores:
+                quotas.enter_context(
+                    cpu_quota.limited(proc.pid, setup.server_cores, str(len(procs)))
+                )
         yield found
     finally:
+        quotas.close()
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
@@ -370,6 +384,12 @@ def main() -> None:
     parser.add_argument(
         "--loops", default="uvloop", help="the servers' event loops: uvloop, asyncio or both"
     )
+    parser.add_argument(
+        "--server-cores",
+        type=float,
+        default=None,
+        help="a CPU quota per server process, e.g. 0.6 (root; benchmarks/cpu_quota.py)",
+    )
     parser.add_argument("--rates", default="500,1500")
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -383,7 +403,16 @@ def main() -> None:
             for kind in args.servers.split(","):
                 processes = args.processes if kind == "tipline" else 1
                 fanout = "redis" if processes > 1 else args.fanout
-                setup = Setup(kind, pairs, processes, fanout, args.workers, loop, args.client)
+                setup = Setup(
+                    kind,
+                    pairs,
+                    processes,
+                    fanout,
+                    args.workers,
+                    loop,
+                    args.client,
+                    args.server_cores,
+                )
                 results.append(run(setup, args))
     summary(results)
     if args.out:
