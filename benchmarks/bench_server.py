@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import cProfile
 import dataclasses
 import gc
@@ -41,6 +42,10 @@ def bench_settings(port: int) -> settings.Settings:
 
 
 LONG_PAUSE_S = 0.02
+# TIPLINE_BENCH_GC_CENSUS=1 (with TIPLINE_BENCH_GC=1): before a young or middle pass over
+# more than CENSUS_MIN young objects, print what they are, by type.
+CENSUS = os.environ.get("TIPLINE_BENCH_GC_CENSUS") == "1"
+CENSUS_MIN = 10_000
 
 
 class GcPauses:
@@ -53,6 +58,13 @@ class GcPauses:
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
+            if CENSUS and info["generation"] < 2:
+                young = gc.get_objects(generation=0)
+                if len(young) > CENSUS_MIN:
+                    kinds = collections.Counter(type(o).__qualname__ for o in young)
+                    top = ", ".join(f"{k} {n}" for k, n in kinds.most_common(10))
+                    print(f"gc census: {len(young):,} young: {top}", file=sys.stderr, flush=True)
+                del young
             self.started, self.cpu = time.perf_counter(), time.thread_time()
             return
         pause = time.perf_counter() - self.started
