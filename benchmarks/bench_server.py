@@ -125,10 +125,15 @@ async def serve(port: int) -> None:
             tracked = len(gc.get_objects())
             print(f"gc: {tracked:,} tracked objects at start", file=sys.stderr, flush=True)
         lag = asyncio.create_task(loop_lag()) if os.environ.get("TIPLINE_BENCH_LAG") else None
+        # As `tipline serve` does; TIPLINE_BENCH_GC_PACE=0 leaves the collector to itself.
+        pace = float(os.environ.get("TIPLINE_BENCH_GC_PACE", str(app.GC_YOUNG_EVERY_S)))
+        pacer = asyncio.create_task(app.pace_gc(pace)) if pace > 0 else None
         print(f"READY {running.url} engine={running.triage.engine_name}", flush=True)
         await stop.wait()
         if lag is not None:
             lag.cancel()
+        if pacer is not None:
+            pacer.cancel()
         if os.environ.get("TIPLINE_BENCH_GC"):
             tracked = len(gc.get_objects())
             print(

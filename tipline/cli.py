@@ -66,6 +66,7 @@ async def _run(config: settings.Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with app.running(config) as service:
+        pacer = asyncio.create_task(app.pace_gc(), name="gc-pacer")  # with tune_gc, process-wide
         if config.demo:
             print(f"demo agent token: {service.demo_agent_token}", flush=True)
             print(f"demo admin token: {service.demo_admin_token}", flush=True)
@@ -76,6 +77,7 @@ async def _run(config: settings.Settings) -> None:
         log.info("serve.started", extra={"url": service.url, "demo": config.demo})
         await stop.wait()
         log.info("serve.stopping")
+        pacer.cancel()
 
 
 def _classify(args: argparse.Namespace) -> int:

@@ -36,3 +36,24 @@ def test_full_collections_are_made_rare() -> None:
         assert full == 100 * before[2]
     finally:
         gc.set_threshold(*before)
+
+
+async def test_the_young_generation_is_collected_on_a_pace() -> None:
+    """pace_gc collects generation 0 every interval, whatever the collector would do itself."""
+    collected: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop":
+            collected.append(info["generation"])
+
+    gc.disable()  # only the pacer's collections are left to count
+    gc.callbacks.append(record)
+    pacer = asyncio.create_task(app.pace_gc(0.05))
+    try:
+        await asyncio.sleep(0.5)
+    finally:
+        pacer.cancel()
+        gc.callbacks.remove(record)
+        gc.enable()
+    assert 5 <= collected.count(0) <= 11
+    assert set(collected) == {0}
