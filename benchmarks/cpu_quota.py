@@ -44,10 +44,11 @@ def limited(pid: int, cores: float, name: str) -> Iterator[Path]:
     if cores <= 0:
         raise QuotaError(f"a quota of {cores} cores makes no sense")
     quota_us = int(cores * PERIOD_US)
-    v1, v2 = _v1_dir(), _v2_root()
-    if v1 is None and v2 is None:
+    v1 = _v1_dir()
+    base = v1 if v1 is not None else _v2_root()
+    if base is None:
         raise QuotaError("no cgroup cpu controller under /sys/fs/cgroup")
-    group = (v1 or v2 or ROOT) / f"tipline-bench-{os.getpid()}-{name}"
+    group = base / f"tipline-bench-{os.getpid()}-{name}"
     try:
         group.mkdir()
         if v1 is not None:
@@ -68,14 +69,3 @@ def limited(pid: int, cores: float, name: str) -> Iterator[Path]:
             parent.write_text(str(pid))
         with contextlib.suppress(OSError):
             group.rmdir()
-
-
-def throttled_seconds(group: Path) -> float:
-    """How long the group's processes were held back by the quota so far."""
-    for line in (group / "cpu.stat").read_text().splitlines():
-        key, _, value = line.partition(" ")
-        if key == "throttled_time":  # v1, nanoseconds
-            return int(value) / 1e9
-        if key == "throttled_usec":  # v2
-            return int(value) / 1e6
-    return 0.0
