@@ -413,7 +413,10 @@ def main() -> None:
                     args.client,
                     args.server_cores,
                 )
-                results.append(run(setup, args))
+                try:
+                    results.append(run(setup, args))
+                except cpu_quota.QuotaError as exc:  # --server-cores without root or cgroups
+                    raise SystemExit(f"chat_bench: {exc}") from None
     summary(results)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
