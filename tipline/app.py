@@ -20,7 +20,7 @@ from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from adapters import deadlines, fanout
+from adapters import data_dir, deadlines, fanout
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_pool import SemaphorePool
@@ -55,6 +55,10 @@ class Running:
     embedded: EmbeddedRedis | None
     demo_agent_token: str | None = None
     demo_admin_token: str | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -239,10 +243,20 @@ async def running(  # noqa: PLR0915
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop everything, the embedded Redis last. Tests pass a
     clock they drive; the service uses the system clock."""
+    # The port and the data folder are taken before anything touches a store: a second
+    # server on either fails here, with one line that says which (adapters/data_dir.py).
+    sock = data_dir.listen(settings.host, settings.port)
+    lock = data_dir.DataDirLock(settings.data_dir)
     embedded: EmbeddedRedis | None = None
-    if settings.redis_url is None:
-        embedded = EmbeddedRedis(settings.data_dir / "redis")
-        await asyncio.to_thread(embedded.start)
+    try:
+        if settings.redis_url is None:
+            lock.acquire()
+            embedded = EmbeddedRedis(settings.data_dir / "redis")
+            await asyncio.to_thread(embedded.start)
+    except BaseException:
+        sock.close()
+        lock.release()
+        raise
     redis_url = settings.redis_url or (embedded.url if embedded else "")
     client = redis_client(redis_url)
     runner: web.AppRunner | None = None
@@ -290,7 +304,7 @@ async def running(  # noqa: PLR0915
             application, access_log=None, handle_signals=False, shutdown_timeout=5.0
         )
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.SockSite(runner, sock)
         await site.start()
         port = runner.addresses[0][1]
         loader = asyncio.create_task(_load_then_freeze(triage), name="triage-start")
@@ -332,3 +346,5 @@ async def running(  # noqa: PLR0915
         await client.aclose()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
+        sock.close()
+        lock.release()

@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from adapters import data_dir
 from tipline import logs, settings
 
 log = logging.getLogger("tipline.cli")
@@ -51,6 +52,9 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         with asyncio.Runner(loop_factory=app.loop_factory()) as runner:
             runner.run(_run(config))
+    except data_dir.StartupError as exc:
+        print(f"tipline: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
         # The error was logged with its trace by whoever raised it; the operator gets one line.
         print(f"tipline: could not start: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -74,10 +78,23 @@ async def _run(config: settings.Settings) -> None:
             log.warning("slack.off: SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is not set")
         print(f"reporter page: {service.url}/", flush=True)
         print(f"console: {service.url}/console", flush=True)
-        log.info("serve.started", extra={"url": service.url, "demo": config.demo})
+        # The server's own address is not a reporter's, but the log's address mask cannot
+        # tell them apart: the port and the kind of interface say it without an address.
+        log.info(
+            "serve.started",
+            extra={"port": service.port, "interface": _interface(config.host), "demo": config.demo},
+        )
         await stop.wait()
         log.info("serve.stopping")
         pacer.cancel()
+
+
+def _interface(host: str) -> str:
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104  (naming the wildcard, not binding it)
+        return "all"
+    if host == "localhost" or host.startswith("127.") or host == "::1":
+        return "loopback"
+    return "configured"
 
 
 def _classify(args: argparse.Namespace) -> int:
