@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 .PHONY: serve check venv lint typecheck test redis browser plots bench-node clean
 
 $(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "tipline needs Python 3.11: no '$(PYTHON)' on PATH (install it, or run make PYTHON=/path/to/python3.11)" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "tipline needs Python 3.11 exactly: '$(PYTHON)' is $$($(PYTHON) -V 2>&1)" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
