@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -16,10 +17,9 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks
+from bot import blocks, signature
 from bot.config import BotConfig
 from bot.delivery import Delivery
 from bot.listeners import Listeners
@@ -81,8 +81,10 @@ async def _log_error(error: Exception) -> None:
     log.error("slack.listener_failed", exc_info=error)
 
 
-# Slack refuses requests older than five minutes; a replay is remembered a little longer.
-REPLAY_S = 360.0
+# Kept for importers: how long a seen request is remembered (bot/signature.py).
+REPLAY_S = float(signature.REPLAY_S)
+MAX_AGE_S = signature.MAX_AGE_S
+MAX_SKEW_S = signature.MAX_SKEW_S
 
 
 class SlackBot:
@@ -126,20 +128,20 @@ class SlackBot:
             config=self.config, service=service, directory=self._directory, notifier=self.notifier
         )
         bolt = bolt_app(self.config, listeners, self.client)
-        verifier = SignatureVerifier(self.config.signing_secret)
+        secret = self.config.signing_secret
 
         async def events(request: web.Request) -> web.Response:
-            # Verified here first, so that nothing unsigned, forged or stale (> 5 min) reaches
-            # any parser; bolt verifies again.
+            # Verified here first, so that nothing unsigned, forged, stale (> 5 min) or dated
+            # ahead (> 1 min) reaches any parser; bolt verifies again.
             body = (await request.read()).decode("utf-8", "replace")
-            if not verifier.is_valid_request(body, dict(request.headers)):
+            if not signature.is_valid(secret, body, request.headers, now=time.time()):
                 return web.Response(status=401, text="invalid or stale Slack signature")
             # A validly signed request seen before is a replay: the signature and age checks
-            # would let it act twice within five minutes, so it is refused here.
-            signature = request.headers.get("X-Slack-Signature", "")
+            # would let it act twice while it is accepted, so it is remembered that long.
+            seen = request.headers.get("X-Slack-Signature", "")
             if (
                 self._replays is not None
-                and await self._replays.count(f"slack-seen:{signature}", window_s=REPLAY_S) > 1
+                and await self._replays.count(f"slack-seen:{seen}", window_s=REPLAY_S) > 1
             ):
                 log.warning("slack.replay_refused")
                 return web.Response(status=409, text="this request was already handled")
