@@ -8,6 +8,7 @@ reaches a `mrkdwn` field.
 from __future__ import annotations
 
 import dataclasses
+import re
 import zoneinfo
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +24,7 @@ CLAIM = "claim"
 OUTCOME = "outcome_"  # + a ContactResult value
 NEXT_CONTACT = "next_contact"
 LAW_ENFORCEMENT = "law_enforcement"
+TAKE_OVER = "take_over"  # only the holder steps a claimed incident; others take it over first
 TRANSLATOR = "translator"
 SET_URGENCY = "set_urgency"
 RESOLVE = "resolve"
@@ -44,6 +46,8 @@ _MRKDWN = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", "*": "∗", "_": "＿", "~": "∼", "`": "ˋ"}
 )
 TIMELINE_STEPS = 12
+# Where a reason starts quoting the report: the safety net writes `label: "the words"`.
+_QUOTE = re.compile(r'\s*:?\s*["“”„«»].*$', re.DOTALL)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -69,6 +73,16 @@ def excerpt(text: str, limit: int, language: str) -> str | None:
     body = escape(short)
     # Isolate right-to-left text so it cannot reorder the labels and punctuation around it.
     return f"\u2067{body}\u2069" if language in _RTL else body
+
+
+def shown_reasons(reasons: Sequence[str], *, excerpt_chars: int) -> list[str]:
+    """The triage reasons as Slack may show them. The safety net's reasons quote the words
+    that fired a pattern; with excerpts off (`excerpt_chars` 0) everything from a reason's
+    first quotation mark on is cut, so no word of the report reaches Slack."""
+    if excerpt_chars > 0:
+        return list(reasons)
+    cut = (_QUOTE.sub("", reason).strip() for reason in reasons)
+    return [reason for reason in cut if reason]
 
 
 def local_time(incident: Incident, org: Organization) -> str:
@@ -123,8 +137,9 @@ def message(incident: Incident, org: Organization, look: Look) -> dict[str, Any]
         },
         _facts(incident, org),
     ]
-    if incident.triage.reasons:
-        why = "; ".join(escape(r) for r in incident.triage.reasons)
+    reasons = shown_reasons(incident.triage.reasons, excerpt_chars=look.excerpt_chars)
+    if reasons:
+        why = "; ".join(escape(r) for r in reasons)
         blocks.append(_section(f"*Why:* {why}"))
     quote = excerpt(incident.text, look.excerpt_chars, incident.triage.language)
     if quote is not None:
@@ -195,6 +210,8 @@ def actions(incident: Incident, look: Look) -> list[Block]:
         more.append(_button("Request translator", TRANSLATOR, value))
     more.append(_button("Change urgency", SET_URGENCY, value))
     more.append(_button("Resolve", RESOLVE, value, style="primary"))
+    if incident.claimed_by:
+        more.append(_button(f"Take over from {incident.claimed_by}"[:75], TAKE_OVER, value))
     blocks.append(_buttons("step_actions", more))
     return blocks
 
@@ -206,6 +223,8 @@ def alert_text(incident: Incident, reason: str, mentions: Sequence[str]) -> str:
         "repage": f"still unclaimed: {incident.urgency.value} incident `{incident.incident_id}`"
         " needs an agent now",
         "suggest_next": "no outcome from the current contact in time: try the next contact",
+        "reopened": f"the reporter wrote again on resolved incident `{incident.incident_id}`:"
+        " it is open and unclaimed, claim it now",
     }.get(reason, escape(reason))
     return f"{who} :bell: {what}".strip()
 
