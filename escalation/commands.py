@@ -66,9 +66,28 @@ class Reopen:
     note: str | None = None
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class TakeOver:
+    """Take a claimed incident from its holder (recorded on the trail as `take_over`)."""
+
+    note: str | None = None
+
+
 _E = TypeVar("_E", bound=enum.StrEnum)
 
-Command = Claim | ContactOutcome | NextContact | LawEnforcement | SetUrgency | Resolve | Reopen
+Command = (
+    Claim | ContactOutcome | NextContact | LawEnforcement | SetUrgency | Resolve | Reopen | TakeOver
+)
+# Commands anyone who may see the incident may give; every other one on a claimed incident
+# is its holder's alone (docs/escalation.md, "Who may act on a claimed incident").
+ANYONE = (Claim, Reopen, TakeOver)
+# Actions whose only field is the note.
+_NOTE_ONLY: dict[str, type[NextContact | LawEnforcement | Reopen | TakeOver]] = {
+    "next_contact": NextContact,
+    "law_enforcement": LawEnforcement,
+    "reopen": Reopen,
+    "take_over": TakeOver,
+}
 
 
 def from_step(
@@ -83,17 +102,14 @@ def from_step(
     match action:
         case "contact_outcome":
             return ContactOutcome(_member(ContactResult, "outcome", outcome), note)
-        case "next_contact":
-            return NextContact(note)
-        case "law_enforcement":
-            return LawEnforcement(note)
         case "set_urgency":
             return SetUrgency(_member(Urgency, "urgency", urgency), note)
         case "resolve":
             return Resolve(_member(Resolution, "resolution", resolution), note)
-        case "reopen":
-            return Reopen(note)
-    raise errors.BadCommand(f"unknown action {action!r}")
+    plain = _NOTE_ONLY.get(action)
+    if plain is None:
+        raise errors.BadCommand(f"unknown action {action!r}")
+    return plain(note)
 
 
 def _member(kind: type[_E], field: str, value: str | None) -> _E:

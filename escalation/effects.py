@@ -23,6 +23,7 @@ class Alert(enum.StrEnum):
     SUGGEST_NEXT = "suggest_next"  # no outcome for the current contact in time
     NEW_REPORT = "new_report"  # admins: a report for the school's queue
     URGENCY_CHANGED = "urgency_changed"
+    REOPENED = "reopened"  # the reporter wrote on a resolved incident: it is open again
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -60,9 +61,13 @@ class SlackUpdate:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class MessageReporter:
-    """Append a system message to the conversation (it takes a `seq`)."""
+    """Append a system message to the conversation (it takes a `seq`).
+
+    `once`: a key said at most once per incident, ever (the "responder joined" line);
+    None: once per stored version of the incident."""
 
     text: str
+    once: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -28,7 +28,16 @@ from tipline.models import (
 )
 
 SYSTEM = "escalation"  # the `by` of steps the engine takes on its own (re-page, suggestion)
+REPORTER = "reporter"  # the `by` of the reopen step when the reporter writes on a resolved case
+TRIAGE = "triage"  # the `by` of triage and of the classifier raising a reporter's new message
 JOINED = "A trained responder has joined the conversation."
+# Said once per incident, ever: on the claim or on a responder's first reply, whichever is first.
+JOINED_ONCE = "joined"
+REOPENED = (
+    "Your report had been closed. It is open again and responders have been alerted; "
+    "someone will answer you here. If anyone is in danger right now, call 911."
+)
+_HELD = frozenset({State.CONTACTING, State.REACHED, State.POLICE})
 _CONTACT_MOVES = frozenset({"claim", "contact_outcome", "next_contact", "law_enforcement"})
 _ALL_KINDS = tuple(DeadlineKind)
 
@@ -94,7 +103,10 @@ def triaged(incident: Incident, org: Organization, now: dt.datetime) -> Outcome:
 def apply(
     incident: Incident, command: cmd.Command, *, by: str, now: dt.datetime, org: Organization
 ) -> Outcome:
-    """One responder step; InvalidTransition, AlreadyClaimed or BadCommand when refused."""
+    """One responder step; InvalidTransition, AlreadyClaimed, NotHolder or BadCommand when
+    refused. On a claimed incident only its holder may step; others take it over first."""
+    if not isinstance(command, cmd.ANYONE):
+        _check_holder(incident, by)
     draft = _Draft(incident, now)
     match command:
         case cmd.Claim():
@@ -111,8 +123,31 @@ def apply(
             _resolve(draft, command, by)
         case cmd.Reopen():
             _reopen(draft, command, by)
+        case cmd.TakeOver():
+            _take_over(draft, command, by)
         case _:
             raise errors.BadCommand(f"unknown command {command!r}")
+    return draft.done(fx.Publish("incident:updated"))
+
+
+def reporter_wrote(
+    incident: Incident, *, urgency: Urgency, org: Organization, now: dt.datetime
+) -> Outcome:
+    """The reporter wrote; `urgency` is the classifier's verdict on that message.
+
+    A resolved incident opens again, unclaimed, and is routed like a new report at the
+    higher of its urgency and the message's (an emergency pages, posts to Slack once, and
+    re-pages until claimed); the reporter is told. An open one is only ever raised, never
+    lowered. Nothing happens otherwise."""
+    draft = _Draft(incident, now)
+    raised = Urgency.at_least(incident.urgency, urgency)
+    state = _state(incident)
+    if state is State.RESOLVED:
+        _reporter_reopen(draft, raised, org)
+    elif raised is not incident.urgency and ESCALATION.allows(state, Event.URGENCY_CHANGED):
+        _set_urgency(draft, cmd.SetUrgency(raised), TRIAGE, org)
+    else:
+        return draft.done()
     return draft.done(fx.Publish("incident:updated"))
 
 
@@ -141,8 +176,22 @@ def _claim(draft: _Draft, by: str) -> None:
     draft.change(state=state.value, claimed_by=by, contact_index=0)
     draft.step(by, "claim", contact=current_contact(draft.incident))
     draft.effects += routing.cancel(draft.incident, DeadlineKind.REPAGE)
-    draft.effects.append(fx.MessageReporter(JOINED))
+    draft.effects.append(fx.MessageReporter(JOINED, once=JOINED_ONCE))
     _start_contact_timer(draft)
+
+
+def _check_holder(incident: Incident, by: str) -> None:
+    holder = incident.claimed_by
+    if holder is not None and holder != by and _state(incident) in _HELD:
+        raise errors.NotHolder(f"claimed by {holder}: take it over first")
+
+
+def _take_over(draft: _Draft, command: cmd.TakeOver, by: str) -> None:
+    if draft.incident.claimed_by == by:
+        raise errors.InvalidTransition("you already hold this incident")
+    state = _fire(draft, Event.TAKEN_OVER)
+    draft.change(state=state.value, claimed_by=by)
+    draft.step(by, "take_over", contact=current_contact(draft.incident), note=command.note)
 
 
 def _contact_outcome(draft: _Draft, command: cmd.ContactOutcome, by: str) -> None:
@@ -157,9 +206,18 @@ def _contact_outcome(draft: _Draft, command: cmd.ContactOutcome, by: str) -> Non
         note=command.note,
     )
     if state is State.CONTACTING:
+        _offer_next(draft)
         _start_contact_timer(draft)
     else:
         draft.effects += routing.cancel(draft.incident, DeadlineKind.CONTACT)
+
+
+def _offer_next(draft: _Draft) -> None:
+    """Not reached: name whom to call next (the next contact, or law enforcement)."""
+    ahead = dataclasses.replace(draft.incident, contact_index=draft.incident.contact_index + 1)
+    contact = current_contact(ahead)
+    if contact is not None:
+        draft.step(SYSTEM, "suggest_next_contact", contact=contact)
 
 
 def _next_contact(draft: _Draft, command: cmd.NextContact, by: str) -> None:
@@ -209,9 +267,28 @@ def _resolve(draft: _Draft, command: cmd.Resolve, by: str) -> None:
 
 def _reopen(draft: _Draft, command: cmd.Reopen, by: str) -> None:
     state = _fire(draft, Event.REOPENED)
-    draft.change(state=state.value, status=Status.OPEN)
+    holder = draft.incident.claimed_by
+    draft.change(state=state.value, status=Status.OPEN, claimed_by=by)
+    if holder is not None and holder != by:
+        # Whoever reopens works it: the change of hands is on the trail.
+        draft.step(by, "take_over", contact=current_contact(draft.incident))
     draft.step(by, "reopen", note=command.note)
     _start_contact_timer(draft)
+
+
+def _reporter_reopen(draft: _Draft, urgency: Urgency, org: Organization) -> None:
+    state = _fire(draft, Event.REPORTER_WROTE, Facts(emergency=_is_emergency(urgency)))
+    posted = draft.posted
+    before = draft.incident.urgency
+    draft.change(state=state.value, status=Status.OPEN, claimed_by=None, contact_index=0)
+    draft.step(REPORTER, "reopen")
+    if urgency is not before:
+        draft.change(urgency=urgency)
+        draft.step(TRIAGE, "set_urgency", urgency=urgency)
+    # After the routing, so that a first Slack post comes before the thread's alert.
+    draft.effects += routing.route(draft.incident, org, draft.now, posted=posted)
+    draft.effects.append(fx.NotifyAgents(fx.Alert.REOPENED))
+    draft.effects.append(fx.MessageReporter(REOPENED))
 
 
 def _repage(draft: _Draft) -> None:

@@ -25,6 +25,12 @@ class AlreadyClaimed(EscalationError):  # noqa: N818 (named after the wire code)
     code = "already_claimed"
 
 
+class NotHolder(EscalationError):  # noqa: N818 (named after the wire code)
+    """A step on an incident someone else holds: take it over first (`claimed_by_other`)."""
+
+    code = "claimed_by_other"
+
+
 class BadCommand(EscalationError):  # noqa: N818 (the name the team API uses)
     """The command itself is malformed: unknown outcome, urgency or resolution."""
 

@@ -38,6 +38,8 @@ class Event(enum.StrEnum):
     URGENCY_CHANGED = "urgency_changed"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    TAKEN_OVER = "taken_over"  # another responder takes a claimed incident from its holder
+    REPORTER_WROTE = "reporter_wrote"  # the reporter wrote on a resolved incident
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -173,7 +175,11 @@ ESCALATION = Machine(
         T(S.REACHED, E.LAW_ENFORCEMENT_NOTIFIED, S.POLICE),
         *(T(s, E.URGENCY_CHANGED, s) for s in _CLAIMED),
         *(T(s, E.RESOLVED, S.RESOLVED) for s in _CLAIMED),
+        *(T(s, E.TAKEN_OVER, s) for s in _CLAIMED),
         T(S.RESOLVED, E.REOPENED, S.CONTACTING),
+        # A reporter back on a resolved case must reach people: unclaimed again, routed as new.
+        T(S.RESOLVED, E.REPORTER_WROTE, S.PAGING, "emergency"),
+        T(S.RESOLVED, E.REPORTER_WROTE, S.QUEUED, "not emergency"),
     ],
     initial=S.NEW,
 )

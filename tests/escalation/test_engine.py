@@ -88,7 +88,7 @@ def test_claim_stops_paging_tells_reporter_and_times_the_primary() -> None:
     out = step(paging, cmd.Claim(), f.NIGHT + MIN)
     assert out.incident.claimed_by == "agent-1"
     assert cancelled(out) == {"inc-1:repage"}
-    assert of_type(out, fx.MessageReporter) == [fx.MessageReporter(engine.JOINED)]
+    assert of_type(out, fx.MessageReporter) == [fx.MessageReporter(engine.JOINED, once="joined")]
     assert scheduled(out) == {DeadlineKind.CONTACT: f.NIGHT + 11 * MIN}
     assert [e.step.action for e in of_type(out, fx.SlackUpdate)] == ["claim"]
 
@@ -127,11 +127,15 @@ def test_full_escalation_leaves_an_ordered_audit_trail() -> None:
         ("triage", None, None),
         ("claim", "Pat Principal", None),
         ("contact_outcome", "Pat Principal", "no_answer"),
+        ("suggest_next_contact", "Sam Counselor", None),
         ("contact_outcome", "Pat Principal", "voicemail"),
+        ("suggest_next_contact", "Sam Counselor", None),
         ("next_contact", "Sam Counselor", None),
         ("contact_outcome", "Sam Counselor", "wrong_number"),
+        ("suggest_next_contact", "Dee District", None),
         ("next_contact", "Dee District", None),
         ("contact_outcome", "Dee District", "no_answer"),
+        ("suggest_next_contact", "Valley PD", None),
         ("law_enforcement", "Valley PD", None),
         ("contact_outcome", "Valley PD", "reached"),
         ("resolve", None, "referred_to_police"),
@@ -189,15 +193,25 @@ def test_claim_by_another_while_held_is_already_claimed() -> None:
         engine.apply(claimed.incident, cmd.Claim(), by="agent-2", now=f.NIGHT, org=f.org())
 
 
-def test_reopen_returns_to_contacting_with_the_same_holder() -> None:
+def test_reopen_by_the_holder_returns_to_contacting_still_held() -> None:
     """A reopened incident is open again, still held, and times the current contact."""
+    claimed = step(engine.triaged(f.incident(), f.org(), f.NIGHT).incident, cmd.Claim(), f.NIGHT)
+    done = step(claimed.incident, cmd.Resolve(cmd.Resolution.NO_ACTION), f.NIGHT)
+    out = step(done.incident, cmd.Reopen("caller rang back"), f.NIGHT)
+    assert (out.incident.status, out.incident.claimed_by) == (Status.OPEN, "agent-1")
+    assert [s.action for s in out.steps] == ["reopen"]
+    assert DeadlineKind.CONTACT in scheduled(out)
+
+
+def test_reopen_by_another_responder_takes_the_incident_over() -> None:
+    """Whoever reopens works it; the change of hands is a take_over step before the reopen."""
     claimed = step(engine.triaged(f.incident(), f.org(), f.NIGHT).incident, cmd.Claim(), f.NIGHT)
     done = step(claimed.incident, cmd.Resolve(cmd.Resolution.NO_ACTION), f.NIGHT)
     out = engine.apply(
         done.incident, cmd.Reopen("caller rang back"), by="a2", now=f.NIGHT, org=f.org()
     )
-    assert (out.incident.status, out.incident.claimed_by) == (Status.OPEN, "agent-1")
-    assert DeadlineKind.CONTACT in scheduled(out)
+    assert (out.incident.status, out.incident.claimed_by) == (Status.OPEN, "a2")
+    assert [(s.action, s.by) for s in out.steps] == [("take_over", "a2"), ("reopen", "a2")]
 
 
 @pytest.mark.parametrize(
@@ -237,3 +251,143 @@ def test_from_step_refuses_bad_values(action: str, fields: dict[str, str], messa
     with pytest.raises(errors.BadCommand, match=message) as caught:
         cmd.from_step(action, **fields)
     assert caught.value.code == "bad_payload"
+
+
+def claimed_emergency() -> Incident:
+    return step(
+        engine.triaged(f.incident(), f.org(), f.NIGHT).incident, cmd.Claim(), f.NIGHT
+    ).incident
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        cmd.ContactOutcome(cmd.ContactResult.REACHED),
+        cmd.NextContact(),
+        cmd.LawEnforcement(),
+        cmd.SetUrgency(Urgency.URGENT),
+        cmd.Resolve(cmd.Resolution.NO_ACTION),
+    ],
+    ids=lambda c: type(c).__name__,
+)
+def test_only_the_holder_steps_a_claimed_incident(command: cmd.Command) -> None:
+    """Anyone but the holder gets `claimed_by_other` naming the holder, and nothing changes."""
+    held = claimed_emergency()
+    with pytest.raises(errors.NotHolder, match="agent-1") as caught:
+        engine.apply(held, command, by="admin-1", now=f.NIGHT + MIN, org=f.org())
+    assert caught.value.code == "claimed_by_other"
+
+
+def test_take_over_moves_the_incident_and_is_on_the_trail() -> None:
+    """A take-over makes the taker the holder, who may then step; the old holder may not."""
+    held = claimed_emergency()
+    taken = engine.apply(held, cmd.TakeOver("shift change"), by="a2", now=f.NIGHT, org=f.org())
+    assert taken.incident.claimed_by == "a2"
+    assert [(s.action, s.by, s.note) for s in taken.steps] == [("take_over", "a2", "shift change")]
+    assert taken.incident.state == held.state
+    moved = engine.apply(taken.incident, cmd.NextContact(), by="a2", now=f.NIGHT, org=f.org())
+    assert moved.incident.contact_index == 1
+    with pytest.raises(errors.NotHolder):
+        step(taken.incident, cmd.NextContact(), f.NIGHT)
+
+
+def test_take_over_is_refused_to_the_holder_and_on_an_unclaimed_incident() -> None:
+    """The holder cannot take over its own incident; an unclaimed one is claimed, not taken."""
+    with pytest.raises(errors.InvalidTransition, match="already hold"):
+        step(claimed_emergency(), cmd.TakeOver(), f.NIGHT)
+    paging = engine.triaged(f.incident(), f.org(), f.NIGHT).incident
+    with pytest.raises(errors.InvalidTransition):
+        step(paging, cmd.TakeOver(), f.NIGHT)
+
+
+def test_no_answer_offers_the_next_contact_each_time() -> None:
+    """Each call that reaches nobody names the next contact, then law enforcement after the last."""
+    held = claimed_emergency()
+    first = step(held, cmd.ContactOutcome(cmd.ContactResult.NO_ANSWER), f.NIGHT + MIN)
+    again = step(first.incident, cmd.ContactOutcome(cmd.ContactResult.NO_ANSWER), f.NIGHT + MIN)
+    for out in (first, again):
+        assert [(s.action, s.by, s.contact) for s in out.steps] == [
+            ("contact_outcome", "agent-1", f.PRIMARY),
+            ("suggest_next_contact", engine.SYSTEM, f.SECONDARY),
+        ]
+    last = dataclasses.replace(held, contact_index=2)
+    out = step(last, cmd.ContactOutcome(cmd.ContactResult.WRONG_NUMBER), f.NIGHT + MIN)
+    assert out.steps[-1].contact == f.POLICE
+    reached = step(held, cmd.ContactOutcome(cmd.ContactResult.REACHED), f.NIGHT + MIN)
+    assert [s.action for s in reached.steps] == ["contact_outcome"]
+
+
+def test_after_law_enforcement_its_call_is_the_current_contact() -> None:
+    """Law enforcement notified: the current contact is the agency, and outcomes name it."""
+    police = step(claimed_emergency(), cmd.LawEnforcement(), f.NIGHT + MIN).incident
+    assert engine.current_contact(police) == f.POLICE
+    out = step(police, cmd.ContactOutcome(cmd.ContactResult.NO_ANSWER), f.NIGHT + 2 * MIN)
+    assert [(s.action, s.contact) for s in out.steps] == [("contact_outcome", f.POLICE)]
+
+
+def resolved(urgency: Urgency) -> Incident:
+    at = f.NIGHT
+    queued = engine.triaged(f.incident(urgency), f.org(), at).incident
+    held = step(queued, cmd.Claim(), at).incident
+    return step(held, cmd.Resolve(cmd.Resolution.HANDLED_BY_SCHOOL), at).incident
+
+
+def test_reporter_writing_on_a_resolved_emergency_reopens_it_unclaimed_and_pages() -> None:
+    """Back on a resolved emergency: open, unclaimed, paged again, and the reporter is told."""
+    before = resolved(Urgency.EMERGENCY)
+    out = engine.reporter_wrote(before, urgency=Urgency.ROUTINE, org=f.org(), now=f.NIGHT + MIN)
+    assert (out.incident.status, out.incident.state) == (Status.OPEN, "paging")
+    assert out.incident.claimed_by is None
+    assert out.incident.urgency is Urgency.EMERGENCY  # never lowered by the message
+    assert [(s.action, s.by) for s in out.steps] == [("reopen", "reporter")]
+    assert [e.reason for e in of_type(out, fx.NotifyAgents)] == [
+        fx.Alert.EMERGENCY,
+        fx.Alert.REOPENED,
+    ]
+    assert of_type(out, fx.SlackPost) == []  # posted once already: the thread gets the line
+    assert [e.step.action for e in of_type(out, fx.SlackUpdate)] == ["reopen"]
+    assert scheduled(out) == {DeadlineKind.REPAGE: f.NIGHT + 4 * MIN}
+    assert of_type(out, fx.MessageReporter) == [fx.MessageReporter(engine.REOPENED)]
+    assert out.effects[-1] == fx.Publish("incident:updated")
+
+
+def test_an_emergency_message_on_a_resolved_routine_case_raises_posts_and_pages() -> None:
+    """ "He has the gun NOW" on a closed routine case: raised to emergency, posted, paged."""
+    before = resolved(Urgency.ROUTINE)
+    out = engine.reporter_wrote(before, urgency=Urgency.EMERGENCY, org=f.org(), now=f.NIGHT)
+    assert (out.incident.state, out.incident.urgency) == ("paging", Urgency.EMERGENCY)
+    assert [(s.action, s.by, s.urgency) for s in out.steps] == [
+        ("reopen", "reporter", None),
+        ("set_urgency", "triage", Urgency.EMERGENCY),
+    ]
+    assert of_type(out, fx.SlackPost) == [fx.SlackPost()]
+    assert DeadlineKind.REPAGE in scheduled(out)
+    # The thread's alert comes after the post that creates the thread.
+    kinds = [type(e) for e in out.effects]
+    assert kinds.index(fx.SlackPost) < kinds.index(fx.MessageReporter)
+    assert out.effects.index(fx.NotifyAgents(fx.Alert.REOPENED)) > kinds.index(fx.SlackPost)
+
+
+def test_a_routine_message_on_a_resolved_routine_case_still_reaches_agents() -> None:
+    """Reopened at night as routine: agents are alerted now; the school at its opening."""
+    out = engine.reporter_wrote(
+        resolved(Urgency.ROUTINE), urgency=Urgency.ROUTINE, org=f.org(), now=f.NIGHT
+    )
+    assert out.incident.state == "queued"
+    assert [e.reason for e in of_type(out, fx.NotifyAgents)] == [fx.Alert.REOPENED]
+    assert scheduled(out) == {DeadlineKind.ADMINS: f.WEDNESDAY_OPENING}
+
+
+def test_reporter_message_on_an_open_case_only_ever_raises() -> None:
+    """On an open case a higher verdict raises the urgency; a lower or equal one does nothing."""
+    held = step(
+        engine.triaged(f.incident(Urgency.URGENT), f.org(), f.NIGHT).incident, cmd.Claim(), f.NIGHT
+    ).incident
+    same = engine.reporter_wrote(held, urgency=Urgency.ROUTINE, org=f.org(), now=f.NIGHT)
+    assert same.effects == ()
+    assert same.incident == held
+    up = engine.reporter_wrote(held, urgency=Urgency.EMERGENCY, org=f.org(), now=f.NIGHT)
+    assert up.incident.urgency is Urgency.EMERGENCY
+    assert up.incident.claimed_by == "agent-1"
+    assert [(s.action, s.by) for s in up.steps] == [("set_urgency", "triage")]
+    assert of_type(up, fx.SlackPost) == [fx.SlackPost()]

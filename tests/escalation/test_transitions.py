@@ -22,6 +22,7 @@ COMMANDS: dict[str, cmd.Command] = {
     "routine": cmd.SetUrgency(Urgency.ROUTINE),
     "resolve": cmd.Resolve(cmd.Resolution.HANDLED_BY_SCHOOL),
     "reopen": cmd.Reopen(),
+    "take_over": cmd.TakeOver(),
 }
 EVENTS = {
     "claim": Event.CLAIMED,
@@ -33,6 +34,7 @@ EVENTS = {
     "routine": Event.URGENCY_CHANGED,
     "resolve": Event.RESOLVED,
     "reopen": Event.REOPENED,
+    "take_over": Event.TAKEN_OVER,
 }
 NO = "invalid_transition"
 TAKEN = "already_claimed"
@@ -61,6 +63,7 @@ EXPECTED: dict[State, dict[str, str]] = {
         "routine": "contacting",
         "resolve": "resolved",
         "reopen": NO,
+        "take_over": "contacting",
     },
     State.REACHED: {
         "claim": TAKEN,
@@ -72,6 +75,7 @@ EXPECTED: dict[State, dict[str, str]] = {
         "routine": "reached",
         "resolve": "resolved",
         "reopen": NO,
+        "take_over": "reached",
     },
     State.POLICE: {
         "claim": TAKEN,
@@ -83,6 +87,7 @@ EXPECTED: dict[State, dict[str, str]] = {
         "routine": "police",
         "resolve": "resolved",
         "reopen": NO,
+        "take_over": "police",
     },
     State.RESOLVED: {**dict.fromkeys(COMMANDS, NO), "reopen": "contacting"},
 }
@@ -107,9 +112,11 @@ def in_state(state: State) -> Incident:
 def test_command_in_state(state: State, name: str, want: str) -> None:
     """The command leads to the expected state, or is refused with the expected code."""
     before = in_state(state)
+    # The holder steps its own incident; a claim or a take-over comes from someone else.
+    by = "agent-2" if name in ("claim", "take_over") else "agent-1"
 
     def apply() -> engine.Outcome:
-        return engine.apply(before, COMMANDS[name], by="agent-2", now=f.SCHOOL_HOURS, org=f.org())
+        return engine.apply(before, COMMANDS[name], by=by, now=f.SCHOOL_HOURS, org=f.org())
 
     if want in (NO, TAKEN):
         with pytest.raises(errors.EscalationError) as caught:
@@ -119,7 +126,9 @@ def test_command_in_state(state: State, name: str, want: str) -> None:
     outcome = apply()
     assert outcome.incident.state == want
     assert outcome.incident.version == before.version
-    assert len(outcome.steps) == 1
+    # A call that reached nobody is followed by the engine's offer of the next contact.
+    offered = name == "no_answer" and want == "contacting"
+    assert [s.action for s in outcome.steps[1:]] == (["suggest_next_contact"] if offered else [])
     assert outcome.incident.escalation == (*before.escalation, *outcome.steps)
     assert outcome.incident.status is (Status.RESOLVED if want == "resolved" else Status.OPEN)
 
@@ -129,7 +138,13 @@ def test_table_covers_every_responder_row_of_the_machine() -> None:
     exercised = {
         (state, EVENTS[name], State(want)) for state, name, want in CASES if want not in (NO, TAKEN)
     }
-    timer_events = {Event.TRIAGED, Event.CLAIM_TIMED_OUT, Event.CONTACT_TIMED_OUT}
+    # Not responder commands: the engine's own timers, and the reporter writing again.
+    timer_events = {
+        Event.TRIAGED,
+        Event.CLAIM_TIMED_OUT,
+        Event.CONTACT_TIMED_OUT,
+        Event.REPORTER_WROTE,
+    }
     rows = {(r.source, r.event, r.target) for r in ESCALATION.rows if r.event not in timer_events}
     assert exercised == rows
 
@@ -141,9 +156,9 @@ def test_next_contact_stops_after_the_last(index: int, allowed: bool) -> None:
     command = cmd.NextContact()
     if not allowed:
         with pytest.raises(errors.InvalidTransition, match="law enforcement"):
-            engine.apply(incident, command, by="a", now=f.SCHOOL_HOURS, org=f.org())
+            engine.apply(incident, command, by="agent-1", now=f.SCHOOL_HOURS, org=f.org())
         return
-    outcome = engine.apply(incident, command, by="a", now=f.SCHOOL_HOURS, org=f.org())
+    outcome = engine.apply(incident, command, by="agent-1", now=f.SCHOOL_HOURS, org=f.org())
     assert outcome.incident.contact_index == index + 1
     assert outcome.steps[0].contact == f.POLICY.contacts[index + 1]
 
