@@ -33,10 +33,9 @@ def bench_settings(port: int) -> settings.Settings:
     base = settings.load(config_path=None, host="127.0.0.1", port=port)
     limits = Limits(
         reports_per_connection=UNLIMITED,
-        reports_per_school=UNLIMITED,
+        unproven_reports_per_school=UNLIMITED,
         messages_per_connection=UNLIMITED,
         messages_per_incident=UNLIMITED,
-        connections_per_school=UNLIMITED,
     )
     return dataclasses.replace(base, limits=limits)
 

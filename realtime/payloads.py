@@ -34,10 +34,18 @@ def _category(value: object) -> object:
 _Category = Annotated[models.Category | None, pydantic.BeforeValidator(_category)]
 
 
+class PowAnswer(_Payload):
+    """The solved proof of work of a report (docs/protocol-extensions.md)."""
+
+    challenge: Annotated[str, pydantic.StringConstraints(min_length=1, max_length=200)]
+    nonce: Annotated[str, pydantic.StringConstraints(min_length=1, max_length=64)]
+
+
 class ReportCreate(_Payload):
     text: _Text
     category: _Category = None
     language: Annotated[str, pydantic.StringConstraints(pattern=r"^[a-z]{2}$")] | None = None
+    pow: PowAnswer | None = None
 
 
 class ReporterMessage(_Payload):

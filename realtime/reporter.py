@@ -12,13 +12,21 @@ from typing import Any
 import socketio
 
 from realtime import budget, payloads, rooms
-from realtime.boundary import Ack, guarded
+from realtime.boundary import Ack, error, guarded
 from realtime.namespace import Namespace
-from tipline import models
+from tipline import admission, models
+from tipline import pow as proof_of_work
 from tipline.errors import AppError
 from tipline.service import IncidentService
 
 log = logging.getLogger("tipline.realtime")
+# Challenges one connection may ask for a minute: a page asks once a report (again after a
+# refusal); handing one out writes nothing, so this only bounds wasted signing.
+CHALLENGES_PER_MINUTE = 30
+
+
+def pow_of(answer: payloads.PowAnswer | None) -> proof_of_work.Proof | None:
+    return proof_of_work.Proof(answer.challenge, answer.nonce) if answer else None
 
 
 class ReportNamespace(Namespace):
@@ -68,19 +76,39 @@ class ReportNamespace(Namespace):
         payload = payloads.ReportCreate.model_validate(data)
         limits = self._service.limits
         async with self.session(sid) as session:
-            budget.spend(
-                session,
-                "report",
-                limit=limits.reports_per_connection,
-                window_s=limits.report_window_s,
+            try:
+                budget.spend(
+                    session,
+                    "report",
+                    limit=limits.reports_per_connection,
+                    window_s=limits.report_window_s,
+                )
+                spent = False
+            except AppError:
+                spent = True  # refused unless the rules call it an emergency (admission)
+        proof = pow_of(payload.pow)
+        try:
+            filed = await self._service.file_report(
+                org_code=session["org_code"],
+                text=payload.text,
+                category=payload.category,
+                proof=proof,
+                connection_spent=spent,
             )
-        filed = await self._service.file_report(
-            org_code=session["org_code"], text=payload.text, category=payload.category
-        )
+        except admission.RefusedError as exc:
+            return error(exc.code, exc.message) | {"pow": exc.challenge.to_wire()}
         if session.get("incident_id"):
             await self.leave_room(sid, rooms.incident(session["incident_id"]))
         await self._enter(sid, filed.incident.org_code, filed.incident.incident_id)
         return {"ok": True, "incident_id": filed.incident.incident_id, "receipt": filed.receipt}
+
+    @guarded
+    async def on_pow_challenge(self, sid: str, data: Any) -> Ack:
+        """`pow:challenge`: a proof of work to solve before `report:create` (admission)."""
+        async with self.session(sid) as session:
+            budget.spend(session, "pow", limit=CHALLENGES_PER_MINUTE, window_s=60.0)
+        challenge = await self._service.pow_challenge(session["org_code"])
+        return {"ok": True} | challenge.to_wire()
 
     @guarded
     async def on_message_send(self, sid: str, data: Any) -> Ack:

@@ -22,6 +22,7 @@ from redis.backoff import ExponentialBackoff
 
 from adapters import data_dir, deadlines, fanout
 from adapters.embedded_redis import EmbeddedRedis
+from adapters.pow_ledger import RedisProofLedger
 from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_pool import SemaphorePool
 from adapters.redis_store import RedisStore
@@ -30,7 +31,7 @@ from bot.config import BotConfig
 from bot.slack_app import SlackBot
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
-from tipline import credentials, demo
+from tipline import admission, credentials, demo
 from tipline.clock import SystemClock
 from tipline.ports import Clock
 from tipline.service import IncidentService
@@ -164,6 +165,15 @@ def classifier_loaders(
     return load, rules
 
 
+@functools.cache
+def _bare_rules() -> EngineLike:
+    """The safety net's patterns without language detection, for the emergency lane: the
+    urgency of a rules verdict does not depend on the language."""
+    from classifiers import rules as safety_net  # noqa: PLC0415
+
+    return safety_net.RulesClassifier()
+
+
 async def _load_then_freeze(triage: TriageService) -> None:
     """Load the model, then move everything alive to the permanent generation: the model's
     and the libraries' millions of objects are never garbage, and a full collection that
@@ -263,6 +273,7 @@ async def running(  # noqa: PLR0915
     triage: TriageService | None = None
     sio: socketio.AsyncServer | None = None
     manager: fanout.PooledRedisManager | None = None
+    net = admission.SafetyNet(_bare_rules)
     try:
         store = RedisStore(client, prefix=settings.key_prefix)
         slack = slack_bot(settings, store, client)
@@ -284,6 +295,14 @@ async def running(  # noqa: PLR0915
             limiter=RedisRateLimiter(client, prefix=settings.key_prefix),
             limits=settings.limits,
             clock=clock,
+            gate=admission.ReportGate(
+                ledger=RedisProofLedger(client, prefix=settings.key_prefix),
+                limiter=RedisRateLimiter(client, prefix=settings.key_prefix),
+                limits=settings.limits,
+                policy=settings.proof_of_work,
+                clock=clock,
+                is_emergency=net.is_emergency,
+            ),
         )
         health = web_app.Health(
             store_ping=store.ping,
@@ -343,6 +362,7 @@ async def running(  # noqa: PLR0915
             await runner.cleanup()
         if triage is not None:
             await triage.stop()
+        net.stop()
         await client.aclose()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

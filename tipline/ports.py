@@ -267,3 +267,23 @@ class RateLimiter(Protocol):
     async def count(self, bucket: str, *, window_s: float) -> int:
         """Count one hit; how many `bucket` has had in the current window, this one included."""
         ...
+
+
+class ProofLedger(Protocol):
+    """Proof-of-work state shared by every process (tipline.pow, adapters.pow_ledger)."""
+
+    async def secret(self) -> bytes:
+        """The key that signs challenges; the same in every process."""
+        ...
+
+    async def spend(self, spend_id: str, *, ttl_s: float) -> bool:
+        """Record a redeemed challenge for `ttl_s`; False when it was spent before."""
+        ...
+
+    async def load(self, org_code: str) -> int:
+        """Reports the school took in the current window."""
+        ...
+
+    async def add_load(self, org_code: str, *, window_s: float) -> None:
+        """Count one report of the school in the window."""
+        ...

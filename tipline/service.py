@@ -12,7 +12,8 @@ import logging
 
 from escalation import commands, engine
 from escalation.errors import BadCommand, EscalationError
-from tipline import credentials, models
+from tipline import admission, credentials, models
+from tipline import pow as proof_of_work
 from tipline.effects import EffectRunner
 from tipline.errors import AppError, forbidden, not_found
 from tipline.limits import Limits
@@ -78,8 +79,10 @@ class IncidentService:
         limiter: RateLimiter,
         limits: Limits,
         clock: Clock,
+        gate: admission.ReportGate,
     ) -> None:
         self._limiter = limiter
+        self._gate = gate
         self.limits = limits
         self._directory = directory
         self._incidents = incidents
@@ -103,16 +106,14 @@ class IncidentService:
         return org
 
     async def admit_reporter(self, org_code: str) -> models.Organization:
-        """A new reporter connection for a school, within the school's connection budget."""
-        org = await self.organization(org_code)
-        limits = self.limits
-        if not await self._limiter.allow(
-            f"conn:{org.code}",
-            limit=limits.connections_per_school,
-            window_s=limits.connection_window_s,
-        ):
-            raise _rate_limited("connections to this school")
-        return org
+        """A new reporter connection for a school. No budget per school: access codes are
+        public, so one would let anyone shut a school's tip line (issue #19); reports pay
+        with a proof of work instead (tipline/admission.py)."""
+        return await self.organization(org_code)
+
+    async def pow_challenge(self, org_code: str) -> proof_of_work.Challenge:
+        """A proof-of-work challenge for a report to the school (`pow:challenge`)."""
+        return await self._gate.challenge(org_code)
 
     async def resume(self, receipt: str) -> models.Incident:
         """The incident a receipt opens; the same refusal for a malformed or unknown one.
@@ -146,15 +147,15 @@ class IncidentService:
         category: models.Category | None = None,
         channel: models.Channel = models.Channel.WEB,
         filed_by: str | None = None,
+        proof: proof_of_work.Proof | None = None,
+        connection_spent: bool = False,
     ) -> Filed:
+        """Triage, store and route a report. An anonymous one passes the gate first (a proof
+        of work, the small open lane, or the rules' emergency lane); a responder's does not."""
         org = await self.organization(org_code)
         text = clean_text(text)
-        if not await self._limiter.allow(
-            f"report:{org.code}",
-            limit=self.limits.reports_per_school,
-            window_s=self.limits.report_window_s,
-        ):
-            raise _rate_limited("reports from this school")
+        if filed_by is None:
+            await self._gate.admit(org.code, text, proof=proof, connection_spent=connection_spent)
         triage = await self._triager.triage(text)
         now = self._clock.now()
         draft = models.Incident(

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 
 from tipline import models
+from tipline import pow as proof_of_work
 from tipline.limits import Limits
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -175,6 +176,8 @@ class Settings:
     # "local": one process alone (the embedded Redis is never shared).
     fanout: str = "local"
     limits: Limits = dataclasses.field(default_factory=Limits)
+    # The proof of work of anonymous reports (tipline/pow.py, docs/security.md).
+    proof_of_work: proof_of_work.Policy = dataclasses.field(default_factory=proof_of_work.Policy)
     demo_agent_token: str | None = None
     demo_admin_token: str | None = None
     # -- Slack bot (bot/, docs/slack.md) -------------------------------------------------
