@@ -20,6 +20,7 @@ import {
   whenConnected,
 } from "./common.js";
 import { Conversation, socketSender } from "./chat.js";
+import { createReport } from "./pow.js";
 
 const KEY_RECEIPT = "tipline.receipt";
 const REPORT_ERRORS = { empty: "err.empty", too_long: "err.too_long", rate_limited: "err.busy" };
@@ -136,7 +137,8 @@ async function submitReport(code, text, category) {
   }
   let ack;
   try {
-    ack = await emitAck(socket, "report:create", category ? { text, category } : { text });
+    // With a proof of work, solved in a worker: a flood on the access code cannot turn it away.
+    ack = await createReport(socket, category ? { text, category } : { text });
   } catch {
     drop(socket);
     return setError("file-error", "err.network");
