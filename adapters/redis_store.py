@@ -10,7 +10,8 @@ Keys (prefix `P`, default `tl`; `{id}` is a hash tag so one incident's keys shar
 - `P:inc:{<id>}:msgs`: stream of messages whose entry id is `<seq>-0`; `...:cids`: hash
   dedupe key -> seq.
 - `P:idx:<scope>:<status>`: sorted sets of incident ids by creation time, scope `all` or
-  `org:<code>`.
+  `org:<code>`; `P:idx:<scope>:pinned`: a superset of the open emergencies and unclaimed
+  urgent ones (`Incident.pinned`), added before each write, pruned when read.
 - `P:receipt:<sha256>`: incident id.
 
 Appending a message and claiming or updating an incident are single Lua scripts, so a crash
@@ -20,17 +21,16 @@ can never leave a dedupe record without its message, a gap in `seq`, or a half-a
 from __future__ import annotations
 
 import datetime as dt
-import heapq
-import itertools
 import json
 from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
 
+from adapters import redis_pages
 from adapters.redis_batch import ScriptBatcher
 from tipline import models
-from tipline.ports import Appended, Budget, BudgetSpent, Claimed
+from tipline.ports import Appended, Budget, BudgetSpent, Claimed, IncidentPage
 
 # KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter.
 # ARGV: dedupe key or "", from, text, at, budget limit or "", budget window in ms.
@@ -81,6 +81,11 @@ return {'ok', redis.call('HINCRBY', KEYS[1], 'version', 1)}
 """
 
 
+# Pinned incidents (open emergencies, unclaimed urgent ones) on a first page at most: past
+# that many at once the oldest of them are on later pages, in time order, like any other.
+MAX_PINNED = 1000
+
+
 class StoreError(Exception):
     """The store refused an operation (unknown incident, lost race, ...)."""
 
@@ -101,6 +106,10 @@ class RedisStore:
     def _idx(self, status: models.Status, org_code: str | None) -> str:
         scope = f"org:{org_code}" if org_code else "all"
         return f"{self._p}:idx:{scope}:{status.value}"
+
+    def _pinned(self, org_code: str | None) -> str:
+        scope = f"org:{org_code}" if org_code else "all"
+        return f"{self._p}:idx:{scope}:pinned"
 
     # -- health ----------------------------------------------------------------------------
     async def ping(self) -> bool:
@@ -182,6 +191,9 @@ class RedisStore:
                 pipe.rpush(key + ":steps", *(_step_json(s) for s in incident.escalation))
             pipe.zadd(self._idx(incident.status, None), {incident.incident_id: score})
             pipe.zadd(self._idx(incident.status, incident.org_code), {incident.incident_id: score})
+            if incident.pinned:
+                pipe.zadd(self._pinned(None), {incident.incident_id: score})
+                pipe.zadd(self._pinned(incident.org_code), {incident.incident_id: score})
             pipe.set(f"{self._p}:receipt:{receipt_hash}", incident.incident_id)
             await pipe.execute()
 
@@ -206,15 +218,79 @@ class RedisStore:
     async def list_incidents(
         self, *, org_code: str | None, status: models.Status | None, limit: int = 500
     ) -> list[models.Incident]:
+        page = await self.page_incidents(org_code=org_code, status=status, limit=limit, before=None)
+        return page.incidents
+
+    async def page_incidents(
+        self,
+        *,
+        org_code: str | None,
+        status: models.Status | None,
+        limit: int,
+        before: str | None,
+    ) -> IncidentPage:
+        """A page newest first (adapters/redis_pages.py); the first one also holds the pinned.
+        Two round trips: the indexes, then every incident of the page (was one per incident)."""
+        edge = redis_pages.parse(before) if before is not None else None
         statuses = [status] if status else list(models.Status)
+        with_pinned = edge is None and status in (None, models.Status.OPEN)
         async with self._r.pipeline(transaction=False) as pipe:
             for s in statuses:
-                pipe.zrevrange(self._idx(s, org_code), 0, limit - 1, withscores=True)
+                key = self._idx(s, org_code)
+                top = "+inf" if edge is None else f"({edge[0]!r}"
+                pipe.zrevrangebyscore(key, top, "-inf", start=0, num=limit + 1, withscores=True)
+                if edge is not None:  # the cursor's own score: ties sort by id
+                    pipe.zrangebyscore(key, edge[0], edge[0], withscores=True)
+            if with_pinned:
+                pipe.zrevrange(self._pinned(org_code), 0, MAX_PINNED - 1, withscores=True)
             ranges: list[list[tuple[bytes, float]]] = await pipe.execute()
-        newest = heapq.merge(*ranges, key=lambda pair: -pair[1])
-        ids = [_text(raw) for raw, _ in itertools.islice(newest, limit)]
-        incidents = [await self.get(i) for i in ids]
-        return [i for i in incidents if i is not None]
+        pinned = {_text(raw): score for raw, score in ranges.pop()} if with_pinned else {}
+        entries = [(score, _text(raw)) for found in ranges for raw, score in found]
+        page, next_cursor = redis_pages.take(redis_pages.after(entries, edge), limit)
+        ids = {incident_id for _, incident_id in page} | set(pinned)
+        found_by_id = dict(zip(ids, await self._get_many(list(ids)), strict=True))
+        stale = [i for i in pinned if not _still_pinned(found_by_id[i])]
+        if stale:
+            await self._unpin(stale, org_code, found_by_id)
+        listed = set(page) | {(pinned[i], i) for i in pinned if i not in stale}
+        incidents = [found_by_id[i] for _, i in sorted(listed, reverse=True)]
+        return IncidentPage([i for i in incidents if i is not None], next_cursor)
+
+    async def _get_many(self, ids: list[str]) -> list[models.Incident | None]:
+        """Incidents by id in one round trip."""
+        if not ids:
+            return []
+        async with self._r.pipeline(transaction=False) as pipe:
+            for incident_id in ids:
+                pipe.hgetall(self._inc(incident_id))
+                pipe.lrange(self._inc(incident_id) + ":steps", 0, -1)
+            raw = await pipe.execute()
+        pairs = zip(raw[0::2], raw[1::2], strict=True)
+        return [_incident_from(fields, steps) if fields else None for fields, steps in pairs]
+
+    async def _pin(self, incident: models.Incident) -> None:
+        """Index an incident that must be on the first page, before it is stored: a crash in
+        between leaves an extra entry (dropped when read), never a pinned one missing."""
+        if incident.pinned:
+            score = incident.created_at.timestamp()
+            async with self._r.pipeline(transaction=False) as pipe:
+                for scope in (None, incident.org_code):
+                    pipe.zadd(self._pinned(scope), {incident.incident_id: score})
+                await pipe.execute()
+
+    async def _unpin(
+        self,
+        ids: list[str],
+        org_code: str | None,
+        found: dict[str, models.Incident | None],
+    ) -> None:
+        """Drop entries whose incident is no longer pinned (resolved, claimed) or gone."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for incident_id in ids:
+                incident = found[incident_id]
+                for scope in {org_code, None, incident.org_code if incident else None}:
+                    pipe.zrem(self._pinned(scope), incident_id)
+            await pipe.execute()
 
     async def claim(
         self,
@@ -273,6 +349,7 @@ class RedisStore:
             incident.incident_id,
             *(_step_json(s) for s in steps),
         ]
+        await self._pin(incident)
         result: list[Any] = await self._update(keys=keys, args=args)
         return result
 
@@ -313,6 +390,10 @@ class RedisStore:
             self._inc(incident_id) + ":msgs", min=f"{max(after_seq, 0) + 1}-0", count=limit
         )
         return [_message_from(incident_id, entry_id, fields) for entry_id, fields in entries]
+
+
+def _still_pinned(incident: models.Incident | None) -> bool:
+    return incident is not None and incident.pinned
 
 
 # -- (de)serialisation ---------------------------------------------------------------------

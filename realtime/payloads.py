@@ -59,6 +59,10 @@ class ReporterSince(_Payload):
 
 class IncidentList(_Payload):
     status: Literal["open", "resolved", "all"] = "all"
+    # Paging (docs/protocol-extensions.md): `next` of the previous page, and the page size.
+    # The default is the old fixed list's size, so older consoles see what they saw.
+    before: Annotated[str, pydantic.StringConstraints(min_length=1, max_length=100)] | None = None
+    limit: Annotated[int, pydantic.Field(ge=1, le=500)] = 500
 
 
 class IncidentRef(_Payload):

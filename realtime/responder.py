@@ -50,11 +50,14 @@ class RespondNamespace(Namespace):
 
     @guarded
     async def on_incident_list(self, sid: str, data: Any) -> Ack:
-        """`incident:list`: newest first, only what this responder may see."""
+        """`incident:list`: a page newest first, only what this responder may see; the first
+        page holds every open emergency and unclaimed urgent one; `next` asks for more."""
         payload = payloads.IncidentList.model_validate({} if data is None else data)
         status = None if payload.status == "all" else models.Status(payload.status)
-        incidents = await self._service.list_for(await self._responder(sid), status)
-        return {"ok": True, "incidents": [i.to_wire() for i in incidents]}
+        page = await self._service.page_for(
+            await self._responder(sid), status, limit=payload.limit, before=payload.before
+        )
+        return {"ok": True, "incidents": [i.to_wire() for i in page.incidents], "next": page.next}
 
     @guarded
     async def on_incident_join(self, sid: str, data: Any) -> Ack:

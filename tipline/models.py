@@ -245,6 +245,16 @@ class Incident:
     org_name: str = ""
     org_timezone: str = ""
 
+    @property
+    def pinned(self) -> bool:
+        """Always on the first page of `incident:list` (issue #19): an open emergency, or an
+        open urgent incident that nobody has claimed. A flood cannot push these out of sight."""
+        if self.status is not Status.OPEN:
+            return False
+        return self.urgency is Urgency.EMERGENCY or (
+            self.urgency is Urgency.URGENT and not self.claimed_by
+        )
+
     def to_wire(self) -> dict[str, Any]:
         """The `Incident` of PROTOCOL.md, plus additive fields (`text`, `state`, ...)."""
         return {

@@ -63,6 +63,14 @@ class Claimed:
     taken: bool
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class IncidentPage:
+    """A page of `incident:list`: `next` is the cursor of the following page, None at the end."""
+
+    incidents: list[Incident]
+    next: str | None
+
+
 class Directory(Protocol):
     """Organisations and responders."""
 
@@ -100,6 +108,14 @@ class IncidentStore(Protocol):
         self, *, org_code: str | None, status: Status | None, limit: int = 500
     ) -> list[Incident]:
         """Newest first; org_code None means every school; status None means all."""
+        ...
+
+    async def page_incidents(
+        self, *, org_code: str | None, status: Status | None, limit: int, before: str | None
+    ) -> IncidentPage:
+        """One page, newest first, older than the cursor `before` (None: the first page, which
+        also holds every pinned incident in scope, `Incident.pinned`). ValueError for a cursor
+        that is not one."""
         ...
 
     async def claim(

@@ -26,6 +26,7 @@ from tipline.ports import (
     Clock,
     Deadlines,
     Directory,
+    IncidentPage,
     IncidentStore,
     MessageLog,
     Notifier,
@@ -265,6 +266,27 @@ class IncidentService:
         if responder.role is models.Role.ADMIN and not scope:
             raise forbidden("this admin belongs to no school")
         return await self._incidents.list_incidents(org_code=scope, status=status)
+
+    async def page_for(
+        self,
+        responder: models.Responder,
+        status: models.Status | None,
+        *,
+        limit: int,
+        before: str | None,
+    ) -> IncidentPage:
+        """`incident:list`, paged: the first page always holds every pinned incident that
+        the responder may see (open emergencies, unclaimed urgent ones), however many newer
+        reports a flood brought."""
+        scope = None if responder.role is models.Role.AGENT else responder.org_code
+        if responder.role is models.Role.ADMIN and not scope:
+            raise forbidden("this admin belongs to no school")
+        try:
+            return await self._incidents.page_incidents(
+                org_code=scope, status=status, limit=limit, before=before
+            )
+        except ValueError:
+            raise AppError("bad_request", "before: not a cursor this list gave") from None
 
     async def join(self, responder: models.Responder, incident_id: str) -> models.Incident:
         """Let `responder` into the conversation; the reporter hears of the first join."""

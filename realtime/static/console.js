@@ -38,6 +38,7 @@ const app = {
   unread: new Map(),
   conversations: new Map(),
   current: null,
+  next: null, // the cursor of the list's next page (`incident:list` `next`), null at its end
 };
 
 function setText(id, key) {
@@ -87,14 +88,36 @@ function renderList() {
   show(byId("incidents-empty"), items.length === 0);
 }
 
+// The list comes in pages (docs/protocol-extensions.md); the first holds every open
+// emergency and unclaimed urgent incident however many newer ones a flood brought.
+const PAGE = 100;
+
+function showMore(next) {
+  app.next = next || null;
+  show(byId("incidents-more"), Boolean(app.next));
+}
+
 async function refreshList() {
-  const ack = await emitAck(app.socket, "incident:list", { status: byId("filter-status").value });
+  const ack = await emitAck(app.socket, "incident:list", { status: byId("filter-status").value, limit: PAGE });
   if (!ack.ok) return;
   app.incidents = new Map(ack.incidents.map((i) => [i.incident_id, i]));
+  showMore(ack.next);
   renderList();
   // How many lists the server has sent: lets a test (or a person's tools) see a reload land.
   const list = byId("incidents");
   list.dataset.loads = String(Number(list.dataset.loads || 0) + 1);
+}
+
+async function loadMore() {
+  if (!app.next) return;
+  const status = byId("filter-status").value;
+  const ack = await emitAck(app.socket, "incident:list", { status, limit: PAGE, before: app.next });
+  if (!ack.ok || status !== byId("filter-status").value) return;
+  for (const incident of ack.incidents) {
+    if (!app.incidents.has(incident.incident_id)) app.incidents.set(incident.incident_id, incident);
+  }
+  showMore(ack.next);
+  renderList();
 }
 
 function upsert(incident) {
@@ -283,6 +306,7 @@ function bind() {
   });
   byId("logout").addEventListener("click", logout);
   byId("filter-status").addEventListener("change", refreshList);
+  byId("incidents-more").addEventListener("click", loadMore);
   byId("filter-urgency").addEventListener("change", renderList);
   byId("claim").addEventListener("click", claim);
   byId("chat-form").addEventListener("submit", sendMessage);
