@@ -33,8 +33,9 @@ class Policy:
 
     # What an honest report costs when the school is calm (2**16 hashes: docs/security.md).
     base_bits: int = 16
-    # The most a report ever costs; an honest student under a flood pays this too.
-    max_bits: int = 21
+    # The most a report ever costs; an honest student under a flood pays this too (about
+    # 1.2-2.4 s in desktop Chromium here, several times that on an old phone).
+    max_bits: int = 20
     # Reports a school may take in a window before the difficulty rises, one bit per
     # doubling above it.
     calm_reports: int = 30
