@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+import urllib.parse
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import socketio
 from aiohttp import web
@@ -29,15 +31,27 @@ MAX_FRAME = 1024 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self' ws: wss:; media-src 'self' data:; base-uri 'none'; "
+        "connect-src 'self'; media-src 'self' data:; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     ),
+    # Browsers that once reached Tipline over TLS keep to it for two years (ignored over
+    # plain HTTP, so harmless on a loopback demo).
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cache-Control": "no-store",
 }
+# aiohttp names itself and its version ("Python/3.11 aiohttp/3.14.5"); a version helps
+# only someone looking for a known hole.
+SERVER_NAME = "tipline"
+# python-engineio and python-socketio log through these: with `logger=False` they would
+# add a StreamHandler of their own (plain text, tracebacks with session ids) to
+# `engineio.server` and `socketio.server`; handed a logger they add nothing, and their
+# records reach the JSON handler only (tipline/logs.py masks the session ids).
+ENGINEIO_LOG = "engineio.tipline"
+SOCKETIO_LOG = "socketio.tipline"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,18 +63,43 @@ class Health:
     extra: Callable[[], dict[str, object]] = dict
 
 
-def new_server(client_manager: socketio.AsyncManager | None = None) -> socketio.AsyncServer:
-    """The Socket.IO server, quiet (its loggers print client addresses) and same-origin, its
-    websockets read and written without a task per frame (realtime/engineio_socket.py)."""
+def new_server(
+    client_manager: socketio.AsyncManager | None = None,
+    *,
+    allowed_hosts: Iterable[str] = (),
+) -> socketio.AsyncServer:
+    """The Socket.IO server: its loggers at WARNING into the JSON log only (at INFO they
+    print session ids), browsers held to `allowed_hosts` (none: the page's own origin as the
+    request's Host names it), websockets read and written without a task per frame
+    (realtime/engineio_socket.py)."""
+    loggers = [logging.getLogger(name) for name in (ENGINEIO_LOG, SOCKETIO_LOG)]
+    for library_log in loggers:
+        library_log.setLevel(logging.WARNING)
+    hosts = frozenset(h.lower() for h in allowed_hosts)
     return SocketServer(
         async_mode="aiohttp",
         client_manager=client_manager,
-        logger=False,
-        engineio_logger=False,
+        logger=loggers[1],
+        engineio_logger=loggers[0],
         max_http_buffer_size=MAX_FRAME,
-        # Browsers are held to the page's own origin; non-browser clients send no Origin.
-        cors_allowed_origins=None,
+        # Non-browser clients send no Origin and are not checked.
+        cors_allowed_origins=_origin_check(hosts) if hosts else None,
     )
+
+
+def _origin_check(hosts: frozenset[str]) -> Callable[[str, dict[str, Any]], bool]:
+    """An Origin is accepted when its host name is one of `hosts` (any port, any scheme).
+    python-engineio's own check compares it with the request's Host header, which a page
+    on another name that resolves to this server (DNS rebinding) sets to match."""
+
+    def allowed(origin: str, environ: dict[str, Any]) -> bool:
+        try:
+            host = urllib.parse.urlsplit(origin).hostname
+        except ValueError:
+            return False
+        return host is not None and host in hosts
+
+    return allowed
 
 
 def build(
@@ -72,6 +111,7 @@ def build(
     extra_routes: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[_security_headers], client_max_size=MAX_FRAME)
+    app.on_response_prepare.append(_server_name)
     sio.register_namespace(ReportNamespace(service))
     sio.register_namespace(RespondNamespace(service))
     sio.attach(app)
@@ -98,6 +138,12 @@ async def _security_headers(
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+async def _server_name(request: web.Request, response: web.StreamResponse) -> None:
+    # Every answer the application prepares, the websocket handshake included (which the
+    # middleware never sees: python-engineio prepares it inside the handler).
+    response.headers["Server"] = SERVER_NAME
 
 
 def _page(path: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

@@ -15,17 +15,48 @@ Engine.IO handshake, the upgrade from polling, pings, packets, closing) is the l
 code, inherited or copied unchanged from 4.15.1; `tests/realtime/test_engineio_socket.py`
 fails when the installed python-engineio's versions of the replaced methods change, so an
 upgrade is reviewed against this file.
+
+Where 4.15.1 misbehaves, `FrameSocket` and `SocketServer` differ on purpose (issue #18):
+
+- a frame that is not an Engine.IO packet ends the session, as 4.15.1 does, but with one log
+  line and a proper close instead of an exception out of the request handler (FrameSocket
+  once logged a traceback per frame and kept reading);
+- a polling POST is read whole: 4.15.1 reads `request.content.read(length)`, which returns
+  only what has arrived, and decoded a packet cut short (or nothing at all). A body that
+  cannot be decoded, or has more than `MAX_POST_PACKETS` packets, is refused (400) and the
+  session closed, as an undecodable websocket frame is;
+- `close()` of a websocket session also closes the websocket once the CLOSE packet is out,
+  so shutting the server down moves every client at once (4.15.1 leaves the transport open
+  until the client closes it, and aiohttp's shutdown waits its timeout);
+- a Socket.IO packet that cannot be decoded (JSON nested too deep, a number too long, no
+  event name) is answered `bad_request` when it carries an ack id, and a CONNECT that cannot
+  be decoded gets a CONNECT_ERROR: python-socketio raises, and the client waits forever.
+  Binary packets are refused: no Tipline event takes binary data.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import engineio
 import socketio
-from engineio import async_socket, exceptions, packet
+from aiohttp import web
+from engineio import async_socket, exceptions, packet, payload
+from socketio import packet as sio_packet
+
+from realtime.boundary import error
+
+log = logging.getLogger("tipline.realtime")
+
+# Packets one polling POST may carry. python-engineio refuses more than 16 (and 4.15.1 then
+# answers `OK` and drops them all); the Engine.IO client batches everything it has queued
+# into one POST, e.g. after a reconnect, so 16 is easily passed. The body is at most
+# max_http_buffer_size (1 MiB) either way, the same as one websocket frame.
+MAX_POST_PACKETS = 1024
 
 # Seconds before a wait's deadline at which the timer counts it as passed: a timer may fire a
 # little early, and re-arming it for the last few milliseconds would only spin.
@@ -163,7 +194,15 @@ class FrameSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # engineio i
                 if p is None:
                     break  # connection closed by client
                 try:
-                    await self.receive(packet.Packet(encoded_packet=p))
+                    pkt = packet.Packet(encoded_packet=p)
+                except Exception:  # whatever the decoder raises: not a packet
+                    # 4.15.1 ends the session here (the exception leaves its loop); so do we,
+                    # through the close below, with one line and no trace: a peer's garbage
+                    # is not our bug, and a trace per frame floods the log.
+                    log.info("engineio.bad_packet")
+                    break
+                try:
+                    await self.receive(pkt)
                 except exceptions.UnknownPacketError:  # pragma: no cover
                     pass
                 except exceptions.SocketIsClosedError:  # pragma: no cover
@@ -218,6 +257,48 @@ class FrameSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # engineio i
             idle.close()
         await ws.close()
 
+    async def handle_post_request(self, environ: dict[str, Any]) -> None:
+        """A polling POST (4.15.1's, reading the whole body and refusing what it cannot
+        decode): the packets of the body, in order."""
+        limit = self.server.max_http_buffer_size
+        if int(environ.get("CONTENT_LENGTH", "0")) > limit:
+            raise exceptions.ContentTooLongError()
+        try:
+            # aiohttp reads until the body ends, at most client_max_size bytes
+            body = await environ["aiohttp.request"].read()
+        except web.HTTPRequestEntityTooLarge:
+            raise exceptions.ContentTooLongError() from None
+        if len(body) > limit:
+            raise exceptions.ContentTooLongError()
+        try:
+            decoded = _Payload(encoded_payload=body.decode("utf-8"))
+        except Exception:  # whatever the decoder raises: not a payload
+            log.info("engineio.bad_payload")
+            # python-engineio answers an EngineIOError with 400 and closes the session
+            raise exceptions.EngineIOError() from None
+        for pkt in decoded.packets:
+            await self.receive(pkt)
+
+    async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        """4.15.1's close; a websocket is then closed too, once the CLOSE packet is sent."""
+        ending = not self.closed and not self.closing
+        await super().close(wait=False, abort=abort, reason=reason)
+        if ending and not abort and self.upgraded:
+            # The writer sends CLOSE, then takes None and closes the websocket (close frame
+            # 1000); the reader then ends with the client's answer, and the request handler
+            # returns. Without this the handler waits for the client to hang up, and
+            # aiohttp's shutdown for its timeout.
+            self.queue.put_nowait(None)
+        if ending and wait and self.upgraded:
+            # Only a websocket's writer drains the queue by itself: a polling session's
+            # CLOSE waits for the client's next GET, which may never come (4.15.1 then hangs
+            # the POST it is refusing, and the server's shutdown, on this join).
+            await self.queue.join()
+
+
+class _Payload(payload.Payload):  # type: ignore[misc]  # engineio is untyped
+    max_decode_packets = MAX_POST_PACKETS
+
 
 class _EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]  # engineio is untyped
     """python-engineio's server, whose sockets are `FrameSocket`s."""
@@ -233,8 +314,65 @@ class _EngineIOServer(engineio.AsyncServer):  # type: ignore[misc]  # engineio i
         return await super()._trigger_event(event, *args, **kwargs)
 
 
+# The header of a Socket.IO packet, read without its JSON: type, attachments, namespace, id.
+_HEADER = re.compile(r"(\d)(?:\d{1,10}-)?(?:(/[^,]*),)?(\d{1,100})?")
+
+
 class SocketServer(socketio.AsyncServer):  # type: ignore[misc]  # socketio is untyped
-    """python-socketio's server on `_EngineIOServer`."""
+    """python-socketio's server on `_EngineIOServer`, answering packets it cannot decode."""
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return _EngineIOServer
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        """Dispatch one Socket.IO packet (python-socketio 5's dispatch for text packets)."""
+        if not isinstance(data, str):
+            return  # a binary attachment: refused with its event below, dropped here
+        try:
+            pkt = self.packet_class(encoded_packet=data)
+        except Exception:  # whatever json raises: RecursionError, ValueError
+            await self._refuse(
+                eio_sid, data, "the packet is not valid JSON (too deep, or a number too long)"
+            )
+            return
+        kind = pkt.packet_type
+        if kind == sio_packet.EVENT:
+            if not (isinstance(pkt.data, list) and pkt.data and isinstance(pkt.data[0], str)):
+                await self._refuse(eio_sid, data, "an event is a list that starts with its name")
+                return
+            await self._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        elif kind == sio_packet.CONNECT:
+            await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
+        elif kind == sio_packet.DISCONNECT:
+            await self._handle_disconnect(eio_sid, pkt.namespace, self.reason.CLIENT_DISCONNECT)
+        elif kind == sio_packet.ACK:
+            await self._handle_ack(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        elif kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
+            await self._refuse(eio_sid, data, "binary data is not accepted")
+        else:
+            log.info("socketio.bad_packet")
+
+    async def _refuse(self, eio_sid: str, data: str, why: str) -> None:
+        """Answer a packet that cannot be handled: `bad_request` to an event that waits for
+        an ack, a CONNECT_ERROR to a connect; anything else is dropped with one log line."""
+        log.info("socketio.bad_packet")
+        header = _HEADER.match(data)
+        if header is None:
+            return
+        kind, namespace, ack_id = int(header[1]), (header[2] or "/").split("?")[0], header[3]
+        if kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT) and ack_id is not None:
+            if self.manager.sid_from_eio_sid(eio_sid, namespace) is None:
+                return  # not connected to that namespace: nobody to answer
+            answer = self.packet_class(
+                sio_packet.ACK,
+                namespace=namespace,
+                data=[error("bad_request", why)],
+                id=int(ack_id),
+            )
+            await self._send_packet(eio_sid, answer)
+        elif kind == sio_packet.CONNECT:
+            refusal = {"message": why, "data": {"code": "bad_request"}}
+            await self._send_packet(
+                eio_sid,
+                self.packet_class(sio_packet.CONNECT_ERROR, namespace=namespace, data=refusal),
+            )

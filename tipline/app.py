@@ -281,7 +281,7 @@ async def running(  # noqa: PLR0915
         load, rules = classifier_loaders(settings)
         triage = TriageService(load=load, fallback=rules)
         manager = fanout_manager(settings, redis_url)
-        sio = web_app.new_server(client_manager=manager)
+        sio = web_app.new_server(client_manager=manager, allowed_hosts=settings.allowed_hosts)
         clock = clock or SystemClock()
         timers = deadlines.DeadlineStore(client, settings.key_prefix)
         service = IncidentService(
@@ -320,7 +320,14 @@ async def running(  # noqa: PLR0915
             extra_routes=slack.routes(service) if slack else None,
         )
         runner = web.AppRunner(
-            application, access_log=None, handle_signals=False, shutdown_timeout=5.0
+            application,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=5.0,
+            # aiohttp closes a connection whose next request's headers have not all come in
+            # this long after it opened or after the last answer (its own default is an
+            # hour: half-sent requests were held as long as the sender liked).
+            keepalive_timeout=settings.header_timeout_s,
         )
         await runner.setup()
         site = web.SockSite(runner, sock)

@@ -3,7 +3,8 @@
 Every record goes through `Redactor`, which drops fields that could identify a reporter or
 carry what they wrote (IP, user agent, headers, sid, text) and masks IP addresses inside the
 message itself. The incident id is bound with `bind_incident` and added to every record of
-that task. Libraries that log client addresses (aiohttp's access log, engine.io) are off.
+that task. Libraries that log client addresses (aiohttp's access log, engine.io) are held at
+WARNING, write through this handler only, and their messages have session ids masked.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ QUIET_LOGGERS = (
     "aiohttp.access", "aiohttp.server", "aiohttp.client", "engineio", "socketio",
     "slack_sdk", "slack_bolt", "redis",
 )  # fmt: skip
+_LIBRARIES = frozenset(name.partition(".")[0] for name in QUIET_LOGGERS)
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 _IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")
+# Engine.IO and Socket.IO session ids: 20 characters of URL-safe base64. The libraries put
+# them in their messages ("Invalid session <sid>", a KeyError's text); our own code never does.
+_SESSION_ID = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-])")
 # LogRecord's own attributes: everything else on a record came in through `extra=`.
 _RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -55,6 +60,11 @@ def scrub(text: str) -> str:
     return _IPV6.sub("<addr>", _IPV4.sub("<addr>", text))
 
 
+def scrub_library(text: str) -> str:
+    """`scrub`, and mask anything shaped like a session id: for third-party loggers."""
+    return _SESSION_ID.sub("<sid>", scrub(text))
+
+
 class Redactor(logging.Filter):
     """Drops denied fields from a record and masks addresses in its message."""
 
@@ -69,20 +79,21 @@ class JsonFormatter(logging.Formatter):
     """`{"ts", "level", "logger", "event", "incident_id"?, ...extra}` on one line."""
 
     def format(self, record: logging.LogRecord) -> str:
+        mask = scrub if record.name.partition(".")[0] == "tipline" else scrub_library
         entry: dict[str, Any] = {
             "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
                 timespec="milliseconds"
             ),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": scrub(record.getMessage()),
+            "event": mask(record.getMessage()),
         }
         incident_id = _incident.get()
         if incident_id:
             entry["incident_id"] = incident_id
         for name, value in vars(record).items():
             if name not in _RECORD_ATTRS and name.lower() not in DENIED_FIELDS:
-                entry[name] = value if isinstance(value, int | float | bool) else scrub(str(value))
+                entry[name] = value if isinstance(value, int | float | bool) else mask(str(value))
         if record.exc_info and record.exc_info[0] is not None:
             # The exception's type and where it came from; its message may quote user input.
             entry["error"] = record.exc_info[0].__name__
@@ -104,4 +115,13 @@ def setup(*, level: str = "INFO", stream: TextIO | None = None) -> logging.Handl
     # DEBUG; held at WARNING whatever the level asked for, so DEBUG cannot leak a report.
     for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # No library writes beside the JSON log: a handler one added to its own logger
+    # (python-engineio adds a StreamHandler to `engineio.server` when given `logger=False`)
+    # is removed, and its records propagate here.
+    for name in list(logging.Logger.manager.loggerDict):
+        if name.partition(".")[0] in _LIBRARIES:
+            library = logging.getLogger(name)
+            for own in list(library.handlers):
+                library.removeHandler(own)
+            library.propagate = True
     return handler

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 import tomllib
+import urllib.parse
 import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
@@ -107,6 +108,8 @@ class ServerConfig(_Strict):
     redis_url: str | None = None
     data_dir: str | None = None
     public_url: str | None = None
+    # Host names a browser may open the Socket.IO connection from (docs/security.md).
+    allowed_hosts: list[str] = []
 
 
 class SlackConfig(_Strict):
@@ -166,6 +169,12 @@ class Settings:
     slack_channel: str | None
     slack_excerpt_chars: int
     public_url: str | None
+    # Host names whose pages may open Socket.IO connections (the Origin check); empty: the
+    # request's own Host, as python-engineio checks it (docs/security.md).
+    allowed_hosts: tuple[str, ...] = ()
+    # Seconds a connection may take to send a request's headers, or stay idle between
+    # requests, before it is closed (slow-header floods; aiohttp's keep-alive timeout).
+    header_timeout_s: float = 10.0
     key_prefix: str = "tl"
     # "model" (the transformer, falling back to the rules) or "rules" (the safety net alone).
     classifier: str = "model"
@@ -196,6 +205,28 @@ class Settings:
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
+
+
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def _allowed_hosts(env: Mapping[str, str], server: ServerConfig, host: str) -> tuple[str, ...]:
+    """TIPLINE_ALLOWED_HOSTS (comma-separated) or the file's list; else the host of the
+    public URL and the listening host, with the loopback names when that is loopback; empty
+    (the Host header decides) only when listening on every interface with no public URL."""
+    listed = env.get("TIPLINE_ALLOWED_HOSTS")
+    if listed is not None or server.allowed_hosts:
+        names = listed.split(",") if listed is not None else server.allowed_hosts
+        return tuple(n.strip().lower() for n in names if n.strip())
+    found: list[str] = []
+    public = env.get("TIPLINE_PUBLIC_URL") or server.public_url
+    if public and (name := urllib.parse.urlsplit(public).hostname):
+        found.append(name.lower())
+    if host in _LOOPBACK_NAMES or host.startswith("127."):
+        found += [host.lower(), *_LOOPBACK_NAMES]
+    elif host not in ("", "0.0.0.0", "::"):  # noqa: S104  (naming the wildcard, not binding it)
+        found.append(host.lower())
+    return tuple(dict.fromkeys(found))
 
 
 def load(
@@ -236,6 +267,8 @@ def load(
         slack_channel=env.get("TIPLINE_SLACK_CHANNEL") or slack.channel,
         slack_excerpt_chars=slack.excerpt_chars,
         public_url=env.get("TIPLINE_PUBLIC_URL") or server.public_url,
+        allowed_hosts=_allowed_hosts(env, server, host or env.get("TIPLINE_HOST") or server.host),
+        header_timeout_s=float(env.get("TIPLINE_HEADER_TIMEOUT_S") or 10.0),
         key_prefix=env.get("TIPLINE_KEY_PREFIX") or "tl",
         classifier=_classifier_choice(env.get("TIPLINE_CLASSIFIER") or "model"),
         sweep_interval_s=float(env.get("TIPLINE_SWEEP_INTERVAL_S") or 1.0),

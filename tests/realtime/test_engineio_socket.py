@@ -22,19 +22,29 @@ from realtime.engineio_socket import FrameSocket, IdleTimer, SocketServer
 T = TypeVar("T")
 
 # python-engineio 4.15.1's versions of what realtime/engineio_socket.py replaces or relies on
-# (the websocket loop, poll() whose waits the writer copies, and _handle_connect, which builds
-# the AsyncSocket that the connect event hands over). A new release that changes any of them
-# must be reviewed against that file before this table is updated.
+# (the websocket loop, poll() whose waits the writer copies, the polling POST and close()
+# that it overrides, and _handle_connect, which builds the AsyncSocket that the connect
+# event hands over), and python-socketio's packet dispatch that SocketServer copies. A new
+# release that changes any of them must be reviewed against that file before this table is
+# updated.
 UPSTREAM = {
     "AsyncSocket._websocket_handler": "27f120df4d71",
     "AsyncSocket.poll": "826f58a9f360",
+    "AsyncSocket.handle_post_request": "82dca119a261",
+    "AsyncSocket.close": "faa2e9390254",
     "AsyncServer._handle_connect": "5bd7edc1d1ae",
+    # python-socketio's: SocketServer's dispatch of a text packet copies it
+    "socketio.AsyncServer._handle_eio_message": "bef50fc0e163",
 }
 
 
 def _source_digest(qualname: str) -> str:
-    cls_name, method = qualname.split(".")
-    cls = async_socket.AsyncSocket if cls_name == "AsyncSocket" else engineio.AsyncServer
+    cls_name, method = qualname.rsplit(".", 1)
+    cls = {
+        "AsyncSocket": async_socket.AsyncSocket,
+        "AsyncServer": engineio.AsyncServer,
+        "socketio.AsyncServer": socketio.AsyncServer,
+    }[cls_name]
     source = inspect.getsource(getattr(cls, method))
     return hashlib.sha256(source.encode()).hexdigest()[:12]
 
