@@ -33,14 +33,16 @@ from tipline import models
 from tipline.ports import Appended, Budget, BudgetSpent, Claimed, IncidentPage
 
 # KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter.
-# ARGV: dedupe key or "", from, text, at, budget limit or "", budget window in ms.
-# Returns {1, seq} when written, {0, seq} for a duplicate (not counted against the budget),
-# {-1, 0} for an unknown incident, {-2, 0} when the sender's budget is spent. One script:
-# the budget costs no extra round trip on the hottest path.
+# ARGV: dedupe key or "", from, text, at, budget limit or "", budget window in ms, the
+# responder's id or "", the responder's name.
+# Returns {1, seq, status} when written, {0, seq, status} for a duplicate (not counted against
+# the budget), {-1, 0} for an unknown incident, {-2, 0} when the sender's budget is spent;
+# `status` is the incident's (a reporter writing on a resolved case reopens it). One script:
+# the budget and the status cost no extra round trip on the hottest path.
 _APPEND = """
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[3], ARGV[1])
-  if seen then return {0, tonumber(seen)} end
+  if seen then return {0, tonumber(seen), redis.call('HGET', KEYS[1], 'status')} end
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 if ARGV[5] ~= '' then
@@ -49,14 +51,20 @@ if ARGV[5] ~= '' then
   if used > tonumber(ARGV[5]) then return {-2, 0} end
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'last_seq', 1)
-redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4])
+if ARGV[7] ~= '' then
+  redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4],
+    'by', ARGV[7], 'by_name', ARGV[8])
+else
+  redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4])
+end
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
-return {1, seq}
+return {1, seq, redis.call('HGET', KEYS[1], 'status')}
 """
 
 # KEYS: incident hash, steps list, then the index keys: open all, open org, resolved all,
 # resolved org. ARGV: expected version ("" = any), claim holder ("" = not a
-# claim), doc, new status, created score, incident id, then the steps to append.
+# claim), doc, new status, created score, incident id, the holder a plain update writes
+# (a take-over, or "" when a reporter's message reopens it unclaimed), then the steps.
 # Returns {'ok', version}, {'claimed', holder}, {'conflict', version} or {'missing'}.
 _UPDATE = """
 local version = redis.call('HGET', KEYS[1], 'version')
@@ -74,9 +82,13 @@ if old_status ~= ARGV[4] then
   redis.call('ZADD', KEYS[first], ARGV[5], ARGV[6])
   redis.call('ZADD', KEYS[first + 1], ARGV[5], ARGV[6])
 end
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'claimed_by', ARGV[2]) end
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'claimed_by', ARGV[2])
+else
+  redis.call('HSET', KEYS[1], 'claimed_by', ARGV[7])
+end
 redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'status', ARGV[4])
-for i = 7, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+for i = 8, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 return {'ok', redis.call('HINCRBY', KEYS[1], 'version', 1)}
 """
 
@@ -347,6 +359,7 @@ class RedisStore:
             incident.status.value,
             incident.created_at.timestamp(),
             incident.incident_id,
+            incident.claimed_by or "",
             *(_step_json(s) for s in steps),
         ]
         await self._pin(incident)
@@ -363,12 +376,15 @@ class RedisStore:
         at: dt.datetime,
         dedupe_key: str | None,
         budget: Budget | None = None,
+        author: models.Author | None = None,
     ) -> Appended:
         key = self._inc(incident_id)
         keys = [key, key + ":msgs", key + ":cids", f"{key}:rl:{sender.value}"]
         args: list[str | int] = [dedupe_key or "", sender.value, text, models.iso(at)]
         args += [budget.limit, int(budget.window_s * 1000)] if budget else ["", 0]
-        status, seq = await self._append(keys=keys, args=args)
+        args += [author.responder_id, author.name] if author else ["", ""]
+        status, seq, *rest = await self._append(keys=keys, args=args)
+        incident_status = models.Status(_text(rest[0])) if rest and rest[0] else None
         if status == -2:
             raise BudgetSpent(f"the {sender.value}'s message budget of {incident_id} is spent")
         if status == -1:
@@ -377,11 +393,11 @@ class RedisStore:
             original = await self.since(incident_id, int(seq) - 1, limit=1)
             if not original:
                 raise StoreError(f"dedupe record of {incident_id} points at no message")
-            return Appended(message=original[0], duplicate=True)
+            return Appended(message=original[0], duplicate=True, status=incident_status)
         message = models.Message(
-            incident_id=incident_id, seq=int(seq), sender=sender, text=text, at=at
+            incident_id=incident_id, seq=int(seq), sender=sender, text=text, at=at, author=author
         )
-        return Appended(message=message, duplicate=False)
+        return Appended(message=message, duplicate=False, status=incident_status)
 
     async def since(
         self, incident_id: str, after_seq: int, limit: int = 1000
@@ -462,12 +478,15 @@ def _incident_from(fields: dict[bytes, bytes], steps: list[bytes]) -> models.Inc
 
 
 def _message_from(incident_id: str, entry_id: bytes, fields: dict[bytes, bytes]) -> models.Message:
+    by = fields.get(b"by")
+    author = models.Author(by.decode(), fields.get(b"by_name", b"").decode()) if by else None
     return models.Message(
         incident_id=incident_id,
         seq=int(entry_id.split(b"-")[0]),
         sender=models.Sender(fields[b"from"].decode()),
         text=fields[b"text"].decode(),
         at=models.parse_iso(fields[b"at"].decode()),
+        author=author,
     )
 
 

@@ -41,7 +41,11 @@ HELP = (
     "`/tipline status <incident id>`: one incident\n"
     "`/tipline help`: this help"
 )
-_STEPS = {blocks.NEXT_CONTACT: "next_contact", blocks.LAW_ENFORCEMENT: "law_enforcement"}
+_STEPS = {
+    blocks.NEXT_CONTACT: "next_contact",
+    blocks.LAW_ENFORCEMENT: "law_enforcement",
+    blocks.TAKE_OVER: "take_over",
+}
 
 
 class Listeners:

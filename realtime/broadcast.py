@@ -54,6 +54,18 @@ class SocketBroadcaster:
     async def message(self, message: models.Message, *, origin: str | None) -> None:
         wire = message.to_wire()
         room = rooms.incident(message.incident_id)
+        if message.author is not None:
+            # Responders see who wrote it; the reporter only ever sees "responder".
+            for namespace, data in (
+                (rooms.REPORT, wire),
+                (rooms.RESPOND, message.to_responder_wire()),
+            ):
+                if self._rooms_are_local and not self._anyone_else(namespace, room, origin):
+                    continue
+                await self._sio.emit(
+                    "message", data, room=room, skip_sid=origin, namespace=namespace
+                )
+            return
         if self._emitter is not None:
             await self._emitter.emit_in_namespaces(
                 "message",
@@ -82,6 +94,11 @@ class SocketBroadcaster:
             "incident_id": incident.incident_id,
             "reason": reason,
             "urgency": incident.urgency.value,
+            # So that the alarm names the school even before the incident itself arrives.
+            "org_code": incident.org_code,
+            "org_name": incident.org_name or incident.org_code,
+            "claimed_by": incident.claimed_by,
+            "status": incident.status.value,
         }
         if agents:
             await self._sio.emit("incident:alert", wire, room=rooms.AGENTS, namespace=rooms.RESPOND)

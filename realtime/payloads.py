@@ -91,7 +91,13 @@ class IncidentStep(_Payload):
 
     incident_id: _Id
     action: Literal[
-        "contact_outcome", "next_contact", "law_enforcement", "set_urgency", "resolve", "reopen"
+        "contact_outcome",
+        "next_contact",
+        "law_enforcement",
+        "set_urgency",
+        "resolve",
+        "reopen",
+        "take_over",
     ]
     outcome: str | None = None
     urgency: str | None = None

@@ -49,6 +49,18 @@ class RespondNamespace(Namespace):
         return responder
 
     @guarded
+    async def on_responder_me(self, sid: str, data: Any) -> Ack:
+        """`responder:me`: who this connection is (the console tells its own messages apart)."""
+        responder = await self._responder(sid)
+        return {
+            "ok": True,
+            "responder_id": responder.responder_id,
+            "name": responder.name,
+            "role": responder.role.value,
+            "org_code": responder.org_code,
+        }
+
+    @guarded
     async def on_incident_list(self, sid: str, data: Any) -> Ack:
         """`incident:list`: a page newest first, only what this responder may see; the first
         page holds every open emergency and unclaimed urgent one; `next` asks for more."""
@@ -69,7 +81,7 @@ class RespondNamespace(Namespace):
         return {
             "ok": True,
             "incident": incident.to_wire(),
-            "messages": [m.to_wire() for m in messages],
+            "messages": [m.to_responder_wire() for m in messages],
         }
 
     @guarded
@@ -105,6 +117,7 @@ class RespondNamespace(Namespace):
             text=payload.text,
             dedupe_key=f"p:{responder.responder_id}:{payload.client_id}",
             origin=sid,
+            author=responder,
         )
         return {"ok": True, "seq": appended.message.seq}
 
@@ -114,7 +127,7 @@ class RespondNamespace(Namespace):
         payload = payloads.ResponderSince.model_validate(data)
         await self._service.check_visible(await self._responder(sid), payload.incident_id)
         messages = await self._service.since(payload.incident_id, payload.after_seq)
-        return {"ok": True, "messages": [m.to_wire() for m in messages]}
+        return {"ok": True, "messages": [m.to_responder_wire() for m in messages]}
 
     @guarded
     async def on_incident_step(self, sid: str, data: Any) -> Ack:

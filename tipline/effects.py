@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from escalation import effects as fx
-from escalation import engine
+from escalation import routing
 from tipline import models
 from tipline.ports import Broadcaster, Deadlines, Notifier
 
@@ -19,6 +19,13 @@ log = logging.getLogger("tipline.effects")
 
 # (incident_id, text, dedupe key) -> the system message is appended and pushed.
 PostSystem = Callable[[str, str, str], Awaitable[object]]
+# Alerts that also go to the Slack thread (mentioning the on-duty agents).
+_SLACK_ALERTS = frozenset({fx.Alert.REPAGE, fx.Alert.SUGGEST_NEXT, fx.Alert.REOPENED})
+
+
+def once_key(name: str) -> str:
+    """The dedupe key of a system message said at most once per incident."""
+    return f"once:{name}"
 
 
 class EffectRunner:
@@ -62,11 +69,10 @@ class EffectRunner:
                 await self._alert(incident, effect)
             case fx.SlackPost() | fx.SlackUpdate():
                 await self._slack(incident, effect)
-            case fx.MessageReporter(text=text):
-                # The join notice is said once per responder, however they joined; any other
-                # system message once per stored version of the incident.
-                joined = text == engine.JOINED and actor
-                key = f"join:{actor}" if joined else f"fx:{incident.version}:{index}"
+            case fx.MessageReporter(text=text, once=once):
+                # A `once` line (the join notice) at most once per incident, however it came
+                # about; any other system message once per stored version of the incident.
+                key = once_key(once) if once else f"fx:{incident.version}:{index}"
                 await self._post_system(incident.incident_id, text, key)
             case fx.ScheduleDeadline(deadline=deadline):
                 await self._deadlines.schedule(deadline)
@@ -80,7 +86,13 @@ class EffectRunner:
         await self._broadcaster.alert(
             incident, reason=effect.reason.value, agents=agents, admins=not agents
         )
-        if agents and self._notifier and effect.reason in {fx.Alert.REPAGE, fx.Alert.SUGGEST_NEXT}:
+        # A reopened incident has a thread only if it was ever posted (an emergency).
+        if (
+            agents
+            and self._notifier
+            and effect.reason in _SLACK_ALERTS
+            and (effect.reason is not fx.Alert.REOPENED or routing.slack_posted(incident))
+        ):
             await self._notifier.alert(incident, effect.reason.value)
 
     async def _slack(

@@ -329,6 +329,14 @@ class Deadline:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Author:
+    """Which responder wrote a responder message (shown to responders, never to reporters)."""
+
+    responder_id: str
+    name: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Message:
     """One chat message of an incident's conversation."""
 
@@ -337,8 +345,10 @@ class Message:
     sender: Sender
     text: str
     at: dt.datetime
+    author: Author | None = None
 
     def to_wire(self) -> dict[str, Any]:
+        """PROTOCOL.md's Message, as the reporter sees it: "responder", never who."""
         return {
             "incident_id": self.incident_id,
             "seq": self.seq,
@@ -346,6 +356,14 @@ class Message:
             "text": self.text,
             "at": iso(self.at),
         }
+
+    def to_responder_wire(self) -> dict[str, Any]:
+        """The Message for responders: plus `by` and `by_name` when a responder wrote it."""
+        wire = self.to_wire()
+        if self.author is not None:
+            wire["by"] = self.author.responder_id
+            wire["by_name"] = self.author.name
+        return wire
 
 
 def iso(moment: dt.datetime) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from tipline.models import (
+    Author,
     Deadline,
     Incident,
     Message,
@@ -52,6 +53,8 @@ class Appended:
     message: Message
     # True when the client_id was seen before: `message` is the original, nothing was written.
     duplicate: bool
+    # The incident's status when the message was appended (None when the store cannot tell).
+    status: Status | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -238,9 +241,11 @@ class MessageLog(Protocol):
         at: dt.datetime,
         dedupe_key: str | None,
         budget: Budget | None = None,
+        author: Author | None = None,
     ) -> Appended:
         """Append atomically (seq, dedupe record, budget count, message); a duplicate
-        returns the original and counts nothing; raises BudgetSpent past `budget`."""
+        returns the original and counts nothing; raises BudgetSpent past `budget`.
+        `author`: the responder who wrote a responder message, stored with it."""
         ...
 
     async def since(self, incident_id: str, after_seq: int, limit: int = 1000) -> list[Message]: ...

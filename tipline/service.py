@@ -14,7 +14,7 @@ from escalation import commands, engine
 from escalation.errors import BadCommand, EscalationError
 from tipline import admission, credentials, models
 from tipline import pow as proof_of_work
-from tipline.effects import EffectRunner
+from tipline.effects import EffectRunner, once_key
 from tipline.errors import AppError, forbidden, not_found
 from tipline.limits import Limits
 from tipline.ports import (
@@ -92,6 +92,7 @@ class IncidentService:
         self._broadcaster = broadcaster
         self._clock = clock
         self._org_of: dict[str, str] = {}
+        self._greeted: set[str] = set()  # incidents whose "responder joined" line is stored
         self._effects = EffectRunner(
             post_system=self._post_system,
             broadcaster=broadcaster,
@@ -203,13 +204,20 @@ class IncidentService:
         text: str,
         dedupe_key: str | None,
         origin: str | None,
+        author: models.Responder | None = None,
     ) -> Appended:
-        """Append a message (deduplicated by `dedupe_key`) and push it to the conversation."""
+        """Append a message (deduplicated by `dedupe_key`) and push it to the conversation.
+
+        `author`: the responder writing (responders see who; the reporter never does). Their
+        first reply tells the reporter a responder joined, if no claim did before. A reporter
+        writing on a resolved incident reopens it (`_reporter_returned`)."""
         text = clean_text(text)
         # System messages are ours and never limited; people's are, per incident and side.
         budget = None
         if sender is not models.Sender.SYSTEM:
             budget = Budget(self.limits.messages_per_incident, self.limits.message_window_s)
+        if author is not None:
+            await self._say_joined(incident_id)
         try:
             appended = await self._messages.append(
                 incident_id,
@@ -218,12 +226,63 @@ class IncidentService:
                 at=self._clock.now(),
                 dedupe_key=dedupe_key,
                 budget=budget,
+                author=models.Author(author.responder_id, author.name) if author else None,
             )
         except BudgetSpent:
             raise _rate_limited("messages in this conversation") from None
         if not appended.duplicate:
             await self._broadcaster.message(appended.message, origin=origin)
+        # A resent duplicate reopens too: the first try may have stored it and failed after.
+        if sender is models.Sender.REPORTER and appended.status is models.Status.RESOLVED:
+            await self._reporter_returned(incident_id, text)
         return appended
+
+    async def _say_joined(self, incident_id: str) -> None:
+        """The "responder joined" line, once per incident (the store deduplicates; this
+        process remembers, so a responder's later messages cost no extra round trip)."""
+        if incident_id in self._greeted:
+            return
+        await self._post_system(incident_id, engine.JOINED, once_key(engine.JOINED_ONCE))
+        if len(self._greeted) >= KNOWN_ORGS:
+            self._greeted.pop()
+        self._greeted.add(incident_id)
+
+    async def _reporter_returned(self, incident_id: str, text: str) -> None:
+        """The reporter wrote on a resolved incident: triage the message, reopen, alert."""
+        try:
+            urgency = (await self._triager.triage(text)).urgency
+        except Exception:
+            # The reopen must not hang on the classifier: reopen at the incident's urgency.
+            log.exception("reopen.triage_failed", extra={"incident_id": incident_id})
+            urgency = models.Urgency.ROUTINE
+        for _ in range(MAX_ATTEMPTS):
+            incident = await self._incidents.get(incident_id)
+            if incident is None:
+                return
+            org = await self._directory.organization(incident.org_code)
+            if org is None:
+                raise not_found("school")
+            outcome = engine.reporter_wrote(
+                incident, urgency=urgency, org=org, now=self._clock.now()
+            )
+            if not outcome.effects:
+                return
+            stored = await self._incidents.update(
+                outcome.incident, expected_version=incident.version, steps=outcome.steps
+            )
+            if stored is None:
+                continue
+            log.info(
+                "incident.reporter_wrote",
+                extra={
+                    "incident_id": incident_id,
+                    "action": outcome.steps[0].action,
+                    "urgency": stored.urgency.value,
+                },
+            )
+            await self._effects.run(stored, outcome.effects, actor=None)
+            return
+        raise _busy()
 
     async def since(self, incident_id: str, after_seq: int) -> list[models.Message]:
         return await self._messages.since(incident_id, after_seq)
@@ -289,10 +348,9 @@ class IncidentService:
             raise AppError("bad_request", "before: not a cursor this list gave") from None
 
     async def join(self, responder: models.Responder, incident_id: str) -> models.Incident:
-        """Let `responder` into the conversation; the reporter hears of the first join."""
-        incident = await self.visible(responder, incident_id)
-        await self._post_system(incident_id, engine.JOINED, f"join:{responder.responder_id}")
-        return incident
+        """Let `responder` into the conversation. Opening a case says nothing to the
+        reporter: a claim or the first reply does (once)."""
+        return await self.visible(responder, incident_id)
 
     async def claim(self, responder: models.Responder, incident_id: str) -> Claimed:
         """Exactly one responder wins; the store's claim is the arbiter of a race."""

@@ -76,8 +76,10 @@ def test_claimed_message_offers_the_current_contacts_outcomes_and_steps() -> Non
     assert "Notify Demo City Police +1 555 0911" in dumped
     assert action_ids(message) == [
         "outcome_reached", "outcome_no_answer", "outcome_voicemail", "outcome_wrong_number",
-        "next_contact", "law_enforcement", "set_urgency", "resolve",
+        "next_contact", "law_enforcement", "set_urgency", "resolve", "take_over",
     ]  # fmt: skip
+    # Only the holder steps it; anyone else takes it over first (docs/escalation.md).
+    assert "Take over from agent-7" in dumped
 
 
 def test_translator_button_only_for_other_languages_with_a_channel() -> None:

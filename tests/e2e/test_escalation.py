@@ -72,11 +72,15 @@ async def test_night_emergency_escalates_through_every_contact_to_police(
 
         trail = done["incident"]["escalation"]
         actions = [s["action"] for s in trail]
+        # Each call that reached nobody is followed by the engine's offer of whom to call next.
         assert actions == [
             "triage", "claim",
-            "contact_outcome", "next_contact", "contact_outcome", "next_contact",
-            "contact_outcome", "law_enforcement", "resolve",
+            "contact_outcome", "suggest_next_contact", "next_contact",
+            "contact_outcome", "suggest_next_contact", "next_contact",
+            "contact_outcome", "suggest_next_contact", "law_enforcement", "resolve",
         ]  # fmt: skip
+        offered = [s["contact"]["name"] for s in trail if s["action"] == "suggest_next_contact"]
+        assert offered == ["Sam Counselor", "Alex Safety", "Demo City Police"]
         called = [s["contact"]["name"] for s in trail if s["action"] == "contact_outcome"]
         assert called == ["Dana Principal", "Sam Counselor", "Alex Safety"]
         assert [s["outcome"] for s in trail if s["action"] == "contact_outcome"] == [
@@ -84,7 +88,9 @@ async def test_night_emergency_escalates_through_every_contact_to_police(
         ] * 3
         assert trail[-2]["contact"]["name"] == "Demo City Police"
         assert trail[-1]["outcome"] == "referred_to_police"
-        assert all(s["by"] == "demo-agent" for s in trail[1:])
+        assert all(
+            s["by"] == "demo-agent" for s in trail[1:] if s["action"] != "suggest_next_contact"
+        )
         times = [dt.datetime.fromisoformat(s["at"].replace("Z", "+00:00")) for s in trail]
         assert times == sorted(times)
         assert times[0] == TWO_AM
@@ -110,7 +116,12 @@ async def test_unclaimed_emergency_repages_once_after_restart(
         await agent.connect(second.url, {"token": second.agent_token})
         clock.advance(181)  # past the demo school's 180 s claim timeout
         (alert,) = await agent.received("incident:alert")
-        assert alert == {"incident_id": incident_id, "reason": "repage", "urgency": "emergency"}
+        assert {k: alert[k] for k in ("incident_id", "reason", "urgency")} == {
+            "incident_id": incident_id,
+            "reason": "repage",
+            "urgency": "emergency",
+        }
+        assert alert["org_name"] == "Demo High School"
         await agent.close()
         incident = await second.running.store.get(incident_id)
         assert incident is not None

@@ -36,8 +36,12 @@ async def _conversation(url: str, agent_token: str, peers: Peers) -> None:
     for agent in agents:
         await agent.connect(url, {"token": agent_token})
         assert (await agent.call("incident:join", {"incident_id": incident_id}))["ok"]
-    await reporter.received("message")  # the system line of the first join
+    # The claim says "a responder joined" (opening the incident says nothing).
+    assert (await agents[0].call("incident:claim", {"incident_id": incident_id}))["ok"]
+    await reporter.received("message")
     await tab.received("message")
+    await agents[0].received("message")
+    await agents[1].received("message")
     baseline = {id(p): len(p.events.get("message", [])) for p in (reporter, tab, *agents)}
 
     sent = await reporter.call("message:send", {"text": "it is by the gym", "client_id": "r1"})

@@ -12,6 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 import socketio
 
+from escalation import engine
 from tests.conftest import Peer, Server, start_server
 from tipline import logs
 from tipline.limits import Limits
@@ -88,7 +89,9 @@ async def test_message_flood_is_stopped_per_connection_and_incident(
     )
     assert reply["ok"]
     history = await peer.call("messages:since", {"after_seq": 0})
-    assert [m["text"] for m in history["messages"]] == ["m0", "m1", "m2", "thanks"]
+    # The responder's first reply comes after the "joined" line (no claim said it before).
+    texts = [m["text"] for m in history["messages"]]
+    assert texts == ["m0", "m1", "m2", engine.JOINED, "thanks"]
 
 
 async def test_receipt_guessing_slows_down_and_is_logged_but_honest_users_pass(
