@@ -37,13 +37,17 @@ async def test_console_shows_the_old_emergency_and_loads_older_pages(
     page = await web.page(tipline_server.url + "/console")
     await browser.login(page, tipline_server.agent_token)
     items = page.locator("#incidents button")
-    await expect(page.locator('#incidents button[data-incident="TL-TEST00000"]')).to_be_visible()
-    await expect(items).to_have_count(101)
+    # Lists of hundreds of items on a busy 2-core machine: wait longer than expect's 5 s.
+    slow = 20_000
+    await expect(page.locator('#incidents button[data-incident="TL-TEST00000"]')).to_be_visible(
+        timeout=slow
+    )
+    await expect(items).to_have_count(101, timeout=slow)
     more = page.locator("#incidents-more")
     await more.click()
-    await expect(items).to_have_count(201)
-    for _ in range(4):
+    await expect(items).to_have_count(201, timeout=slow)
+    for count in (301, 401, 501, 511):
         await more.click()
-    await expect(items).to_have_count(511)
+        await expect(items).to_have_count(count, timeout=slow)
     await expect(more).to_be_hidden()
     web.assert_clean()
