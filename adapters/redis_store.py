@@ -3,8 +3,10 @@
 Keys (prefix `P`, default `tl`; `{id}` is a hash tag so one incident's keys share a cluster slot):
 
 - `P:org:<code>`: JSON of an organisation; `P:orgs`: set of codes.
-- `P:resp:<id>`: JSON of a responder with its token hash; `P:tok:<sha256>`: responder id.
+- `P:resp:<id>`: JSON of a responder with its sealed token hash; `P:responders`: set of ids;
+  `P:tokh:<sealed>`: responder id.
 - `P:slack:<Slack user id>`: responder id, for responders mapped to a Slack user.
+- `P:keycheck`: the fingerprint of the server key that sealed the hashes (`credentials`).
 - `P:inc:{<id>}`: hash with `doc` (JSON), `status`, `claimed_by`, `version`, `last_seq`.
 - `P:inc:{<id>}:steps`: list of JSON steps, the append-only audit trail.
 - `P:inc:{<id>}:msgs`: stream of messages whose entry id is `<seq>-0`; `...:cids`: hash
@@ -12,7 +14,12 @@ Keys (prefix `P`, default `tl`; `{id}` is a hash tag so one incident's keys shar
 - `P:idx:<scope>:<status>`: sorted sets of incident ids by creation time, scope `all` or
   `org:<code>`; `P:idx:<scope>:pinned`: a superset of the open emergencies and unclaimed
   urgent ones (`Incident.pinned`), added before each write, pruned when read.
-- `P:receipt:<sha256>`: incident id.
+- `P:rcpt:<sealed>`: incident id.
+
+"Sealed" is `credentials.keyed_hash(server key, the SHA-256 the caller passes)`: without the
+key, nobody who can read or write Redis can test a receipt or token, or plant one. Stores of
+older versions kept the plain digests (`P:receipt:<sha256>`, `P:tok:<sha256>`); `seal_legacy`
+moves them under the key once.
 
 Appending a message and claiming or updating an incident are single Lua scripts, so a crash
 can never leave a dedupe record without its message, a gap in `seq`, or a half-applied claim.
@@ -29,7 +36,7 @@ import redis.asyncio as aioredis
 
 from adapters import redis_pages
 from adapters.redis_batch import ScriptBatcher
-from tipline import models
+from tipline import credentials, models
 from tipline.ports import Appended, Budget, BudgetSpent, Claimed, IncidentPage
 
 # KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter.
@@ -102,12 +109,21 @@ class StoreError(Exception):
     """The store refused an operation (unknown incident, lost race, ...)."""
 
 
+class StoreKeyMismatchError(StoreError):
+    """The server key differs from the one that sealed the store's hashes."""
+
+
 class RedisStore:
     """Implements the Directory, IncidentStore and MessageLog ports on one Redis."""
 
-    def __init__(self, client: aioredis.Redis, *, prefix: str = "tl") -> None:
+    def __init__(
+        self, client: aioredis.Redis, *, prefix: str = "tl", key: bytes | None = None
+    ) -> None:
+        """`key` seals receipt and token hashes; the composition root always passes it, None
+        (hashes filed as given) is for tests that never meet a credential."""
         self._r = client
         self._p = prefix
+        self._key = key
         self._append = ScriptBatcher(client, _APPEND)  # the hottest call: auto-pipelined
         self._update = client.register_script(_UPDATE)
 
@@ -127,6 +143,9 @@ class RedisStore:
     async def ping(self) -> bool:
         return bool(await self._r.ping())
 
+    def _seal(self, digest: str) -> str:
+        return credentials.keyed_hash(self._key, digest) if self._key is not None else digest
+
     # -- directory -------------------------------------------------------------------------
     async def organization(self, code: str) -> models.Organization | None:
         raw = await self._r.get(f"{self._p}:org:{code}")
@@ -144,34 +163,88 @@ class RedisStore:
         return bool(written)
 
     async def responder_by_token_hash(self, token_hash: str) -> models.Responder | None:
-        responder_id = await self._r.get(f"{self._p}:tok:{token_hash}")
+        sealed = self._seal(token_hash)
+        responder_id = await self._r.get(f"{self._p}:tokh:{sealed}")
         if responder_id is None:
             return None
         raw = await self._r.get(f"{self._p}:resp:{_text(responder_id)}")
         if raw is None:
             return None
         data = json.loads(raw)
-        if data.get("token_hash") != token_hash:  # a replaced token whose index lingers
+        if data.get("token_hash") != sealed:  # a replaced token whose index lingers
             return None
         return _responder_from_dict(data)
 
     async def put_responder(self, responder: models.Responder, token_hash: str) -> None:
         key = f"{self._p}:resp:{responder.responder_id}"
+        sealed = self._seal(token_hash)
         old = await self._r.get(key)
         async with self._r.pipeline(transaction=True) as pipe:
             if old is not None:
-                old_hash = json.loads(old).get("token_hash")
-                if old_hash and old_hash != token_hash:
-                    pipe.delete(f"{self._p}:tok:{old_hash}")
-            pipe.set(key, json.dumps(_responder_to_dict(responder) | {"token_hash": token_hash}))
-            pipe.set(f"{self._p}:tok:{token_hash}", responder.responder_id)
-            if old is not None:
-                old_slack = json.loads(old).get("slack_user_id")
-                if old_slack and old_slack != responder.slack_user_id:
-                    pipe.delete(f"{self._p}:slack:{old_slack}")
+                _forget_indexes(pipe, self._p, json.loads(old), keep=(sealed, responder))
+            pipe.set(key, json.dumps(_responder_to_dict(responder) | {"token_hash": sealed}))
+            pipe.sadd(f"{self._p}:responders", responder.responder_id)
+            pipe.set(f"{self._p}:tokh:{sealed}", responder.responder_id)
             if responder.slack_user_id:
                 pipe.set(f"{self._p}:slack:{responder.slack_user_id}", responder.responder_id)
             await pipe.execute()
+
+    async def responder_ids(self) -> set[str]:
+        """Every responder the store knows (`seal_legacy` indexes those of older stores)."""
+        return {_text(i) for i in await self._r.smembers(f"{self._p}:responders")}
+
+    async def remove_responder(self, responder_id: str) -> None:
+        """Forget a responder: their token and Slack user stop working at once."""
+        key = f"{self._p}:resp:{responder_id}"
+        old = await self._r.get(key)
+        async with self._r.pipeline(transaction=True) as pipe:
+            if old is not None:
+                _forget_indexes(pipe, self._p, json.loads(old), keep=None)
+            pipe.delete(key)
+            pipe.srem(f"{self._p}:responders", responder_id)
+            await pipe.execute()
+
+    async def remove_organization(self, code: str) -> None:
+        """A school no longer served: no new reports; its incidents stay in the record."""
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.delete(f"{self._p}:org:{code}")
+            pipe.srem(f"{self._p}:orgs", code)
+            await pipe.execute()
+
+    async def organization_codes(self) -> set[str]:
+        return {_text(c) for c in await self._r.smembers(f"{self._p}:orgs")}
+
+    async def seal_legacy(self) -> None:
+        """Check the server key against the one that sealed this store, and on a store that
+        no key sealed yet move the plain receipt digests under the key, drop the plain token
+        index (seeding writes every token again) and index the responders (seeding removes
+        those no longer configured). Three SCANs of the keyspace, once per store. Safe to
+        run by several processes at once: each step gives the same result however often."""
+        if self._key is None:
+            return
+        check = credentials.key_check(self._key)
+        stored = await self._r.get(f"{self._p}:keycheck")
+        if stored is not None:
+            if _text(stored) != check:
+                raise StoreKeyMismatchError(
+                    "the server key is not the one this store's receipts and tokens were "
+                    "sealed with (demo mode keeps its key in <data dir>/secret.key); start "
+                    "with that key, or on an empty store"
+                )
+            return
+        async for raw in self._r.scan_iter(match=f"{_glob(self._p)}:receipt:*", count=1000):
+            legacy = _text(raw)
+            incident_id = await self._r.get(legacy)
+            if incident_id is not None:
+                digest = legacy.rsplit(":", 1)[1]
+                await self._r.set(f"{self._p}:rcpt:{self._seal(digest)}", incident_id)
+            await self._r.delete(legacy)
+        async for raw in self._r.scan_iter(match=f"{_glob(self._p)}:tok:*", count=1000):
+            await self._r.delete(raw)
+        start = len(f"{self._p}:resp:")
+        async for raw in self._r.scan_iter(match=f"{_glob(self._p)}:resp:*", count=1000):
+            await self._r.sadd(f"{self._p}:responders", _text(raw)[start:])
+        await self._r.set(f"{self._p}:keycheck", check, nx=True)
 
     async def responder_by_slack_user(self, slack_user_id: str) -> models.Responder | None:
         responder_id = await self._r.get(f"{self._p}:slack:{slack_user_id}")
@@ -206,7 +279,7 @@ class RedisStore:
             if incident.pinned:
                 pipe.zadd(self._pinned(None), {incident.incident_id: score})
                 pipe.zadd(self._pinned(incident.org_code), {incident.incident_id: score})
-            pipe.set(f"{self._p}:receipt:{receipt_hash}", incident.incident_id)
+            pipe.set(f"{self._p}:rcpt:{self._seal(receipt_hash)}", incident.incident_id)
             await pipe.execute()
 
     async def get(self, incident_id: str) -> models.Incident | None:
@@ -224,7 +297,7 @@ class RedisStore:
         return int(raw) if raw is not None else None
 
     async def by_receipt(self, receipt_hash: str) -> str | None:
-        raw = await self._r.get(f"{self._p}:receipt:{receipt_hash}")
+        raw = await self._r.get(f"{self._p}:rcpt:{self._seal(receipt_hash)}")
         return _text(raw) if raw else None
 
     async def list_incidents(
@@ -415,6 +488,24 @@ def _still_pinned(incident: models.Incident | None) -> bool:
 # -- (de)serialisation ---------------------------------------------------------------------
 def _text(raw: bytes | str) -> str:
     return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def _glob(prefix: str) -> str:
+    """`prefix` as a literal inside a SCAN MATCH pattern."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in prefix)
+
+
+def _forget_indexes(
+    pipe: Any, prefix: str, old: dict[str, Any], *, keep: tuple[str, models.Responder] | None
+) -> None:
+    """Queue the deletion of the token and Slack indexes of a responder's old record that
+    its new one (`keep`: sealed token hash and responder; None: removed) no longer has."""
+    old_hash = old.get("token_hash")
+    if old_hash and (keep is None or old_hash != keep[0]):
+        pipe.delete(f"{prefix}:tokh:{old_hash}")
+    old_slack = old.get("slack_user_id")
+    if old_slack and (keep is None or old_slack != keep[1].slack_user_id):
+        pipe.delete(f"{prefix}:slack:{old_slack}")
 
 
 def _replace(incident: models.Incident, **changes: Any) -> models.Incident:

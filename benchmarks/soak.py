@@ -30,7 +30,7 @@ import socketio
 
 from tests.procs import free_port
 
-AGENT_TOKEN = "soak-agent-token"  # noqa: S105  (a throwaway demo token)
+AGENT_TOKEN = "soak-agent-token-of-the-demo"  # noqa: S105  (a throwaway demo token)
 TEXTS = ["someone keeps pushing me at the bus stop", "kids vaping in the 2nd floor bathroom",
          "my friend said she wants to die", "he said he would bring a knife tomorrow"]  # fmt: skip
 

@@ -74,6 +74,8 @@ def server_settings(prefix: str, tmp_path: Path, **changes: Any) -> settings.Set
             "TIPLINE_DATA_DIR": str(tmp_path / "data"),
             "TIPLINE_DEMO_AGENT_TOKEN": "agent-token-" + prefix,
             "TIPLINE_DEMO_ADMIN_TOKEN": "admin-token-" + prefix,
+            # One key per prefix: every server of a test shares its store's seal.
+            "TIPLINE_SECRET_KEY": "test-server-key-for-" + prefix,
         },
         host="127.0.0.1",
         port=0,

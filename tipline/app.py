@@ -20,7 +20,7 @@ from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from adapters import data_dir, deadlines, fanout
+from adapters import data_dir, deadlines, embedded_redis, fanout
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.pow_ledger import RedisProofLedger
 from adapters.ratelimit import RedisRateLimiter
@@ -184,20 +184,36 @@ async def _load_then_freeze(triage: TriageService) -> None:
 
 
 async def seed(store: RedisStore, settings: Settings) -> tuple[str | None, str | None]:
-    """Put the configured schools and responders in the store. A config file is the truth
-    (it overwrites); demo mode only adds what is missing and never deletes anything."""
+    """Make the store's schools and responders exactly the configured ones. What is not
+    configured does not exist: a responder removed from the config (or demo mode's, under a
+    config file) loses their token and Slack user at this start, a school removed takes no
+    new report (its incidents stay in the record). A config file overwrites its schools;
+    demo mode only adds its school when missing. Incidents and messages are never touched."""
+    await store.seal_legacy()
+    wanted_orgs = {org.code for org in settings.organizations}
+    for code in await store.organization_codes() - wanted_orgs:
+        log.warning("seed.organization_removed", extra={"org": code})
+        await store.remove_organization(code)
     for org in settings.organizations:
         await store.put_organization(org, overwrite=not settings.demo)
-    for seed_ in settings.responders:
-        await store.put_responder(seed_.responder, seed_.token_hash)
-    if not settings.demo:
-        return None, None
-    # Tokens are stored only as hashes, so a generated one cannot be shown again after a
-    # restart: a new one is made (the old one stops working) unless the environment fixes it.
-    agent_token = settings.demo_agent_token or credentials.new_token()
-    admin_token = settings.demo_admin_token or credentials.new_token()
-    await store.put_responder(demo.agent(), credentials.token_hash(agent_token))
-    await store.put_responder(demo.admin(), credentials.token_hash(admin_token))
+    seeds = [(s.responder, s.token_hash) for s in settings.responders]
+    agent_token = admin_token = None
+    if settings.demo:
+        # Tokens are stored only as hashes, so a generated one cannot be shown again after a
+        # restart: a new one is made (the old one stops working) unless the environment
+        # fixes it.
+        agent_token = settings.demo_agent_token or credentials.new_token()
+        admin_token = settings.demo_admin_token or credentials.new_token()
+        seeds += [
+            (demo.agent(), credentials.token_hash(agent_token)),
+            (demo.admin(), credentials.token_hash(admin_token)),
+        ]
+    wanted = {responder.responder_id for responder, _ in seeds}
+    for responder_id in await store.responder_ids() - wanted:
+        log.warning("seed.responder_removed", extra={"responder": responder_id})
+        await store.remove_responder(responder_id)
+    for responder, token_hash in seeds:
+        await store.put_responder(responder, token_hash)
     return agent_token, admin_token
 
 
@@ -261,6 +277,7 @@ async def running(  # noqa: PLR0915
     try:
         if settings.redis_url is None:
             lock.acquire()
+            embedded_redis.private_dir(settings.data_dir)  # holds the store: 0700, files 0600
             embedded = EmbeddedRedis(settings.data_dir / "redis")
             await asyncio.to_thread(embedded.start)
     except BaseException:
@@ -275,7 +292,8 @@ async def running(  # noqa: PLR0915
     manager: fanout.PooledRedisManager | None = None
     net = admission.SafetyNet(_bare_rules)
     try:
-        store = RedisStore(client, prefix=settings.key_prefix)
+        key = settings.secret_key or credentials.demo_key(settings.data_dir)
+        store = RedisStore(client, prefix=settings.key_prefix, key=key)
         slack = slack_bot(settings, store, client)
         agent_token, admin_token = await seed(store, settings)
         load, rules = classifier_loaders(settings)

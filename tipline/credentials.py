@@ -1,14 +1,29 @@
-"""Receipts, tokens and ids: made with `secrets`, stored only as SHA-256 hashes.
+"""Receipts, tokens, ids and the server key: made with `secrets`, never stored in clear.
 
-A receipt carries 120 bits of randomness (far above the 80 the threat model needs), so a plain
-SHA-256 is enough to store it: there is nothing to brute-force that a slow hash would protect.
+A receipt carries 120 bits of randomness and a token 192 (far above the 80 the threat model
+needs), so a slow password hash (argon2, scrypt) would protect nothing: there is no small
+space to brute-force. What the store needs is that its keys cannot be *made* without a secret:
+`receipt_hash` and `token_hash` are plain SHA-256 digests (the config file lists tokens by
+theirs), and the store files them under `keyed_hash(server_key, digest)`, an HMAC-SHA256 under
+a key that lives outside Redis. Whoever can read or write Redis, but not the key, can neither
+test a guess offline nor plant a receipt or token of their own (docs/security.md).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import os
 import secrets
+from pathlib import Path
+
+# A token of 22 URL-safe base64 characters carries 132 bits; shorter ones are refused where
+# Tipline is handed a token in clear (the demo tokens of the environment).
+MIN_TOKEN_CHARS = 22
+# The server key: at least 32 characters (`secrets.token_urlsafe(32)` gives 43).
+MIN_KEY_CHARS = 32
+KEY_FILE = "secret.key"
 
 # Crockford-style alphabet without I, L, O, U: easy to read aloud and to type on a phone.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -49,6 +64,64 @@ def token_hash(token: str) -> str:
 
 def hash_secret(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    """The hex HMAC-SHA256 of `value` under `key`: what the store files hashes under, and a
+    clean way to derive any other value that must not be computable without the key."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def key_check(key: bytes) -> str:
+    """A fingerprint of `key` that the store keeps, to refuse a start with another key
+    (every receipt filed under the old one would silently stop working)."""
+    return keyed_hash(key, "tipline:key-check")[:32]
+
+
+class ServerKeyError(ValueError):
+    """The server key is missing, unreadable or too short; the message says which."""
+
+
+def key_from_text(text: str, *, where: str) -> bytes:
+    """A key given as text (environment or file): at least MIN_KEY_CHARS once stripped."""
+    key = text.strip()
+    if len(key) < MIN_KEY_CHARS:
+        raise ServerKeyError(
+            f"{where}: the server key must be at least {MIN_KEY_CHARS} characters "
+            "(make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return key.encode("utf-8")
+
+
+def read_key_file(path: Path) -> bytes:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ServerKeyError(f"{path}: cannot read the server key: {exc.strerror}") from None
+    return key_from_text(text, where=str(path))
+
+
+def demo_key(data_dir: Path) -> bytes:
+    """Demo mode's key: `<data_dir>/secret.key`, made at the first start (mode 0600, in a
+    folder of mode 0700) and read at every later one, so a restart keeps every receipt.
+    Written aside and linked into place, so that two processes starting at once on one
+    folder never read a half-written key: both end up with the one that was linked first."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    path = data_dir / KEY_FILE
+    if not path.exists():
+        aside = data_dir / f".{KEY_FILE}.{secrets.token_hex(8)}"
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another process linked its key first; that one is the key
+        finally:
+            aside.unlink()
+    path.chmod(0o600)
+    return read_key_file(path)
 
 
 def new_incident_id() -> str:

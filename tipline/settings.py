@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 
-from tipline import models
+from tipline import credentials, models
 from tipline import pow as proof_of_work
 from tipline.limits import Limits
 
@@ -110,6 +110,8 @@ class ServerConfig(_Strict):
     public_url: str | None = None
     # Host names a browser may open the Socket.IO connection from (docs/security.md).
     allowed_hosts: list[str] = []
+    # A file holding the server key (docs/configuration.md); or TIPLINE_SECRET_KEY(_FILE).
+    secret_key_file: str | None = None
 
 
 class SlackConfig(_Strict):
@@ -189,6 +191,9 @@ class Settings:
     proof_of_work: proof_of_work.Policy = dataclasses.field(default_factory=proof_of_work.Policy)
     demo_agent_token: str | None = None
     demo_admin_token: str | None = None
+    # The key under which the store files token and receipt hashes (tipline/credentials.py).
+    # None only in demo mode without TIPLINE_SECRET_KEY: then `<data_dir>/secret.key`.
+    secret_key: bytes | None = None
     # -- Slack bot (bot/, docs/slack.md) -------------------------------------------------
     # Post `urgent` reports to the channel too when they come in while the school is closed.
     slack_urgent_offhours: bool = False
@@ -275,10 +280,45 @@ def load(
         fanout=_fanout_choice(
             env.get("TIPLINE_FANOUT"), shared=bool(env.get("TIPLINE_REDIS_URL") or server.redis_url)
         ),
-        demo_agent_token=env.get("TIPLINE_DEMO_AGENT_TOKEN") or None,
-        demo_admin_token=env.get("TIPLINE_DEMO_ADMIN_TOKEN") or None,
+        demo_agent_token=_demo_token(env, "TIPLINE_DEMO_AGENT_TOKEN"),
+        demo_admin_token=_demo_token(env, "TIPLINE_DEMO_ADMIN_TOKEN"),
+        secret_key=_secret_key(env, server, config_path),
         **_slack_extras(env, slack),
     )
+
+
+def _demo_token(env: Mapping[str, str], name: str) -> str | None:
+    token = env.get(name) or None
+    if token is not None and len(token) < credentials.MIN_TOKEN_CHARS:
+        raise ConfigError(
+            f"{name}: a token must be at least {credentials.MIN_TOKEN_CHARS} characters "
+            "(make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
+        )
+    return token
+
+
+def _secret_key(env: Mapping[str, str], server: ServerConfig, config: Path | None) -> bytes | None:
+    """TIPLINE_SECRET_KEY beats TIPLINE_SECRET_KEY_FILE, which beats `[server]
+    secret_key_file` (relative to the config file). A config file needs one of them: a key
+    made up at start would orphan every receipt at the next start with another one."""
+    try:
+        if env.get("TIPLINE_SECRET_KEY"):
+            return credentials.key_from_text(env["TIPLINE_SECRET_KEY"], where="TIPLINE_SECRET_KEY")
+        named = env.get("TIPLINE_SECRET_KEY_FILE") or server.secret_key_file
+        if named:
+            path = Path(named)
+            if config is not None and not env.get("TIPLINE_SECRET_KEY_FILE"):
+                path = config.parent / path
+            return credentials.read_key_file(path)
+    except credentials.ServerKeyError as exc:
+        raise ConfigError(str(exc)) from None
+    if config is not None:
+        raise ConfigError(
+            f"{config}: no server key: set TIPLINE_SECRET_KEY or TIPLINE_SECRET_KEY_FILE, or "
+            "[server] secret_key_file (a file of at least 32 characters, mode 0600; make one "
+            "with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return None
 
 
 def _slack_extras(env: Mapping[str, str], slack: SlackConfig) -> dict[str, Any]:

@@ -81,7 +81,8 @@ async def test_kill_9_loses_no_acknowledged_message_and_no_deadline(
     config = tmp_path / "tipline.toml"
     config.write_text(CONFIG)
     env = {"TIPLINE_REDIS_URL": REDIS_URL, "TIPLINE_KEY_PREFIX": prefix,
-           "TIPLINE_SWEEP_INTERVAL_S": "0.2"}  # fmt: skip
+           "TIPLINE_SWEEP_INTERVAL_S": "0.2",
+           "TIPLINE_SECRET_KEY": "crash-test-server-key-" + prefix}  # fmt: skip
     port = free_port()
     first = ServeProcess(port=port, env=env, config=config)
     servers.append(first)

@@ -7,7 +7,6 @@ touching the shared one on 6379.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,10 +24,7 @@ OUTAGE_S = 10.0
 
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    redis = EmbeddedRedis(tmp_path / "redis", port=port)
+    redis = EmbeddedRedis(tmp_path / "redis")  # a restart keeps its socket and password
     redis.start()
     yield redis
     redis.stop()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import stat
+from pathlib import Path
 
 from tipline import credentials
 
@@ -31,3 +33,21 @@ def test_token_hash_is_sha256_hex() -> None:
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
     assert len(credentials.new_token()) >= 32
+
+
+def test_keyed_hash_is_hmac_sha256() -> None:
+    """keyed_hash is the hex HMAC-SHA256 of RFC 4231's second test case."""
+    assert credentials.keyed_hash(b"Jefe", "what do ya want for nothing?") == (
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    )
+
+
+def test_demo_key_is_made_once_private_and_kept(tmp_path: Path) -> None:
+    """The demo key file is made 0600 in a 0700 folder, and read back the same after."""
+    folder = tmp_path / "data"
+    first = credentials.demo_key(folder)
+    assert len(first) >= credentials.MIN_KEY_CHARS
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / credentials.KEY_FILE).stat().st_mode) == 0o600
+    assert credentials.demo_key(folder) == first
+    assert [p.name for p in folder.iterdir()] == [credentials.KEY_FILE]

@@ -35,7 +35,10 @@ def redis_processes(data_dir: Path) -> list[int]:
 def demo_serve(data_dir: Path) -> ServeProcess:
     return ServeProcess(
         port=free_port(),
-        env={"TIPLINE_DATA_DIR": str(data_dir), "TIPLINE_DEMO_AGENT_TOKEN": "serve-test-agent"},
+        env={
+            "TIPLINE_DATA_DIR": str(data_dir),
+            "TIPLINE_DEMO_AGENT_TOKEN": "serve-test-agent-token-0001",
+        },
     )
 
 
@@ -51,7 +54,7 @@ async def test_demo_serve_files_a_report_on_embedded_redis_and_stops_clean(
 ) -> None:
     """With no Redis configured, serve works end to end and SIGTERM leaves no redis-server."""
     await serve.read_banner()
-    assert "demo agent token: serve-test-agent" in serve.lines
+    assert "demo agent token: serve-test-agent-token-0001" in serve.lines
     assert any(line.startswith("demo admin token: ") for line in serve.lines)
     assert f"reporter page: {serve.url}/" in serve.lines
     await wait_for(serve.healthy, what="healthz 200", timeout=30)
@@ -60,7 +63,7 @@ async def test_demo_serve_files_a_report_on_embedded_redis_and_stops_clean(
 
     agent = Peer("/respond")
     reporter = Peer("/report")
-    await agent.connect(serve.url, {"token": "serve-test-agent"})
+    await agent.connect(serve.url, {"token": "serve-test-agent-token-0001"})
     await reporter.connect(serve.url, {"org_code": "DEMO"})
     filed = await reporter.call(
         "report:create", {"text": "my friend said she wants to die tonight"}

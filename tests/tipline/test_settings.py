@@ -11,11 +11,12 @@ import pytest
 from tipline import settings
 
 EXAMPLE = Path(__file__).parents[2] / "tipline.example.toml"
+KEY = "a-server-key-for-the-settings-tests"
 
 
 def test_example_file_loads() -> None:
     """The shipped example configures one school with three contacts and two responders."""
-    config = settings.load(config_path=EXAMPLE, env={})
+    config = settings.load(config_path=EXAMPLE, env={"TIPLINE_SECRET_KEY": KEY})
     (org,) = config.organizations
     assert org.code == "LINCOLN-HS"
     assert org.timezone == "America/Los_Angeles"
@@ -112,3 +113,27 @@ def test_cli_prints_config_error_without_traceback(tmp_path: Path) -> None:
     assert "server.port" in result.stderr
     assert "organizations: Field required" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_config_file_without_a_server_key_stops_with_a_clear_error(tmp_path: Path) -> None:
+    """A config file needs a server key: none, or one too short, is a configuration error
+    that says how to give one; a key file is read relative to the config file."""
+    with pytest.raises(settings.ConfigError, match="no server key: set TIPLINE_SECRET_KEY"):
+        settings.load(config_path=EXAMPLE, env={})
+    with pytest.raises(settings.ConfigError, match="at least 32 characters"):
+        settings.load(config_path=EXAMPLE, env={"TIPLINE_SECRET_KEY": "short"})
+    (tmp_path / "tipline.key").write_text(KEY + "\n")
+    path = tmp_path / "config.toml"
+    path.write_text(
+        EXAMPLE.read_text().replace("[slack]", 'secret_key_file = "tipline.key"\n\n[slack]', 1)
+    )
+    assert settings.load(config_path=path, env={}).secret_key == KEY.encode()
+    assert settings.load(config_path=None, env={}).secret_key is None  # demo: a key file
+
+
+def test_a_short_demo_token_is_refused() -> None:
+    """A demo token from the environment under 22 characters (128 bits) is refused."""
+    with pytest.raises(settings.ConfigError, match="TIPLINE_DEMO_AGENT_TOKEN: a token must"):
+        settings.load(config_path=None, env={"TIPLINE_DEMO_AGENT_TOKEN": "letmein"})
+    long_enough = "x" * 22
+    assert settings.load(config_path=None, env={"TIPLINE_DEMO_ADMIN_TOKEN": long_enough})
