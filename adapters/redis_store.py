@@ -296,6 +296,15 @@ class RedisStore:
         raw = await self._r.hget(self._inc(incident_id), "version")
         return int(raw) if raw is not None else None
 
+    async def in_org(self, incident_id: str, org_code: str) -> bool:
+        """Whether the incident is one of `org_code`'s, from that school's own indexes: the
+        same two commands whether it belongs to another school or does not exist."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for status in models.Status:
+                pipe.zscore(self._idx(status, org_code), incident_id)
+            scores: list[float | None] = await pipe.execute()
+        return any(score is not None for score in scores)
+
     async def by_receipt(self, receipt_hash: str) -> str | None:
         raw = await self._r.get(f"{self._p}:rcpt:{self._seal(receipt_hash)}")
         return _text(raw) if raw else None

@@ -17,3 +17,18 @@ def spend(session: dict[str, Any], name: str, *, limit: int, window_s: float) ->
     if used >= limit:
         raise AppError("rate_limited", "too many at once from this connection; wait a minute")
     session[f"budget:{name}"] = (started, used + 1)
+
+
+# The failed credential attempts of one Engine.IO connection, kept in its `environ` (the one
+# dict python-socketio hands every namespace connect of that connection), never stored.
+_FAILED = "tipline.failed_attempts"
+
+
+def attempt_allowed(environ: dict[str, Any], *, limit: int) -> None:
+    """`rate_limited`, without checking anything, once this connection failed `limit` times."""
+    if environ.get(_FAILED, 0) >= limit:
+        raise AppError("rate_limited", "too many wrong attempts on this connection")
+
+
+def attempt_failed(environ: dict[str, Any]) -> None:
+    environ[_FAILED] = environ.get(_FAILED, 0) + 1

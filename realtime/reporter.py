@@ -39,7 +39,7 @@ class ReportNamespace(Namespace):
         auth = auth if isinstance(auth, dict) else {}
         try:
             if isinstance(auth.get("receipt"), str):
-                incident = await self._service.resume(auth["receipt"])
+                incident = await self._resume(environ, auth["receipt"])
                 await self._enter(sid, incident.org_code, incident.incident_id)
             elif isinstance(auth.get("org_code"), str):
                 org = await self._service.admit_reporter(auth["org_code"])
@@ -56,6 +56,16 @@ class ReportNamespace(Namespace):
             raise socketio.exceptions.ConnectionRefusedError(
                 "the service is briefly unavailable", {"code": "unavailable"}
             ) from None
+
+    async def _resume(self, environ: dict[str, Any], receipt: str) -> models.Incident:
+        """`resume`, within this connection's budget of wrong receipts."""
+        budget.attempt_allowed(environ, limit=self._service.limits.guess_failures_per_connection)
+        try:
+            return await self._service.resume(receipt)
+        except AppError as exc:
+            if exc.code == "bad_receipt":
+                budget.attempt_failed(environ)
+            raise
 
     async def _enter(self, sid: str, org_code: str, incident_id: str | None) -> None:
         async with self.session(sid) as session:

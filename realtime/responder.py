@@ -26,14 +26,22 @@ class RespondNamespace(Namespace):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Admit a responder by token into the rooms of what they may see."""
         token = auth.get("token") if isinstance(auth, dict) else None
+        limit = self._service.limits.guess_failures_per_connection
         try:
+            budget.attempt_allowed(environ, limit=limit)
             responder = await self._service.authenticate(token) if isinstance(token, str) else None
+        except AppError as exc:  # rate_limited: this connection's or everyone's budget
+            log.info("respond.connect_refused", extra={"code": exc.code})
+            raise socketio.exceptions.ConnectionRefusedError(
+                exc.message, {"code": exc.code}
+            ) from None
         except Exception:
             log.exception("respond.connect_failed")
             raise socketio.exceptions.ConnectionRefusedError(
                 "the service is briefly unavailable", {"code": "unavailable"}
             ) from None
         if responder is None:
+            budget.attempt_failed(environ)
             log.info("respond.connect_refused")
             raise socketio.exceptions.ConnectionRefusedError(
                 "unknown or missing token", {"code": "bad_token"}

@@ -103,6 +103,10 @@ class IncidentStore(Protocol):
 
     async def get(self, incident_id: str) -> Incident | None: ...
 
+    async def in_org(self, incident_id: str, org_code: str) -> bool:
+        """Whether the incident belongs to `org_code`, read from that school's data only."""
+        ...
+
     async def by_receipt(self, receipt_hash: str) -> str | None:
         """The incident id a receipt hash opens, or None."""
         ...
@@ -287,6 +291,10 @@ class RateLimiter(Protocol):
 
     async def count(self, bucket: str, *, window_s: float) -> int:
         """Count one hit; how many `bucket` has had in the current window, this one included."""
+        ...
+
+    async def refund(self, bucket: str) -> None:
+        """Take back one hit of the current window (nothing once the window is over)."""
         ...
 
 

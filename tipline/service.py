@@ -6,7 +6,6 @@ It talks to the world only through ports; the composition root injects the adapt
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 
@@ -119,20 +118,27 @@ class IncidentService:
 
     async def resume(self, receipt: str) -> models.Incident:
         """The incident a receipt opens; the same refusal for a malformed or unknown one.
-        Each wrong receipt slows the next refusals down (guessing), never a right one."""
+        Checked only within the window's budget of wrong receipts (`_guess`)."""
+        await self._guess("receipt")
         incident_id = await self._incidents.by_receipt(credentials.receipt_hash(receipt))
         incident = await self._incidents.get(incident_id) if incident_id else None
         if incident is None:
-            await self._slow_down_guess("receipt")
             raise AppError("bad_receipt", "this receipt opens no report")
+        await self._limiter.refund(_GUESSES + "receipt")
         return incident
 
-    async def _slow_down_guess(self, kind: str) -> None:
+    async def _guess(self, kind: str) -> None:
+        """Take one attempt of `kind` from the window's budget of failures, shared by every
+        process (a right answer gives it back); past the budget, refuse without checking:
+        a limit on what a guesser can learn, however many sockets they open."""
         limits = self.limits
-        failures = await self._limiter.count(f"guess:{kind}", window_s=limits.guess_window_s)
-        if failures == 1 or failures % 10 == 0:
-            log.warning("auth.guessing", extra={"kind": kind, "failures_in_window": failures})
-        await asyncio.sleep(min(limits.guess_delay_cap_s, limits.guess_delay_s * failures))
+        used = await self._limiter.count(_GUESSES + kind, window_s=limits.guess_window_s)
+        if used > limits.guess_failures_per_window:
+            if used == limits.guess_failures_per_window + 1:
+                log.warning("auth.guess_budget_spent", extra={"kind": kind})
+            raise AppError("rate_limited", "too many wrong attempts right now; wait a minute")
+        if used == 1 or used % 10 == 0:
+            log.warning("auth.guessing", extra={"kind": kind, "attempts_in_window": used})
 
     async def own_report(self, incident_id: str) -> models.Incident:
         """The incident of a reporter's own session."""
@@ -289,14 +295,23 @@ class IncidentService:
 
     # -- responders ------------------------------------------------------------------------
     async def authenticate(self, token: str) -> models.Responder | None:
+        """The responder of `token`, None for a wrong one; checked only within the window's
+        budget of wrong tokens (`rate_limited` past it, like receipts)."""
+        await self._guess("token")
         responder = await self._directory.responder_by_token_hash(credentials.token_hash(token))
-        if responder is None:
-            await self._slow_down_guess("token")
+        if responder is not None:
+            await self._limiter.refund(_GUESSES + "token")
         return responder
 
     async def visible(self, responder: models.Responder, incident_id: str) -> models.Incident:
         """The incident if `responder` may see it; `not_found` otherwise (never `forbidden`,
-        so an admin cannot probe another school's incident ids)."""
+        so an admin cannot probe another school's incident ids). An admin is refused from
+        their own school's index alone, before the incident is read: the refusal takes the
+        same store calls, and time, whether the id is another school's or made up."""
+        if responder.role is not models.Role.AGENT and not (
+            responder.org_code and await self._incidents.in_org(incident_id, responder.org_code)
+        ):
+            raise not_found()
         incident = await self._incidents.get(incident_id)
         if incident is None or not responder.may_see(incident.org_code):
             raise not_found()
@@ -304,12 +319,11 @@ class IncidentService:
         return incident
 
     async def check_visible(self, responder: models.Responder, incident_id: str) -> None:
-        """What `visible` decides, without reading the incident when its school is known."""
+        """What `visible` decides, without reading the incident when its school is known
+        and visible; a refusal always goes through `visible` (the same path for all)."""
         org_code = self._org_of.get(incident_id)
-        if org_code is None:
+        if org_code is None or not responder.may_see(org_code):
             await self.visible(responder, incident_id)
-        elif not responder.may_see(org_code):
-            raise not_found()
 
     def _remember_org(self, incident: models.Incident) -> None:
         if incident.incident_id in self._org_of:
@@ -432,6 +446,9 @@ class IncidentService:
             dedupe_key=dedupe_key,
             origin=None,
         )
+
+
+_GUESSES = "guess:"  # + "receipt" or "token": the bucket of failed attempts
 
 
 def _rate_limited(what: str) -> AppError:

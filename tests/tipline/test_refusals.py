@@ -1,0 +1,94 @@
+"""An admin's refusal for another school's incident takes the same store calls as for an id
+that does not exist, and never reads the incident (issue #19, item 10): nothing in the
+answer's timing tells that another school's incident exists."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+# Imported here, at collection: on a loaded machine the import alone can outlast the 10 s
+# that start_server waits for triage.
+import classifiers.rules  # noqa: F401
+from adapters.embedded_redis import EmbeddedRedis
+from tests.conftest import Peer, Server, start_server
+
+MADE_UP = "TL-ZZZZZZZZZZ"
+# What a connection does on its own (handshake, idle health checks), and our measuring.
+IGNORED = {"info", "ping", "auth", "hello", "select", "client|setinfo", "client"}
+EVENTS: dict[str, dict[str, Any]] = {
+    "messages:since": {"after_seq": 0},
+    "incident:join": {},
+    "incident:step": {"action": "law_enforcement"},
+    "incident:claim": {},
+    "message:send": {"text": "are you there?", "client_id": "probe"},
+}
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A Redis of this test alone, so that its command counts are this server's only."""
+    redis = EmbeddedRedis(tmp_path / "redis")
+    redis.start()
+    yield redis
+    redis.stop()
+
+
+@pytest.fixture
+async def server(
+    prefix: str, tmp_path: Path, private_redis: EmbeddedRedis
+) -> AsyncIterator[Server]:
+    # No sweeper turn during the test: its reads would count.
+    async with start_server(
+        prefix, tmp_path, redis_url=private_redis.url, sweep_interval_s=3600
+    ) as running:
+        yield running
+
+
+async def calls(client: aioredis.Redis) -> dict[str, int]:
+    stats: dict[str, Any] = await client.info("commandstats")
+    return {
+        name.removeprefix("cmdstat_"): int(v["calls"])
+        for name, v in stats.items()
+        if name.removeprefix("cmdstat_") not in IGNORED
+    }
+
+
+async def store_calls(client: aioredis.Redis, peer: Peer, event: str, incident_id: str) -> Any:
+    """The Redis commands (name -> count) that answering `event` on `incident_id` took."""
+    before = await calls(client)
+    ack = await peer.call(event, {"incident_id": incident_id, **EVENTS[event]})
+    after = await calls(client)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "not_found"
+    return {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)}
+
+
+async def test_another_schools_incident_and_a_made_up_id_cost_the_same_store_calls(
+    server: Server, private_redis: EmbeddedRedis
+) -> None:
+    """For each event, an admin of OTHER asking about a DEMO incident (one an agent has
+    joined, so its school is known to the process) and about a made-up id: the same Redis
+    commands, none of which reads the incident."""
+    reporter, agent, other = Peer("/report"), Peer("/respond"), Peer("/respond")
+    try:
+        await reporter.connect(server.url, {"org_code": "DEMO"})
+        filed = await reporter.call("report:create", {"text": "a boy brought a knife to school"})
+        await agent.connect(server.url, {"token": server.agent_token})
+        assert (await agent.call("incident:join", {"incident_id": filed["incident_id"]}))["ok"]
+        await other.connect(server.url, {"token": server.other_admin_token})
+        client = aioredis.Redis.from_url(private_redis.url)
+        for event in EVENTS:
+            await store_calls(client, other, event, MADE_UP)  # warm: connections open
+            real = await store_calls(client, other, event, filed["incident_id"])
+            made_up = await store_calls(client, other, event, MADE_UP)
+            assert real == made_up, event
+            assert not {"hgetall", "lrange", "hget", "get", "exec"} & set(real), (event, real)
+        await client.aclose()
+    finally:
+        for peer in (reporter, agent, other):
+            await peer.close()
