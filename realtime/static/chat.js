@@ -20,6 +20,7 @@ const REFUSED = { empty: "err.empty", too_long: "err.too_long" };
 // is kept as is for any line not listed here (a test keeps this in step with the engine).
 const SYSTEM_KEYS = {
   "A trained responder has joined the conversation.": "system.joined",
+  "Your report had been closed. It is open again and responders have been alerted; someone will answer you here. If anyone is in danger right now, call 911.": "system.reopened",
 };
 const ACK_TIMEOUT_MS = 10000;
 // Refusals that say "not now" rather than "never": the message waits and goes again.
@@ -28,10 +29,13 @@ const RETRY_MS = 15000;
 
 export class Conversation {
   // own: the `from` value of this person's messages ("reporter" or "responder").
+  // me: on the console, this responder's id: a responder message is "You" only when its
+  // `by` is this responder (others show their name); the reporter page has no `me`.
   // send(text, clientId) emits and resolves with the ack.
   // onChange(contiguous) is told the highest `seq` with nothing missing below it.
-  constructor({ own, send, onChange = () => {}, timeZone }) {
+  constructor({ own, me = null, send, onChange = () => {}, timeZone }) {
     this.own = own;
+    this.me = me;
     this.send = send;
     this.onChange = onChange;
     this.timeZone = timeZone;
@@ -58,8 +62,8 @@ export class Conversation {
   // A message from the server (live, caught up, or on join). Returns false if already shown.
   add(message) {
     if (!message || typeof message.seq !== "number" || this.seen.has(message.seq)) return false;
-    const mine = message.from === this.own;
-    const item = this.item(message.from, message.text, message.at, mine);
+    const mine = message.from === this.own && (this.me === null || message.by === this.me);
+    const item = this.item(message.from, message.text, message.at, mine, message.by_name);
     item.dataset.seq = String(message.seq);
     if (mine) this.setState(item, "delivered");
     this.seen.set(message.seq, item);
@@ -156,11 +160,15 @@ export class Conversation {
     this.list.append(item);
   }
 
-  item(from, text, at, mine) {
+  item(from, text, at, mine, byName) {
     const kind = from === "system" ? "system" : mine ? "own" : "other";
     const who = mine ? "chat.you" : WHO[from] || "chat.system";
+    // Another responder's message names them (responders only: the reporter gets no name).
+    const whoNode = !mine && from === "responder" && byName
+      ? el("span", { cls: "msg__who" }, [el("span", { text: byName }), " · ", el("span", { key: who })])
+      : el("span", { cls: "msg__who", key: who });
     const meta = el("p", { cls: "msg__meta" }, [
-      el("span", { cls: "msg__who", key: who }),
+      whoNode,
       " ",
       timeElement(at, { timeZone: this.timeZone }),
     ]);

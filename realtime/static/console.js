@@ -28,6 +28,7 @@ const RANK = { emergency: 2, urgent: 1, routine: 0 };
 const STEP_ERRORS = {
   invalid_transition: "console.invalid_transition",
   already_claimed: "console.already_claimed",
+  claimed_by_other: "console.claimed_by_other",
   empty: "err.empty",
   too_long: "err.too_long",
 };
@@ -39,6 +40,8 @@ const app = {
   conversations: new Map(),
   current: null,
   next: null, // the cursor of the list's next page (`incident:list` `next`), null at its end
+  // This console's responder id (`responder:me`): its own messages and what it may step.
+  me: null,
 };
 
 function setText(id, key) {
@@ -123,7 +126,8 @@ async function loadMore() {
 function upsert(incident) {
   app.incidents.set(incident.incident_id, incident);
   renderList();
-  if (incident.incident_id === app.current) detail.render(incident);
+  alarm.settle(incident);
+  if (incident.incident_id === app.current) detail.render(incident, app.me);
 }
 
 function conversationFor(incident) {
@@ -131,6 +135,7 @@ function conversationFor(incident) {
   if (!conversation) {
     conversation = new Conversation({
       own: "responder",
+      me: app.me,
       send: socketSender(app.socket, { incident_id: incident.incident_id }),
       timeZone: detail.zoneOf(incident),
     });
@@ -153,6 +158,7 @@ async function join(incidentId) {
 async function open(incidentId) {
   app.current = incidentId;
   app.unread.delete(incidentId);
+  alarm.seen(incidentId);
   detail.showError("");
   let incident = null;
   try {
@@ -163,7 +169,7 @@ async function open(incidentId) {
   if (app.current !== incidentId) return;
   if (!incident) return detail.showError("err.generic");
   byId("chat").replaceChildren(app.conversations.get(incidentId).list);
-  detail.render(incident);
+  detail.render(incident, app.me);
   show(byId("detail-empty"), false);
   show(byId("detail-body"), true);
   renderList();
@@ -193,16 +199,23 @@ function onMessage(message) {
 
 function onNew(incident) {
   upsert(incident);
-  if (incident.urgency === "emergency") alarm.raise(incident);
+  if (incident.urgency === "emergency") alarm.raise(incident, "emergency");
+}
+
+// The alert comes before the incident's own update: its fields (school, claim) are fresher.
+function onAlert(info) {
+  alarm.raise({ ...app.incidents.get(info.incident_id), ...info }, info.reason);
 }
 
 async function onConnect() {
   setText("conn", "conn.online");
+  const me = await emitAck(app.socket, "responder:me", {});
+  if (me.ok) app.me = me.responder_id;
   await refreshList();
   for (const incidentId of app.conversations.keys()) await join(incidentId);
   // An incident whose first join got no answer is opened now.
   if (app.current && !app.conversations.has(app.current)) await open(app.current);
-  if (app.current && app.incidents.has(app.current)) detail.render(app.incidents.get(app.current));
+  if (app.current && app.incidents.has(app.current)) detail.render(app.incidents.get(app.current), app.me);
 }
 
 function wire(socket) {
@@ -223,7 +236,7 @@ function wire(socket) {
   });
   socket.on("incident:new", onNew);
   socket.on("incident:updated", upsert);
-  socket.on("incident:alert", (info) => alarm.raise(app.incidents.get(info.incident_id) || info));
+  socket.on("incident:alert", onAlert);
   socket.on("message", onMessage);
 }
 
@@ -310,9 +323,10 @@ function bind() {
   byId("filter-urgency").addEventListener("change", renderList);
   byId("claim").addEventListener("click", claim);
   byId("chat-form").addEventListener("submit", sendMessage);
-  for (const button of document.querySelectorAll("[data-step]")) {
+  for (const button of document.querySelectorAll("[data-step], [data-action]")) {
     button.addEventListener("click", () => step(button));
   }
+  alarm.onOpen(open);
   byId("phone-open").addEventListener("click", () => {
     show(byId("phone-form"), true);
     byId("phone-heading").focus();
@@ -325,7 +339,7 @@ async function main() {
   await setLanguage(preferredLanguage());
   languageSwitch(byId("lang"), () => {
     renderList();
-    if (app.current && app.incidents.has(app.current)) detail.render(app.incidents.get(app.current));
+    if (app.current && app.incidents.has(app.current)) detail.render(app.incidents.get(app.current), app.me);
     translate(document);
   });
   bind();

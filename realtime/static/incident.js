@@ -40,21 +40,66 @@ function contactLine(contact) {
   return [el("span", { text: `${name}: ` }), telLink(contact)];
 }
 
+function markCurrent(node) {
+  node.setAttribute("aria-current", "step");
+  node.append(" ", el("span", { cls: "badge", key: "console.current" }));
+}
+
+// Whom the agent calls now: a school contact, then law enforcement after the last one.
+function standingOf(incident) {
+  const { contacts, lawEnforcement } = contactsOf(incident);
+  const index = incident.contact_index || 0;
+  const current = index < contacts.length ? contacts[index] : lawEnforcement;
+  const next = index + 1 < contacts.length ? contacts[index + 1] : index < contacts.length ? lawEnforcement : null;
+  // The calls to the current contact since it became current.
+  const calls = [];
+  for (const step of incident.escalation || []) {
+    if (["claim", "next_contact", "law_enforcement", "reopen"].includes(step.action)) calls.length = 0;
+    if (step.action === "contact_outcome") calls.push(step.outcome);
+  }
+  return { current, next, calls, police: index >= contacts.length };
+}
+
 function renderContacts(incident) {
   const { contacts, lawEnforcement } = contactsOf(incident);
   const list = byId("contacts");
   list.replaceChildren();
-  contacts.forEach((contact, index) => {
+  const live = incident.claimed_by && incident.status !== "resolved";
+  const index = incident.contact_index || 0;
+  contacts.forEach((contact, i) => {
     const item = el("li", {}, contactLine(contact));
-    if (index === (incident.contact_index || 0) && incident.claimed_by) {
-      item.setAttribute("aria-current", "step");
-      item.append(" ", el("span", { cls: "badge", key: "console.current" }));
-    }
+    if (live && i === index) markCurrent(item);
     list.append(item);
   });
   if (!contacts.length) list.append(el("li", { key: "console.no_contacts" }));
   const le = byId("le-contact");
   le.replaceChildren(...(lawEnforcement ? contactLine(lawEnforcement) : []));
+  le.removeAttribute("aria-current");
+  if (live && lawEnforcement && index >= contacts.length) markCurrent(le);
+}
+
+// Where the escalation stands: whom to call now, how those calls went, whom next.
+function renderStanding(incident, me) {
+  const node = byId("standing");
+  if (incident.status === "resolved") return node.replaceChildren(el("span", { key: "console.standing_resolved" }));
+  if (!incident.claimed_by) return node.replaceChildren(el("span", { key: "console.standing_unclaimed" }));
+  const { current, next, calls, police } = standingOf(incident);
+  const parts = [];
+  if (current) parts.push(el("strong", { key: "console.now_calling" }), ": ", ...contactLine(current));
+  if (calls.length) {
+    parts.push(" · ", el("span", { key: "console.calls" }), ": ");
+    calls.forEach((outcome, i) => {
+      if (i) parts.push(", ");
+      parts.push(el("span", { key: `console.outcome.${outcome}` }));
+    });
+  }
+  const reached = calls[calls.length - 1] === "reached";
+  if (next && !reached) parts.push(" · ", el("strong", { key: "console.next_up" }), `: ${next.name} `, telLink(next));
+  node.replaceChildren(...parts);
+  // After a call that reached nobody, the way on is the suggested button.
+  const offer = calls.length > 0 && !reached && !police && incident.claimed_by === me;
+  const moreContacts = next && next !== contactsOf(incident).lawEnforcement;
+  byId("steps").querySelector("[data-step=next_contact]").classList.toggle("primary", Boolean(offer && moreContacts));
 }
 
 function renderTriage(incident) {
@@ -83,7 +128,8 @@ function stepLine(step, incident) {
   if (step.by) parts.push(el("span", { cls: "sub", text: ` · ${step.by}` }));
   if (step.contact) parts.push(el("span", { text: ` · ${step.contact.name} ` }), telLink(step.contact));
   if (step.outcome) parts.push(el("span", { text: " · " }), el("span", {
-    key: `console.outcome.${step.outcome}`,
+    // A resolution is the outcome of `resolve`; a call's result the outcome of the others.
+    key: step.action === "resolve" ? `console.resolution.${step.outcome}` : `console.outcome.${step.outcome}`,
   }));
   if (step.urgency) parts.push(el("span", { text: " → " }), el("span", {
     key: `urgency.${step.urgency}`,
@@ -107,24 +153,33 @@ function renderHeading(incident) {
       ? el("span", {}, [el("span", { key: "console.claimed_by" }), ` ${incident.claimed_by}`])
       : el("span", { key: "console.unclaimed" }),
   );
-  byId("claim").hidden = Boolean(incident.claimed_by) || incident.status === "resolved";
+  const resolved = incident.status === "resolved";
+  byId("claim").hidden = Boolean(incident.claimed_by) || resolved;
+  byId("reopen").hidden = !resolved;
 }
 
-export function render(incident) {
+// `me`: this console's responder id. Only the holder steps a claimed incident; anyone else
+// may take it over (the server enforces the same rule, for Slack too).
+export function render(incident, me) {
   renderHeading(incident);
+  const resolved = incident.status === "resolved";
+  const theirs = Boolean(incident.claimed_by) && incident.claimed_by !== me && !resolved;
+  byId("take-over").hidden = !theirs;
   byId("detail-text").textContent = incident.text || "";
   renderTriage(incident);
   renderContacts(incident);
   byId("timeline").replaceChildren(...(incident.escalation || []).map((s) => stepLine(s, incident)));
-  // Steps need a claim; the server is the judge of the rest (it answers invalid_transition).
-  const locked = !incident.claimed_by || incident.status === "resolved";
+  // Steps need a claim by this responder; the server judges the rest (invalid_transition).
+  const locked = !incident.claimed_by || resolved || theirs;
   for (const button of document.querySelectorAll("[data-step]")) button.disabled = locked;
   byId("step-urgency").value = incident.urgency;
+  renderStanding(incident, me);
 }
 
 // The payload of `incident:step` for a step button, with the note when one was written.
 export function stepPayload(incidentId, button) {
-  const action = button.dataset.step;
+  // `data-step`: the escalation's buttons; `data-action`: reopen and take over.
+  const action = button.dataset.step || button.dataset.action;
   const payload = { incident_id: incidentId, action };
   if (action === "contact_outcome") payload.outcome = button.dataset.outcome;
   if (action === "set_urgency") payload.urgency = byId("step-urgency").value;

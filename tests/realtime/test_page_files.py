@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from escalation import engine
+from escalation import commands, engine
 from tipline import models
 
-STATIC = Path(__file__).parents[2] / "realtime" / "static"
+ROOT = Path(__file__).parents[2]
+STATIC = ROOT / "realtime" / "static"
 PAGES = [STATIC / "index.html", STATIC / "console.html"]
 SCRIPTS = sorted(STATIC.glob("*.js"))
 LANGS = ("en", "es")
@@ -41,11 +42,23 @@ def used_keys() -> set[str]:
     keys |= {f"urgency.{u.value}" for u in models.Urgency}
     keys |= {f"status.{s.value}" for s in models.Status}
     keys |= {f"console.channel.{c.value}" for c in models.Channel}
-    keys |= {f"console.outcome.{o}" for o in ("reached", "no_answer", "voicemail", "wrong_number")}
-    steps = ("triage", "claim", "contact_outcome", "next_contact", "law_enforcement")
-    keys |= {f"console.step.{s}" for s in (*steps, "set_urgency", "resolve", "reopen", "repage")}
+    # A call's result is the outcome of a contact step; a resolution the outcome of `resolve`.
+    keys |= {f"console.outcome.{o.value}" for o in commands.ContactResult}
+    keys |= {f"console.resolution.{r.value}" for r in commands.Resolution}
+    keys |= {f"console.step.{action}" for action in step_actions()}
     keys |= {f"chat.state.{s}" for s in ("queued", "sent", "delivered", "failed")}
     return keys
+
+
+def step_actions() -> set[str]:
+    """Every `action` the engine and the service write on an incident's trail, read from
+    their source, so that a new step cannot reach the timeline without a text."""
+    engine_src = (ROOT / "escalation" / "engine.py").read_text("utf-8")
+    service_src = (ROOT / "tipline" / "service.py").read_text("utf-8")
+    actions = set(re.findall(r'draft\.step\(\s*[A-Za-z_."]+,\s*"([a-z_]+)"', engine_src))
+    actions |= set(re.findall(r'action="([a-z_]+)"', service_src))
+    assert {"claim", "resolve", "take_over", "suggest_next_contact", "phone_report"} <= actions
+    return actions
 
 
 def test_catalogues_have_the_same_keys() -> None:
@@ -67,9 +80,12 @@ def test_catalogue_has_no_unused_text() -> None:
 
 
 def test_the_servers_system_lines_are_translated() -> None:
-    """The page knows the engine's "responder joined" line, so a Spanish reader gets Spanish."""
+    """The page knows the engine's system lines ("joined", "reopened"), so a Spanish reader
+    gets Spanish."""
     chat = (STATIC / "chat.js").read_text("utf-8")
     assert json.dumps(engine.JOINED) + ': "system.joined"' in chat
+    assert json.dumps(engine.REOPENED) + ': "system.reopened"' in chat
+    assert catalogue("en")["system.reopened"] == engine.REOPENED
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

@@ -188,6 +188,7 @@ async def test_spanish_reporter_reads_the_join_line_in_spanish(
     agent = await web.page(tipline_server.url + "/console")
     await browser.login(agent, tipline_server.agent_token)
     await browser.open_only_incident(agent)
+    await agent.click("#claim")  # opening says nothing; the claim says "joined"
     await expect(reporter.locator(".msg--system .msg__text")).to_have_text(
         "Una persona capacitada se ha unido a la conversación."
     )
