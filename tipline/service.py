@@ -119,15 +119,16 @@ class IncidentService:
     async def resume(self, receipt: str) -> models.Incident:
         """The incident a receipt opens; the same refusal for a malformed or unknown one.
         Checked only within the window's budget of wrong receipts (`_guess`)."""
-        await self._guess("receipt")
+        used = await self._guess("receipt")
         incident_id = await self._incidents.by_receipt(credentials.receipt_hash(receipt))
         incident = await self._incidents.get(incident_id) if incident_id else None
         if incident is None:
+            _log_guess("receipt", used)
             raise AppError("bad_receipt", "this receipt opens no report")
         await self._limiter.refund(_GUESSES + "receipt")
         return incident
 
-    async def _guess(self, kind: str) -> None:
+    async def _guess(self, kind: str) -> int:
         """Take one attempt of `kind` from the window's budget of failures, shared by every
         process (a right answer gives it back); past the budget, refuse without checking:
         a limit on what a guesser can learn, however many sockets they open."""
@@ -137,8 +138,7 @@ class IncidentService:
             if used == limits.guess_failures_per_window + 1:
                 log.warning("auth.guess_budget_spent", extra={"kind": kind})
             raise AppError("rate_limited", "too many wrong attempts right now; wait a minute")
-        if used == 1 or used % 10 == 0:
-            log.warning("auth.guessing", extra={"kind": kind, "attempts_in_window": used})
+        return used
 
     async def own_report(self, incident_id: str) -> models.Incident:
         """The incident of a reporter's own session."""
@@ -297,9 +297,11 @@ class IncidentService:
     async def authenticate(self, token: str) -> models.Responder | None:
         """The responder of `token`, None for a wrong one; checked only within the window's
         budget of wrong tokens (`rate_limited` past it, like receipts)."""
-        await self._guess("token")
+        used = await self._guess("token")
         responder = await self._directory.responder_by_token_hash(credentials.token_hash(token))
-        if responder is not None:
+        if responder is None:
+            _log_guess("token", used)
+        else:
             await self._limiter.refund(_GUESSES + "token")
         return responder
 
@@ -449,6 +451,13 @@ class IncidentService:
 
 
 _GUESSES = "guess:"  # + "receipt" or "token": the bucket of failed attempts
+
+
+def _log_guess(kind: str, used: int) -> None:
+    """A wrong receipt or token: said on the first of a window and every tenth, nothing of
+    the guess itself."""
+    if used == 1 or used % 10 == 0:
+        log.warning("auth.guessing", extra={"kind": kind, "failures_in_window": used})
 
 
 def _rate_limited(what: str) -> AppError:

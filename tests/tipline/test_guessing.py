@@ -81,6 +81,7 @@ async def test_past_the_budget_attempts_are_refused_unchecked_and_right_ones_spe
         socket = await engine_socket(session, server.url)
         for _ in range(5):
             assert await socket.connect("/report", {"receipt": receipt}) == "ok"
+        assert "auth.guessing" not in stream.getvalue()  # a right receipt is no guess
         wrong = [await socket.connect("/report", {"receipt": f"WRONG-{i}"}) for i in range(3)]
         assert wrong == ["bad_receipt"] * 3
         assert await socket.connect("/report", {"receipt": "WRONG-4"}) == "rate_limited"
