@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve check venv lint typecheck test redis browser plots bench-node clean
+.PHONY: serve check venv lint typecheck test redis postgres browser plots bench-node clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "tipline needs Python 3.11: no '$(PYTHON)' on PATH (install it, or run make PYTHON=/path/to/python3.11)" >&2; exit 1; }
@@ -22,6 +22,10 @@ serve: $(STAMP)
 redis:
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || scripts/start-redis.sh
 
+# PostgreSQL on 127.0.0.1:5432 with a database `test` (the record's tests, docs/record.md).
+postgres:
+	@scripts/start-postgres.sh
+
 browser:
 	@scripts/install-browser.sh
 
@@ -32,7 +36,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) redis browser
+test: $(STAMP) redis postgres browser
 	scripts/run-tests.sh $(BIN)/python $(PYTEST_ARGS)
 
 check: lint typecheck test

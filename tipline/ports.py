@@ -316,3 +316,43 @@ class ProofLedger(Protocol):
     async def add_load(self, org_code: str, *, window_s: float) -> None:
         """Count one report of the school in the window."""
         ...
+
+
+class Record(Protocol):
+    """The system of record (PostgreSQL, adapters/record): what is kept for years.
+
+    Every write is idempotent, keyed by what the live path already numbers, so the archive
+    stream may deliver the same batch twice (docs/record.md)."""
+
+    async def upsert_organization(self, org: Organization) -> None: ...
+
+    async def upsert_responder(self, responder: Responder) -> None: ...
+
+    async def upsert_incident(self, incident: Incident, *, receipt_hash: str | None = None) -> bool:
+        """Insert `incident`, or update its mutable fields unless the stored version is newer
+        (a late, older snapshot changes nothing). True when a row was written. The audit
+        trail goes in through `add_steps`; a missing `receipt_hash` keeps the stored one."""
+        ...
+
+    async def add_messages(self, messages: Sequence[Message]) -> int:
+        """Store the messages not stored yet, by incident and `seq`; how many were new."""
+        ...
+
+    async def add_steps(self, incident_id: str, steps: Sequence[Step], *, start: int) -> int:
+        """Store the audit-trail steps numbered `start`, `start + 1`, ... that are not stored
+        yet; how many were new."""
+        ...
+
+    async def put_slack_message(self, incident_id: str, *, channel: str, ts: str) -> None:
+        """The Slack message (channel, ts) that carries the incident."""
+        ...
+
+    async def incident(self, incident_id: str) -> Incident | None:
+        """The incident with its audit trail, oldest step first."""
+        ...
+
+    async def messages(
+        self, incident_id: str, after_seq: int = 0, limit: int = 1000
+    ) -> list[Message]:
+        """The incident's messages after `after_seq`, in `seq` order."""
+        ...
