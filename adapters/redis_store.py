@@ -15,6 +15,8 @@ Keys (prefix `P`, default `tl`; `{id}` is a hash tag so one incident's keys shar
   `org:<code>`; `P:idx:<scope>:pinned`: a superset of the open emergencies and unclaimed
   urgent ones (`Incident.pinned`), added before each write, pruned when read.
 - `P:rcpt:<sealed>`: incident id.
+- `P:rclient:<sha256>`: hash `incident_id`, `sealed` (the receipt sealed for a retry,
+  `tipline.report_client`), for one retry window after `report:create` with a `client_id`.
 
 "Sealed" is `credentials.keyed_hash(server key, the SHA-256 the caller passes)`: without the
 key, nobody who can read or write Redis can test a receipt or token, or plant one. Stores of
@@ -105,6 +107,31 @@ return {'ok', redis.call('HINCRBY', KEYS[1], 'version', 1)}
 MAX_PINNED = 1000
 
 
+# KEYS: incident hash, steps list, index all, index org, receipt key, retry record.
+# ARGV: doc, status, claimed_by, created score, incident id, sealed receipt, window in ms,
+# then the steps. Returns the incident id that holds the retry record: this one, created
+# now, or the one an earlier try created (then nothing is written). One script, so a crash
+# can never leave a retry record that points at no incident.
+_CREATE_ONCE = """
+local held = redis.call('HGET', KEYS[6], 'incident_id')
+if held then return held end
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'status', ARGV[2], 'claimed_by', ARGV[3],
+           'version', 1, 'last_seq', 0)
+for i = 8, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+redis.call('SET', KEYS[5], ARGV[5])
+redis.call('HSET', KEYS[6], 'incident_id', ARGV[5], 'sealed', ARGV[6])
+redis.call('PEXPIRE', KEYS[6], ARGV[7])
+return ARGV[5]
+"""
+
+
+# Pinned incidents (open emergencies, unclaimed urgent ones) on a first page at most: past
+# that many at once the oldest of them are on later pages, in time order, like any other.
+MAX_PINNED = 1000
+
+
 class StoreError(Exception):
     """The store refused an operation (unknown incident, lost race, ...)."""
 
@@ -126,6 +153,7 @@ class RedisStore:
         self._key = key
         self._append = ScriptBatcher(client, _APPEND)  # the hottest call: auto-pipelined
         self._update = client.register_script(_UPDATE)
+        self._create_once = client.register_script(_CREATE_ONCE)
 
     # -- keys ------------------------------------------------------------------------------
     def _inc(self, incident_id: str) -> str:
@@ -281,6 +309,47 @@ class RedisStore:
                 pipe.zadd(self._pinned(incident.org_code), {incident.incident_id: score})
             pipe.set(f"{self._p}:rcpt:{self._seal(receipt_hash)}", incident.incident_id)
             await pipe.execute()
+
+    async def create_once(
+        self,
+        incident: models.Incident,
+        *,
+        receipt_hash: str,
+        client_key: str,
+        sealed_receipt: str,
+        window_s: float,
+    ) -> str:
+        """Create `incident` unless a report was already filed under `client_key`; the id of
+        the incident that holds the key (this one when it was created now)."""
+        key = self._inc(incident.incident_id)
+        keys = [
+            key,
+            key + ":steps",
+            self._idx(incident.status, None),
+            self._idx(incident.status, incident.org_code),
+            f"{self._p}:rcpt:{self._seal(receipt_hash)}",
+            f"{self._p}:rclient:{client_key}",
+        ]
+        args: list[str | int | float] = [
+            _incident_doc(incident),
+            incident.status.value,
+            incident.claimed_by or "",
+            incident.created_at.timestamp(),
+            incident.incident_id,
+            sealed_receipt,
+            int(window_s * 1000),
+            *(_step_json(s) for s in incident.escalation),
+        ]
+        await self._pin(incident)
+        held = await self._create_once(keys=keys, args=args)
+        return _text(held)
+
+    async def filed_with(self, client_key: str) -> tuple[str, str] | None:
+        """The incident id and sealed receipt filed under `client_key`, within its window."""
+        found = await self._r.hmget(f"{self._p}:rclient:{client_key}", ["incident_id", "sealed"])
+        if found[0] is None or found[1] is None:
+            return None
+        return _text(found[0]), _text(found[1])
 
     async def get(self, incident_id: str) -> models.Incident | None:
         key = self._inc(incident_id)

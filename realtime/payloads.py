@@ -17,6 +17,13 @@ _Id = Annotated[str, pydantic.StringConstraints(min_length=1, max_length=64)]
 # No cap here: the frame limit bounds the size, and `clean_text` answers `too_long`.
 _Text = str
 _ClientId = Annotated[str, pydantic.StringConstraints(min_length=1, max_length=128)]
+# A report's client id (`report:create`): random, chosen by the client, sent again with
+# every retry of the same report (tipline/report_client.py). At least 16 characters, so that
+# it cannot be guessed; a UUID or 32 hex digits.
+_ReportClientId = Annotated[
+    str,
+    pydantic.StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$"),
+]
 _Seq = Annotated[int, pydantic.Field(ge=0, le=2**53)]
 
 
@@ -45,6 +52,7 @@ class ReportCreate(_Payload):
     text: _Text
     category: _Category = None
     language: Annotated[str, pydantic.StringConstraints(pattern=r"^[a-z]{2}$")] | None = None
+    client_id: _ReportClientId | None = None
     pow: PowAnswer | None = None
 
 

@@ -102,14 +102,20 @@ class ReportNamespace(Namespace):
                 org_code=session["org_code"],
                 text=payload.text,
                 category=payload.category,
+                client_id=payload.client_id,
                 proof=proof,
                 connection_spent=spent,
             )
         except admission.RefusedError as exc:
             return error(exc.code, exc.message) | {"pow": exc.challenge.to_wire()}
-        if session.get("incident_id"):
-            await self.leave_room(sid, rooms.incident(session["incident_id"]))
-        await self._enter(sid, filed.incident.org_code, filed.incident.incident_id)
+        try:
+            if session.get("incident_id"):
+                await self.leave_room(sid, rooms.incident(session["incident_id"]))
+            await self._enter(sid, filed.incident.org_code, filed.incident.incident_id)
+        except KeyError:
+            # python-socketio's "Session not found": the reporter left while the report was
+            # filed. It is stored; a retry with the same client_id gets the same receipt.
+            log.info("report.reporter_left", extra={"incident_id": filed.incident.incident_id})
         return {"ok": True, "incident_id": filed.incident.incident_id, "receipt": filed.receipt}
 
     @guarded

@@ -265,10 +265,14 @@ def slack_bot(settings: Settings, store: RedisStore, client: aioredis.Redis) -> 
 # order in which parts start and stop, so it may pass ruff's statement count.
 @contextlib.asynccontextmanager
 async def running(  # noqa: PLR0915
-    settings: Settings, *, clock: Clock | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    classifier: tuple[Callable[[], EngineLike], Callable[[], EngineLike]] | None = None,
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop everything, the embedded Redis last. Tests pass a
-    clock they drive; the service uses the system clock."""
+    clock they drive, and may pass the classifier's (model loader, rules) pair, e.g. a
+    slow engine; the service uses the system clock and `classifier_loaders`."""
     # The port and the data folder are taken before anything touches a store: a second
     # server on either fails here, with one line that says which (adapters/data_dir.py).
     sock = data_dir.listen(settings.host, settings.port)
@@ -296,8 +300,11 @@ async def running(  # noqa: PLR0915
         store = RedisStore(client, prefix=settings.key_prefix, key=key)
         slack = slack_bot(settings, store, client)
         agent_token, admin_token = await seed(store, settings)
-        load, rules = classifier_loaders(settings)
-        triage = TriageService(load=load, fallback=rules)
+        load, rules = classifier or classifier_loaders(settings)
+        # The safety net's first verdicts need no language (the model tells it later); an
+        # injected pair brings its own rules.
+        first_rules = None if classifier else _bare_rules
+        triage = TriageService(load=load, fallback=rules, net=first_rules)
         manager = fanout_manager(settings, redis_url)
         sio = web_app.new_server(client_manager=manager, allowed_hosts=settings.allowed_hosts)
         clock = clock or SystemClock()
@@ -372,6 +379,7 @@ async def running(  # noqa: PLR0915
             demo_admin_token=admin_token,
         )
         stop_sweeping.set()
+        await service.close()
         loader.cancel()
         await asyncio.gather(loader, sweeper, return_exceptions=True)
     finally:

@@ -6,6 +6,7 @@ root (`tipline.app`) picks the implementations. Nothing here does I/O.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
@@ -100,6 +101,24 @@ class IncidentStore(Protocol):
     """Incidents, their indexes, receipts and claims."""
 
     async def create(self, incident: Incident, *, receipt_hash: str) -> None: ...
+
+    async def create_once(
+        self,
+        incident: Incident,
+        *,
+        receipt_hash: str,
+        client_key: str,
+        sealed_receipt: str,
+        window_s: float,
+    ) -> str:
+        """Atomically create `incident` and keep (`sealed_receipt`, its id) under `client_key`
+        for `window_s`, unless that key already names an incident: the id of the incident
+        that holds the key (this one when it was created now, else the earlier one)."""
+        ...
+
+    async def filed_with(self, client_key: str) -> tuple[str, str] | None:
+        """(incident id, sealed receipt) of the report filed under `client_key`, or None."""
+        ...
 
     async def get(self, incident_id: str) -> Incident | None: ...
 
@@ -263,7 +282,18 @@ class Triager(Protocol):
         """True once the model (or the rules it fell back to) can answer."""
         ...
 
-    async def triage(self, text: str) -> Triage: ...
+    async def triage(self, text: str, *, school: str = "") -> Triage:
+        """The model's verdict, however long it takes."""
+        ...
+
+    async def safety_net(self, text: str) -> Triage:
+        """The safety-net rules' verdict, at once (never behind the model): an emergency on a
+        life-threat pattern, else at least urgent."""
+        ...
+
+    def submit(self, text: str, *, school: str) -> asyncio.Future[Triage]:
+        """Queue `text` for the model, fairly among schools; cancel the future to withdraw."""
+        ...
 
 
 class Broadcaster(Protocol):

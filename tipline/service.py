@@ -6,13 +6,15 @@ It talks to the world only through ports; the composition root injects the adapt
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
 from escalation import commands, engine
 from escalation.errors import BadCommand, EscalationError
-from tipline import admission, credentials, models
+from tipline import admission, credentials, logs, models, report_client, retriage
 from tipline import pow as proof_of_work
+from tipline import triage as triage_service
 from tipline.effects import EffectRunner, once_key
 from tipline.errors import AppError, forbidden, not_found
 from tipline.limits import Limits
@@ -34,6 +36,10 @@ from tipline.ports import (
 )
 
 MAX_TEXT = 8000
+# How long a report may wait for the model before it is filed on the safety net's verdict
+# (the model reads it afterwards and may raise it): the answer never waits on a model that
+# is loading or busy with a flood (issue #15, #19). The model usually answers in 20-50 ms.
+MODEL_WAIT_S = 1.0
 log = logging.getLogger("tipline.service")
 
 # A step reads the incident, decides, and stores with compare-and-set; when another step got
@@ -46,7 +52,10 @@ KNOWN_ORGS = 50_000
 
 
 def clean_text(text: str) -> str:
-    """PROTOCOL.md: 1 to 8,000 characters after trimming white space."""
+    """PROTOCOL.md: 1 to 8,000 characters after trimming white space. A lone UTF-16 surrogate
+    (a client that cut an emoji in half) becomes U+FFFD: it has no UTF-8 form to store."""
+    if not text.isascii():
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     trimmed = text.strip()
     if not trimmed:
         raise AppError("empty", "the text is empty")
@@ -98,6 +107,8 @@ class IncidentService:
             deadlines=deadlines,
             notifier=notifier,
         )
+        self.model_wait_s = MODEL_WAIT_S
+        self._retriaging: set[asyncio.Task[None]] = set()
 
     # -- reporters -------------------------------------------------------------------------
     async def organization(self, org_code: str) -> models.Organization:
@@ -155,6 +166,7 @@ class IncidentService:
         category: models.Category | None = None,
         channel: models.Channel = models.Channel.WEB,
         filed_by: str | None = None,
+        client_id: str | None = None,
         proof: proof_of_work.Proof | None = None,
         connection_spent: bool = False,
     ) -> Filed:
@@ -162,9 +174,14 @@ class IncidentService:
         of work, the small open lane, or the rules' emergency lane); a responder's does not."""
         org = await self.organization(org_code)
         text = clean_text(text)
+        # A retry of a report already filed (same client id and text): the same answer, and
+        # nothing spent again.
+        client = report_client.ReportClient(org.code, client_id) if client_id else None
+        if client is not None and (earlier := await self._filed_before(client, text)):
+            return earlier
         if filed_by is None:
             await self._gate.admit(org.code, text, proof=proof, connection_spent=connection_spent)
-        triage = await self._triager.triage(text)
+        triage, pending = await self._first_triage(text, org.code)
         now = self._clock.now()
         draft = models.Incident(
             incident_id=credentials.new_incident_id(),
@@ -187,7 +204,11 @@ class IncidentService:
             phone = models.Step(at=now, by=filed_by, action="phone_report")
             incident = dataclasses.replace(incident, escalation=(*incident.escalation, phone))
         receipt = credentials.new_receipt()
-        await self._incidents.create(incident, receipt_hash=credentials.receipt_hash(receipt))
+        earlier = await self._store_report(incident, receipt, client)
+        if earlier is not None:
+            for verdict in pending:
+                verdict.cancel()
+            return earlier
         log.info(
             "report.created",
             extra={
@@ -199,7 +220,121 @@ class IncidentService:
             },
         )
         await self._effects.run(incident, outcome.effects, actor=None)
+        for verdict in pending:
+            self._retriage_when_read(incident.incident_id, verdict)
         return Filed(incident=incident, receipt=receipt)
+
+    async def _first_triage(
+        self, text: str, school: str
+    ) -> tuple[models.Triage, list[asyncio.Future[models.Triage]]]:
+        """The verdict to file a report with, within `model_wait_s` whatever is loading,
+        and the verdicts still to come (each re-triages the report when it arrives). The
+        safety net answers at once once it is loaded; the model gets what is left of the
+        wait when it is loaded, none while it loads; a safety-net emergency never waits (the
+        model still reads it later, for its category and reasons)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.model_wait_s
+        net = asyncio.ensure_future(self._triager.safety_net(text))
+        model = self._triager.submit(text, school=school)
+        if not (await asyncio.wait([net], timeout=self.model_wait_s))[0]:
+            # The first seconds after a start: not even the rules are loaded yet.
+            return triage_service.STARTING, [net, model]
+        first = net.result()
+        if first.urgency is models.Urgency.EMERGENCY or not self._triager.ready:
+            return first, [model]
+        if not (await asyncio.wait([model], timeout=max(0.0, deadline - loop.time())))[0]:
+            return first, [model]
+        if model.cancelled() or model.exception() is not None:
+            return first, []
+        return model.result(), []
+
+    async def _filed_before(self, client: report_client.ReportClient, text: str) -> Filed | None:
+        """The report this client id filed in its retry window, with its receipt; None when
+        there is none. The same id with another text is refused, never answered."""
+        found = await self._incidents.filed_with(client.key)
+        if found is None:
+            return None
+        incident_id, sealed = found
+        incident = await self._incidents.get(incident_id)
+        receipt = client.unseal(sealed, incident_id)
+        opens = await self._incidents.by_receipt(credentials.receipt_hash(receipt))
+        if incident is None or incident.text != text or opens != incident_id:
+            raise AppError("bad_request", "this client_id belongs to another report")
+        log.info("report.retried", extra={"incident_id": incident_id})
+        return Filed(incident=incident, receipt=receipt)
+
+    async def _store_report(
+        self, incident: models.Incident, receipt: str, client: report_client.ReportClient | None
+    ) -> Filed | None:
+        """Store a new report; with a client id only if no try of it got in first, whose
+        answer is returned instead (two tries at once: one incident)."""
+        receipt_hash = credentials.receipt_hash(receipt)
+        if client is None:
+            await self._incidents.create(incident, receipt_hash=receipt_hash)
+            return None
+        holder = await self._incidents.create_once(
+            incident,
+            receipt_hash=receipt_hash,
+            client_key=client.key,
+            sealed_receipt=client.seal(receipt, incident.incident_id),
+            window_s=report_client.RETRY_WINDOW_S,
+        )
+        if holder == incident.incident_id:
+            return None
+        earlier = await self._filed_before(client, incident.text)
+        if earlier is None:  # the record vanished between two reads: its window just ended
+            raise _busy()
+        return earlier
+
+    def _retriage_when_read(self, incident_id: str, pending: asyncio.Future[models.Triage]) -> None:
+        task = asyncio.create_task(self._retriage(incident_id, pending), name="retriage")
+        self._retriaging.add(task)
+        task.add_done_callback(self._retriaging.discard)
+
+    async def _retriage(self, incident_id: str, pending: asyncio.Future[models.Triage]) -> None:
+        """Once the model has read a report filed on the safety net's verdict: its verdict
+        goes in, the urgency only up (`tipline.retriage`). A process that stops first
+        leaves the first verdict (at least urgent, for a person to review)."""
+        await asyncio.wait([pending])
+        if pending.cancelled() or pending.exception() is not None:
+            return
+        with logs.bind_incident(incident_id):
+            try:
+                await self._apply_model(incident_id, pending.result())
+            except Exception:
+                log.exception("retriage.failed", extra={"incident_id": incident_id})
+
+    async def _apply_model(self, incident_id: str, verdict: models.Triage) -> None:
+        for _ in range(MAX_ATTEMPTS):
+            incident = await self._incidents.get(incident_id)
+            org = await self._directory.organization(incident.org_code) if incident else None
+            if incident is None or org is None:
+                return
+            outcome = retriage.retriaged(incident, verdict, org=org, now=self._clock.now())
+            if outcome is None:
+                return
+            stored = await self._incidents.update(
+                outcome.incident, expected_version=incident.version, steps=outcome.steps
+            )
+            if stored is None:
+                continue
+            log.info(
+                "incident.retriaged",
+                extra={
+                    "incident_id": incident_id,
+                    "action": outcome.steps[-1].action,
+                    "urgency": stored.urgency.value,
+                },
+            )
+            await self._effects.run(stored, outcome.effects, actor=None)
+            return
+        log.warning("retriage.gave_up", extra={"incident_id": incident_id})
+
+    async def close(self) -> None:
+        """Stop re-triaging (the process stops): reports keep their first verdict."""
+        for task in list(self._retriaging):
+            task.cancel()
+        await asyncio.gather(*self._retriaging, return_exceptions=True)
 
     # -- both sides ------------------------------------------------------------------------
     async def post(

@@ -11,6 +11,7 @@ import {
   errorKey,
   failureOf,
   languageSwitch,
+  newClientId,
   preferredLanguage,
   RETRY_BUSY_MS,
   setLanguage,
@@ -26,6 +27,36 @@ const KEY_RECEIPT = "tipline.receipt";
 const REPORT_ERRORS = { empty: "err.empty", too_long: "err.too_long", rate_limited: "err.busy" };
 
 const page = { socket: null, conversation: null };
+
+// The report being sent and its client id, in this page's memory only, until the server
+// acknowledges it: every try of the same report (the page's own retries and the student's
+// next click on "Send") carries the same id, so the server files it once and answers each
+// try with the same incident and receipt (docs/protocol-extensions.md).
+const sending = { key: null, clientId: null };
+const REPORT_TRIES = 3;
+const REPORT_RETRY_MS = 1000;
+
+function clientIdFor(code, text, category) {
+  const key = JSON.stringify([code.toUpperCase(), text, category]);
+  if (sending.key !== key) {
+    sending.key = key;
+    sending.clientId = newClientId();
+  }
+  return sending.clientId;
+}
+
+// An ack that did not come (a timeout, a dropped connection) is tried again with the same
+// client id; the socket reconnects by itself and sends what it buffered meanwhile.
+async function sendReport(socket, payload) {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await createReport(socket, payload);
+    } catch (err) {
+      if (tries >= REPORT_TRIES) throw err;
+      await new Promise((resolve) => setTimeout(resolve, REPORT_RETRY_MS * tries));
+    }
+  }
+}
 
 function view(name) {
   for (const id of ["view-start", "view-receipt", "view-chat"]) show(byId(id), id === name);
@@ -138,7 +169,9 @@ async function submitReport(code, text, category) {
   let ack;
   try {
     // With a proof of work, solved in a worker: a flood on the access code cannot turn it away.
-    ack = await createReport(socket, category ? { text, category } : { text });
+    const payload = { text, client_id: clientIdFor(code, text, category) };
+    if (category) payload.category = category;
+    ack = await sendReport(socket, payload);
   } catch {
     drop(socket);
     return setError("file-error", "err.network");
@@ -147,6 +180,7 @@ async function submitReport(code, text, category) {
     drop(socket);
     return setError("file-error", errorKey(ack, REPORT_ERRORS));
   }
+  sending.key = null;
   socket.auth = { receipt: ack.receipt };
   tabStore.set(KEY_RECEIPT, ack.receipt);
   byId("report-text").value = "";
