@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 import socketio
 
 from adapters.redis_store import RedisStore
+from tests import postgres
 from tipline import app, credentials, demo, models, settings
 
 REDIS_URL = os.environ.get("TIPLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -102,8 +103,13 @@ async def start_server(
     prefix: str, tmp_path: Path, *, clock: Any = None, **changes: Any
 ) -> AsyncIterator[Server]:
     """Start a Tipline in this process on the real Redis; stop it when the block ends."""
-    config = server_settings(prefix, tmp_path, **changes)
-    async with app.running(config, clock=clock) as running:
+    # The record in a schema of its own on the test PostgreSQL, dropped afterwards.
+    async with (
+        postgres.schema() as database_url,
+        app.running(
+            server_settings(prefix, tmp_path, database_url=database_url, **changes), clock=clock
+        ) as running,
+    ):
         await wait_for(lambda: _ready(running), what="triage ready")
         yield Server(
             url=running.url,

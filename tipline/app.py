@@ -33,6 +33,7 @@ from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
 from tipline import admission, credentials, demo
 from tipline.clock import SystemClock
+from tipline.database import Database, close_database, discard, open_database
 from tipline.ports import Clock
 from tipline.service import IncidentService
 from tipline.settings import Settings
@@ -56,6 +57,8 @@ class Running:
     embedded: EmbeddedRedis | None
     demo_agent_token: str | None = None
     demo_admin_token: str | None = None
+    # The record (docs/record.md): its pool and adapter, for the archive stream to come.
+    database: Database | None = None
 
     @property
     def port(self) -> int:
@@ -278,13 +281,21 @@ async def running(  # noqa: PLR0915
     sock = data_dir.listen(settings.host, settings.port)
     lock = data_dir.DataDirLock(settings.data_dir)
     embedded: EmbeddedRedis | None = None
+    starting: asyncio.Task[Database] | None = None
     try:
-        if settings.redis_url is None:
+        if settings.redis_url is None or settings.database_url is None:
             lock.acquire()
+        # The record's PostgreSQL starts and migrates while Redis starts (docs/record.md).
+        starting = asyncio.create_task(open_database(settings), name="record-start")
+        if settings.redis_url is None:
             embedded_redis.private_dir(settings.data_dir)  # holds the store: 0700, files 0600
             embedded = EmbeddedRedis(settings.data_dir / "redis")
             await asyncio.to_thread(embedded.start)
+        database = await starting
     except BaseException:
+        await discard(starting)
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
         sock.close()
         lock.release()
         raise
@@ -336,6 +347,8 @@ async def running(  # noqa: PLR0915
             extra=lambda: {
                 "engine": triage.engine_name if triage else "none",
                 "degraded": triage.degraded if triage else False,
+                # Additive: PostgreSQL down never fails /healthz yet (docs/record.md).
+                "database": database.state,
             },
         )
         application = web_app.build(
@@ -377,6 +390,7 @@ async def running(  # noqa: PLR0915
             embedded=embedded,
             demo_agent_token=agent_token,
             demo_admin_token=admin_token,
+            database=database,
         )
         stop_sweeping.set()
         await service.close()
@@ -397,6 +411,7 @@ async def running(  # noqa: PLR0915
             await triage.stop()
         net.stop()
         await client.aclose()
+        await close_database(database)
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
         sock.close()

@@ -1,4 +1,4 @@
-"""`tipline serve`, `tipline classify` (PROTOCOL.md)."""
+"""`tipline serve`, `tipline classify` (PROTOCOL.md), `tipline db` (docs/record.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from adapters import data_dir
-from tipline import logs, settings
+from tipline import db_cli, logs, settings
 
 log = logging.getLogger("tipline.cli")
 
@@ -33,9 +33,12 @@ def main(argv: list[str] | None = None) -> int:
         "--rules-only", action="store_true", help="use the safety-net rules without the model"
     )
     classify.add_argument("--batch-size", type=int, default=16)
+    db_cli.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "db":
+        return db_cli.run(args)
     return _classify(args)
 
 

@@ -106,6 +106,7 @@ class ServerConfig(_Strict):
     host: str = "127.0.0.1"
     port: Annotated[int, pydantic.Field(ge=0, le=65535)] = 8080
     redis_url: str | None = None
+    database_url: str | None = None
     data_dir: str | None = None
     public_url: str | None = None
     # Host names a browser may open the Socket.IO connection from (docs/security.md).
@@ -177,6 +178,8 @@ class Settings:
     # Seconds a connection may take to send a request's headers, or stay idle between
     # requests, before it is closed (slow-header floods; aiohttp's keep-alive timeout).
     header_timeout_s: float = 10.0
+    # PostgreSQL, the record (docs/record.md); None: the embedded one in data_dir/postgres.
+    database_url: str | None = None
     key_prefix: str = "tl"
     # "model" (the transformer, falling back to the rules) or "rules" (the safety net alone).
     classifier: str = "model"
@@ -260,6 +263,7 @@ def load(
         host=host or env.get("TIPLINE_HOST") or server.host,
         port=port if port is not None else int(env.get("TIPLINE_PORT") or server.port),
         redis_url=env.get("TIPLINE_REDIS_URL") or server.redis_url,
+        database_url=env.get("TIPLINE_DATABASE_URL") or server.database_url,
         data_dir=data_dir,
         cache_dir=Path(env.get("TIPLINE_CACHE_DIR") or ".cache"),
         model_dir=Path(model_dir) if model_dir else None,
