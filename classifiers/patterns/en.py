@@ -125,6 +125,10 @@ PATTERNS: tuple[Pattern, ...] = (
             rf"(?:bring|brings|bringing|brought|carry|carrying|carries|showed|shows|showing"
             rf"|hiding|hid|hides|pulled out|pulls out) (?:a |an |the |his |her |their |my )?"
             rf"(?:\w+ )?(?:{_WEAPONS})",
+            # A weapon on a person is near whoever writes, wherever they are: "he has the gun
+            # with him NOW" (a reporter back on a closed case, in a trial) said no place.
+            rf"(?:has|have|had|got|gots|carrying|holding) (?:a |an |the |his |her |their )?"
+            rf"(?:\w+ )?(?:{_WEAPONS}) (?:with|on) (?:him|her|them|himself|herself|themselves)",
         ),
         unless=(
             r"nerf|water guns?|squirt|toy|glue guns?|fake|plastic|butter knife|cooking|culinary"
@@ -139,6 +143,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "a kid has a gun in his backpack at school",
             "he brought a knife to class today",
             "He brought a real gun to school, not a nerf gun",
+            "he has the gun with him NOW",
+            "she's got a knife on her, she's waiting outside",
         ),
         negatives=(
             "we had a water gun fight after school",
@@ -146,6 +152,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "last year someone brought a knife, police dealt with it",
             "a kid in my class showed me a switchblade at his house",
             "my uncle brings his rifle when we go hunting",
+            "my dad has a gun at his house for hunting",
         ),
     ),
     pattern(
