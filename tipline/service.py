@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from escalation import commands, engine
 from escalation.errors import BadCommand, EscalationError
@@ -287,7 +289,11 @@ class IncidentService:
         return earlier
 
     def _retriage_when_read(self, incident_id: str, pending: asyncio.Future[models.Triage]) -> None:
-        task = asyncio.create_task(self._retriage(incident_id, pending), name="retriage")
+        self._in_background(self._retriage(incident_id, pending))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Triage that follows an ack; `close()` cancels what is still running."""
+        task = asyncio.create_task(work, name="retriage")
         self._retriaging.add(task)
         task.add_done_callback(self._retriaging.discard)
 
@@ -351,7 +357,7 @@ class IncidentService:
 
         `author`: the responder writing (responders see who; the reporter never does). Their
         first reply tells the reporter a responder joined, if no claim did before. A reporter
-        writing on a resolved incident reopens it (`_reporter_returned`)."""
+        writing on a resolved incident reopens it, and what the reporter writes can raise it (`_triage_message`)."""
         text = clean_text(text)
         # System messages are ours and never limited; people's are, per incident and side.
         budget = None
@@ -373,9 +379,13 @@ class IncidentService:
             raise _rate_limited("messages in this conversation") from None
         if not appended.duplicate:
             await self._broadcaster.message(appended.message, origin=origin)
-        # A resent duplicate reopens too: the first try may have stored it and failed after.
-        if sender is models.Sender.REPORTER and appended.status is models.Status.RESOLVED:
-            await self._reporter_returned(incident_id, text)
+        if sender is models.Sender.REPORTER:
+            # A resent duplicate reopens too: the first try may have stored it and failed after.
+            back = appended.status is models.Status.RESOLVED
+            if back:
+                await self._reporter_wrote(incident_id, None)
+            if back or not appended.duplicate:
+                self._in_background(self._triage_message(incident_id, text, school=back))
         return appended
 
     async def _say_joined(self, incident_id: str) -> None:
@@ -388,14 +398,28 @@ class IncidentService:
             self._greeted.pop()
         self._greeted.add(incident_id)
 
-    async def _reporter_returned(self, incident_id: str, text: str) -> None:
-        """The reporter wrote on a resolved incident: triage the message, reopen, alert."""
-        try:
-            urgency = (await self._triager.triage(text)).urgency
-        except Exception:
-            # The reopen must not hang on the classifier: reopen at the incident's urgency.
-            log.exception("reopen.triage_failed", extra={"incident_id": incident_id})
-            urgency = models.Urgency.ROUTINE
+    async def _triage_message(self, incident_id: str, text: str, *, school: bool) -> None:
+        """After the ack, never before it: a reporter's message raises its incident when the
+        safety net hears a life threat in it ("he has the gun with him NOW" on a bullying
+        report). On a case the reporter came back to (`school`), the model reads it too.
+        Chat messages on open cases are not all sent to the model: at chat rates it would
+        queue behind every school's reports (docs/classifier.md)."""
+        with logs.bind_incident(incident_id):
+            try:
+                net = await self._triager.safety_net(text)
+                if net.urgency is models.Urgency.EMERGENCY:
+                    await self._reporter_wrote(incident_id, net.urgency)
+                if school:
+                    incident = await self._incidents.get(incident_id)
+                    if incident is not None:
+                        verdict = await self._triager.submit(text, school=incident.org_code)
+                        await self._reporter_wrote(incident_id, verdict.urgency)
+            except Exception:
+                log.exception("message.triage_failed", extra={"incident_id": incident_id})
+
+    async def _reporter_wrote(self, incident_id: str, urgency: models.Urgency | None) -> None:
+        """The reporter wrote: a resolved incident reopens (at once, at its own urgency,
+        before the ack); `urgency`, a classifier's verdict on the message, only raises."""
         for _ in range(MAX_ATTEMPTS):
             incident = await self._incidents.get(incident_id)
             if incident is None:
@@ -404,7 +428,7 @@ class IncidentService:
             if org is None:
                 raise not_found("school")
             outcome = engine.reporter_wrote(
-                incident, urgency=urgency, org=org, now=self._clock.now()
+                incident, urgency=urgency or incident.urgency, org=org, now=self._clock.now()
             )
             if not outcome.effects:
                 return

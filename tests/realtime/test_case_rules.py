@@ -189,9 +189,12 @@ async def test_reporter_writing_on_a_resolved_case_reopens_it_and_alerts(
     sent = await back.call("message:send", {"text": NOW, "client_id": "late"})
     assert sent["ok"]
 
-    alerts = await agent.received("incident:alert")
-    assert {a["reason"] for a in alerts} >= {"emergency", "reopened"}
-    assert alerts[0]["org_name"] == "Demo High School"
+    async def alerted() -> bool:
+        reasons = {a["reason"] for a in agent.events.get("incident:alert", [])}
+        return reasons >= {"emergency", "reopened"}
+
+    await wait_for(alerted, what="the reopened and emergency alerts")
+    assert agent.events["incident:alert"][0]["org_name"] == "Demo High School"
 
     async def reopened() -> bool:
         updates = agent.events.get("incident:updated", [])
