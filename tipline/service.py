@@ -357,7 +357,8 @@ class IncidentService:
 
         `author`: the responder writing (responders see who; the reporter never does). Their
         first reply tells the reporter a responder joined, if no claim did before. A reporter
-        writing on a resolved incident reopens it, and what the reporter writes can raise it (`_triage_message`)."""
+        writing on a resolved incident reopens it; what a reporter writes can raise the
+        incident (`_triage_message`)."""
         text = clean_text(text)
         # System messages are ours and never limited; people's are, per incident and side.
         budget = None
@@ -385,7 +386,7 @@ class IncidentService:
             if back:
                 await self._reporter_wrote(incident_id, None)
             if back or not appended.duplicate:
-                self._in_background(self._triage_message(incident_id, text, school=back))
+                self._in_background(self._triage_message(incident_id, text, returned=back))
         return appended
 
     async def _say_joined(self, incident_id: str) -> None:
@@ -398,10 +399,10 @@ class IncidentService:
             self._greeted.pop()
         self._greeted.add(incident_id)
 
-    async def _triage_message(self, incident_id: str, text: str, *, school: bool) -> None:
+    async def _triage_message(self, incident_id: str, text: str, *, returned: bool) -> None:
         """After the ack, never before it: a reporter's message raises its incident when the
         safety net hears a life threat in it ("he has the gun with him NOW" on a bullying
-        report). On a case the reporter came back to (`school`), the model reads it too.
+        report). On a case the reporter came back to (`returned`), the model reads it too.
         Chat messages on open cases are not all sent to the model: at chat rates it would
         queue behind every school's reports (docs/classifier.md)."""
         with logs.bind_incident(incident_id):
@@ -409,7 +410,7 @@ class IncidentService:
                 net = await self._triager.safety_net(text)
                 if net.urgency is models.Urgency.EMERGENCY:
                     await self._reporter_wrote(incident_id, net.urgency)
-                if school:
+                if returned:
                     incident = await self._incidents.get(incident_id)
                     if incident is not None:
                         verdict = await self._triager.submit(text, school=incident.org_code)
