@@ -11,7 +11,7 @@ from typing import Any
 
 import socketio
 
-from realtime import budget, payloads, rooms
+from realtime import budget, connect, payloads, rooms
 from realtime.boundary import Ack, error, guarded
 from realtime.namespace import Namespace
 from tipline import admission, models
@@ -39,7 +39,8 @@ class ReportNamespace(Namespace):
         auth = auth if isinstance(auth, dict) else {}
         try:
             if isinstance(auth.get("receipt"), str):
-                incident = await self._resume(environ, auth["receipt"])
+                proof = connect.proof_in(auth)
+                incident = await self._resume(environ, auth["receipt"], proof)
                 await self._enter(sid, incident.org_code, incident.incident_id)
             elif isinstance(auth.get("org_code"), str):
                 org = await self._service.admit_reporter(auth["org_code"])
@@ -48,20 +49,21 @@ class ReportNamespace(Namespace):
                 raise AppError("auth_required", "connect with an access code or a receipt")
         except AppError as exc:
             log.info("report.connect_refused", extra={"code": exc.code})
-            raise socketio.exceptions.ConnectionRefusedError(
-                exc.message, {"code": exc.code}
-            ) from None
+            raise connect.refused(exc) from None
         except Exception:
             log.exception("report.connect_failed")
             raise socketio.exceptions.ConnectionRefusedError(
                 "the service is briefly unavailable", {"code": "unavailable"}
             ) from None
 
-    async def _resume(self, environ: dict[str, Any], receipt: str) -> models.Incident:
-        """`resume`, within this connection's budget of wrong receipts."""
+    async def _resume(
+        self, environ: dict[str, Any], receipt: str, proof: proof_of_work.Proof | None
+    ) -> models.Incident:
+        """`resume`, within this connection's budget of wrong receipts (this connection
+        only: a new one starts with its own, whatever others do)."""
         budget.attempt_allowed(environ, limit=self._service.limits.guess_failures_per_connection)
         try:
-            return await self._service.resume(receipt)
+            return await self._service.resume(receipt, proof=proof)
         except AppError as exc:
             if exc.code == "bad_receipt":
                 budget.attempt_failed(environ)

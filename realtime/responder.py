@@ -8,7 +8,7 @@ from typing import Any
 import socketio
 
 from escalation import commands
-from realtime import budget, payloads, rooms
+from realtime import budget, connect, payloads, rooms
 from realtime.boundary import Ack, guarded
 from realtime.namespace import Namespace
 from tipline import models
@@ -24,17 +24,21 @@ class RespondNamespace(Namespace):
         self._service = service
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        """Admit a responder by token into the rooms of what they may see."""
-        token = auth.get("token") if isinstance(auth, dict) else None
+        """Admit a responder by token into the rooms of what they may see; past the free
+        budget of wrong tokens, with a solved proof of work in `auth["pow"]`."""
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token")
         limit = self._service.limits.guess_failures_per_connection
         try:
             budget.attempt_allowed(environ, limit=limit)
-            responder = await self._service.authenticate(token) if isinstance(token, str) else None
-        except AppError as exc:  # rate_limited: this connection's or everyone's budget
+            responder = (
+                await self._service.authenticate(token, proof=connect.proof_in(auth))
+                if isinstance(token, str)
+                else None
+            )
+        except AppError as exc:  # this connection's budget, or a proof of work needed
             log.info("respond.connect_refused", extra={"code": exc.code})
-            raise socketio.exceptions.ConnectionRefusedError(
-                exc.message, {"code": exc.code}
-            ) from None
+            raise connect.refused(exc) from None
         except Exception:
             log.exception("respond.connect_failed")
             raise socketio.exceptions.ConnectionRefusedError(

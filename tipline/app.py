@@ -31,7 +31,7 @@ from bot.config import BotConfig
 from bot.slack_app import SlackBot
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
-from tipline import admission, credentials, demo
+from tipline import admission, credentials, demo, guessing
 from tipline.clock import SystemClock
 from tipline.database import Database, close_database, discard, open_database
 from tipline.ports import Clock
@@ -320,6 +320,8 @@ async def running(  # noqa: PLR0915
         sio = web_app.new_server(client_manager=manager, allowed_hosts=settings.allowed_hosts)
         clock = clock or SystemClock()
         timers = deadlines.DeadlineStore(client, settings.key_prefix)
+        ledger = RedisProofLedger(client, prefix=settings.key_prefix)
+        limiter = RedisRateLimiter(client, prefix=settings.key_prefix)
         service = IncidentService(
             directory=store,
             incidents=store,
@@ -328,16 +330,24 @@ async def running(  # noqa: PLR0915
             broadcaster=slack.mirror(SocketBroadcaster(sio)) if slack else SocketBroadcaster(sio),
             deadlines=timers,
             notifier=slack.notifier if slack else None,
-            limiter=RedisRateLimiter(client, prefix=settings.key_prefix),
             limits=settings.limits,
             clock=clock,
             gate=admission.ReportGate(
-                ledger=RedisProofLedger(client, prefix=settings.key_prefix),
-                limiter=RedisRateLimiter(client, prefix=settings.key_prefix),
+                ledger=ledger,
+                limiter=limiter,
                 limits=settings.limits,
                 policy=settings.proof_of_work,
                 clock=clock,
                 is_emergency=net.is_emergency,
+            ),
+            # Past the free budget of wrong receipts or tokens, a proof of work as hard as a
+            # report's (the same bits and cap), bound to its kind (tipline/guessing.py).
+            guesses=guessing.GuessGate(
+                ledger=ledger,
+                limiter=limiter,
+                limits=settings.limits,
+                policy=settings.proof_of_work,
+                clock=clock,
             ),
         )
         health = web_app.Health(

@@ -22,13 +22,14 @@ class Limits:
     messages_per_connection: int = 30
     messages_per_incident: int = 120
     message_window_s: float = 60.0
-    # Failed receipt or token attempts, a real limit rather than a delay (docs/security.md):
-    # every process together checks at most this many wrong receipts (and, apart, wrong
-    # tokens) a window; past it every attempt of that kind is refused `rate_limited` without
-    # being checked until the window ends. A right one spends nothing, so honest use never
-    # reaches it; only a guesser does, who then learns nothing more: at most 300 guesses a
-    # minute, whatever the number of sockets.
+    # Failed receipt or token attempts (tipline/guessing.py, docs/security.md): every process
+    # together checks this many wrong receipts (and, apart, wrong tokens) a window for free;
+    # past it an attempt of that kind is checked only with a solved proof of work (refused
+    # `pow_required`, unchecked, with a challenge otherwise), so every further guess costs
+    # its sender the work and no flood keeps a right receipt or token out. A right one
+    # spends nothing, so honest use never reaches it.
     guess_failures_per_window: int = 300
     guess_window_s: float = 60.0
-    # One connection may fail this many times; then it is refused unchecked.
+    # One connection may fail this many times; then it is refused unchecked (that
+    # connection only: a new one has its own).
     guess_failures_per_connection: int = 5

@@ -14,7 +14,7 @@ from typing import Any
 
 from escalation import commands, engine
 from escalation.errors import BadCommand, EscalationError
-from tipline import admission, credentials, logs, models, report_client, retriage
+from tipline import admission, credentials, guessing, logs, models, report_client, retriage
 from tipline import pow as proof_of_work
 from tipline import triage as triage_service
 from tipline.effects import EffectRunner, once_key
@@ -33,7 +33,6 @@ from tipline.ports import (
     IncidentStore,
     MessageLog,
     Notifier,
-    RateLimiter,
     Triager,
 )
 
@@ -87,13 +86,13 @@ class IncidentService:
         broadcaster: Broadcaster,
         deadlines: Deadlines,
         notifier: Notifier | None,
-        limiter: RateLimiter,
         limits: Limits,
         clock: Clock,
         gate: admission.ReportGate,
+        guesses: guessing.GuessGate,
     ) -> None:
-        self._limiter = limiter
         self._gate = gate
+        self._guesses = guesses
         self.limits = limits
         self._directory = directory
         self._incidents = incidents
@@ -129,29 +128,20 @@ class IncidentService:
         """A proof-of-work challenge for a report to the school (`pow:challenge`)."""
         return await self._gate.challenge(org_code)
 
-    async def resume(self, receipt: str) -> models.Incident:
+    async def resume(
+        self, receipt: str, *, proof: proof_of_work.Proof | None = None
+    ) -> models.Incident:
         """The incident a receipt opens; the same refusal for a malformed or unknown one.
-        Checked only within the window's budget of wrong receipts (`_guess`)."""
-        used = await self._guess("receipt")
+        Past the window's free budget of wrong receipts, checked only with a solved `proof`
+        (`tipline.guessing`: RefusedError `pow_required` with a challenge otherwise)."""
+        attempt = await self._guesses.attempt("receipt", proof)
         incident_id = await self._incidents.by_receipt(credentials.receipt_hash(receipt))
         incident = await self._incidents.get(incident_id) if incident_id else None
         if incident is None:
-            _log_guess("receipt", used)
+            await self._guesses.failed(attempt)
             raise AppError("bad_receipt", "this receipt opens no report")
-        await self._limiter.refund(_GUESSES + "receipt")
+        await self._guesses.succeeded(attempt)
         return incident
-
-    async def _guess(self, kind: str) -> int:
-        """Take one attempt of `kind` from the window's budget of failures, shared by every
-        process (a right answer gives it back); past the budget, refuse without checking:
-        a limit on what a guesser can learn, however many sockets they open."""
-        limits = self.limits
-        used = await self._limiter.count(_GUESSES + kind, window_s=limits.guess_window_s)
-        if used > limits.guess_failures_per_window:
-            if used == limits.guess_failures_per_window + 1:
-                log.warning("auth.guess_budget_spent", extra={"kind": kind})
-            raise AppError("rate_limited", "too many wrong attempts right now; wait a minute")
-        return used
 
     async def own_report(self, incident_id: str) -> models.Incident:
         """The incident of a reporter's own session."""
@@ -454,15 +444,17 @@ class IncidentService:
         return await self._messages.since(incident_id, after_seq)
 
     # -- responders ------------------------------------------------------------------------
-    async def authenticate(self, token: str) -> models.Responder | None:
-        """The responder of `token`, None for a wrong one; checked only within the window's
-        budget of wrong tokens (`rate_limited` past it, like receipts)."""
-        used = await self._guess("token")
+    async def authenticate(
+        self, token: str, *, proof: proof_of_work.Proof | None = None
+    ) -> models.Responder | None:
+        """The responder of `token`, None for a wrong one; past the window's free budget of
+        wrong tokens checked only with a solved `proof`, like receipts."""
+        attempt = await self._guesses.attempt("token", proof)
         responder = await self._directory.responder_by_token_hash(credentials.token_hash(token))
         if responder is None:
-            _log_guess("token", used)
+            await self._guesses.failed(attempt)
         else:
-            await self._limiter.refund(_GUESSES + "token")
+            await self._guesses.succeeded(attempt)
         return responder
 
     async def visible(self, responder: models.Responder, incident_id: str) -> models.Incident:
@@ -608,16 +600,6 @@ class IncidentService:
             dedupe_key=dedupe_key,
             origin=None,
         )
-
-
-_GUESSES = "guess:"  # + "receipt" or "token": the bucket of failed attempts
-
-
-def _log_guess(kind: str, used: int) -> None:
-    """A wrong receipt or token: said on the first of a window and every tenth, nothing of
-    the guess itself."""
-    if used == 1 or used % 10 == 0:
-        log.warning("auth.guessing", extra={"kind": kind, "failures_in_window": used})
 
 
 def _rate_limited(what: str) -> AppError:

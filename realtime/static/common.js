@@ -162,10 +162,13 @@ export function errorKey(ack, known) {
 }
 
 // Why a connection attempt failed: "refused" (wrong code, receipt or token: asking again will
-// not help), "busy" (the server refused for now: unavailable, rate limited) or "network".
-const BUSY = new Set(["unavailable", "rate_limited"]);
+// not help), "busy" (the server refused for now: unavailable, rate limited, or a proof of work
+// the page could not solve), "network", or "proving" (pow.js is solving the proof of work
+// the refusal asked for and connects again by itself: wait for that).
+const BUSY = new Set(["unavailable", "rate_limited", "pow_required", "pow_invalid"]);
 
 export function failureOf(socket, err) {
+  if (err && err.proving) return "proving";
   if (socket.active) return "network";
   const code = err && err.data && err.data.code;
   return BUSY.has(code) ? "busy" : "refused";
@@ -187,8 +190,10 @@ export function whenConnected(socket) {
       resolve();
     };
     const onError = (err) => {
+      const failure = failureOf(socket, err);
+      if (failure === "proving") return;
       done();
-      reject(new Error(failureOf(socket, err)));
+      reject(new Error(failure));
     };
     socket.on("connect", onConnect);
     socket.on("connect_error", onError);

@@ -22,6 +22,7 @@ import {
 import { Conversation, socketSender } from "./chat.js";
 import * as detail from "./incident.js";
 import * as alarm from "./alarm.js";
+import { proveConnects } from "./pow.js";
 
 const KEY_TOKEN = "tipline.console.token";
 const RANK = { emergency: 2, urgent: 1, routine: 0 };
@@ -240,8 +241,19 @@ function wire(socket) {
   socket.on("message", onMessage);
 }
 
+// While someone floods wrong tokens, the server asks a proof of work of each connect: solved
+// in the worker (pow.js), "Checking…" on the login button, or in the status once logged in.
+function checking(socket, on) {
+  if (app.socket === socket) {
+    if (on) setText("conn", "conn.checking");
+    return;
+  }
+  byId("login-send").textContent = t(on ? "console.checking" : "console.login");
+}
+
 async function login(token) {
   const socket = window.io("/respond", { auth: { token }, reconnectionDelayMax: 5000 });
+  proveConnects(socket, { checking: (on) => checking(socket, on) });
   try {
     await whenConnected(socket);
   } catch (err) {

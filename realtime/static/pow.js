@@ -4,6 +4,10 @@
 // hold) is solved and sent again. Without a worker, or from a server that has no proof of
 // work, the report goes without one: the server still takes it within its open lane, and
 // always when it is an emergency.
+//
+// The same for a connect with a receipt or a token while someone floods wrong ones: the
+// refusal (`pow_required`, `pow_invalid`) carries a challenge, solved here and sent in `auth`
+// (`proveConnects`).
 
 import { emitAck } from "./common.js";
 
@@ -47,4 +51,40 @@ export async function createReport(socket, payload) {
     challenge = ack.pow;
   }
   return ack;
+}
+
+// Connects that the server refuses with a challenge are solved in the worker and tried again
+// with the proof in `auth`, at most ATTEMPTS in a row; `checking(true)` while that runs,
+// `checking(false)` once connected or given up. A refusal being proved is marked `proving`
+// (see failureOf), so the page's own handlers wait for the next try; one given up is left to
+// them as "busy". `wanted()` false: the page dropped this socket, so it is not revived.
+export function proveConnects(socket, { checking, wanted = () => true }) {
+  let tries = 0;
+  const withoutProof = () => {
+    const { pow: _spent, ...auth } = socket.auth || {};
+    socket.auth = auth;
+  };
+  socket.on("connect", () => {
+    tries = 0;
+    withoutProof(); // single use: a later reconnect asks for a fresh one if it must
+    checking(false);
+  });
+  socket.on("connect_error", (err) => {
+    const challenge = err && err.data && err.data.challenge;
+    if (!challenge) return;
+    if (tries >= ATTEMPTS) {
+      tries = 0; // the page's next try (RETRY_BUSY_MS later) may prove again
+      checking(false);
+      return;
+    }
+    tries += 1;
+    err.proving = true;
+    checking(true);
+    solve(challenge).then((nonce) => {
+      if (!wanted()) return;
+      withoutProof();
+      if (nonce !== null) socket.auth = { ...socket.auth, pow: { challenge: challenge.challenge, nonce } };
+      socket.connect();
+    });
+  });
 }

@@ -21,7 +21,7 @@ import {
   whenConnected,
 } from "./common.js";
 import { Conversation, socketSender } from "./chat.js";
-import { createReport } from "./pow.js";
+import { createReport, proveConnects } from "./pow.js";
 
 const KEY_RECEIPT = "tipline.receipt";
 const REPORT_ERRORS = { empty: "err.empty", too_long: "err.too_long", rate_limited: "err.busy" };
@@ -87,6 +87,13 @@ function openSocket(auth) {
     send: socketSender(socket),
   });
   byId("chat").replaceChildren(page.conversation.list);
+  // While someone floods wrong receipts, the server asks a proof of work of each connect with
+  // one: solved in the worker, "Checking…" meanwhile (pow.js). Registered first, so the
+  // handlers below see such a refusal marked as being proved.
+  proveConnects(socket, {
+    wanted: () => page.socket === socket,
+    checking: (on) => checking(socket, on),
+  });
   socket.on("connect", () => {
     connection("conn.online");
     if (socket.auth.receipt) catchUp();
@@ -106,6 +113,12 @@ function openSocket(auth) {
     emptyHint();
   });
   return socket;
+}
+
+function checking(socket, on) {
+  if (page.socket !== socket) return;
+  byId("resume-send").textContent = t(on ? "resume.checking" : "resume.continue");
+  if (on) connection("conn.checking");
 }
 
 // Resend what the server has not acknowledged, then fetch whatever was missed. The resends go
