@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from adapters import data_dir
-from tipline import db_cli, logs, settings
+from tipline import db_cli, logs, secrets_cli, settings
 
 log = logging.getLogger("tipline.cli")
 
@@ -34,11 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     classify.add_argument("--batch-size", type=int, default=16)
     db_cli.add_parser(commands)
+    secrets_cli.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
     if args.command == "db":
         return db_cli.run(args)
+    if args.command in ("token", "key"):
+        return secrets_cli.run(args)
     return _classify(args)
 
 

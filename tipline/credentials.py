@@ -82,13 +82,18 @@ class ServerKeyError(ValueError):
     """The server key is missing, unreadable or too short; the message says which."""
 
 
+def new_server_key() -> str:
+    """A new server key: 256 random bits, URL-safe text (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
 def key_from_text(text: str, *, where: str) -> bytes:
     """A key given as text (environment or file): at least MIN_KEY_CHARS once stripped."""
     key = text.strip()
     if len(key) < MIN_KEY_CHARS:
         raise ServerKeyError(
             f"{where}: the server key must be at least {MIN_KEY_CHARS} characters "
-            "(make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            "(make one with: tipline key new FILE)"
         )
     return key.encode("utf-8")
 
@@ -97,7 +102,10 @@ def read_key_file(path: Path) -> bytes:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ServerKeyError(f"{path}: cannot read the server key: {exc.strerror}") from None
+        raise ServerKeyError(
+            f"{path}: cannot read the server key: {exc.strerror} (make one with: tipline key "
+            f"new {path})"
+        ) from None
     return key_from_text(text, where=str(path))
 
 
@@ -113,7 +121,7 @@ def demo_key(data_dir: Path) -> bytes:
         aside = data_dir / f".{KEY_FILE}.{secrets.token_hex(8)}"
         fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(secrets.token_urlsafe(32) + "\n")
+            out.write(new_server_key() + "\n")
         try:
             os.link(aside, path)
         except FileExistsError:

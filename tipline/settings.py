@@ -320,7 +320,7 @@ def _secret_key(env: Mapping[str, str], server: ServerConfig, config: Path | Non
         raise ConfigError(
             f"{config}: no server key: set TIPLINE_SECRET_KEY or TIPLINE_SECRET_KEY_FILE, or "
             "[server] secret_key_file (a file of at least 32 characters, mode 0600; make one "
-            "with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            "with: tipline key new FILE)"
         )
     return None
 

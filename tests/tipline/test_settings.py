@@ -118,15 +118,18 @@ def test_cli_prints_config_error_without_traceback(tmp_path: Path) -> None:
 def test_a_config_file_without_a_server_key_stops_with_a_clear_error(tmp_path: Path) -> None:
     """A config file needs a server key: none, or one too short, is a configuration error
     that says how to give one; a key file is read relative to the config file."""
+    keyless = tmp_path / "keyless.toml"
+    keyless.write_text(EXAMPLE.read_text().replace('secret_key_file = "secret.key"', ""))
     with pytest.raises(settings.ConfigError, match="no server key: set TIPLINE_SECRET_KEY"):
-        settings.load(config_path=EXAMPLE, env={})
+        settings.load(config_path=keyless, env={})
     with pytest.raises(settings.ConfigError, match="at least 32 characters"):
         settings.load(config_path=EXAMPLE, env={"TIPLINE_SECRET_KEY": "short"})
+    # The example names secret.key beside it, which a clone does not have: say how to make it.
+    with pytest.raises(settings.ConfigError, match="tipline key new"):
+        settings.load(config_path=EXAMPLE, env={})
     (tmp_path / "tipline.key").write_text(KEY + "\n")
     path = tmp_path / "config.toml"
-    path.write_text(
-        EXAMPLE.read_text().replace("[slack]", 'secret_key_file = "tipline.key"\n\n[slack]', 1)
-    )
+    path.write_text(EXAMPLE.read_text().replace('"secret.key"', '"tipline.key"'))
     assert settings.load(config_path=path, env={}).secret_key == KEY.encode()
     assert settings.load(config_path=None, env={}).secret_key is None  # demo: a key file
 
