@@ -45,7 +45,9 @@ async def test_reporter_and_responder_on_two_processes_chat_both_ways(
         assert new["incident_id"] == incident_id
         joined = await agent.call("incident:join", {"incident_id": incident_id})
         assert joined["ok"], joined
-        await reporter.received("message")  # the system notice that a responder joined
+        claimed = await agent.call("incident:claim", {"incident_id": incident_id})
+        assert claimed["ok"], claimed
+        await reporter.received("message")  # the system notice of the claim: a responder joined
 
         sent_by_reporter: list[str] = []
         sent_by_agent: list[str] = []
@@ -67,11 +69,11 @@ async def test_reporter_and_responder_on_two_processes_chat_both_ways(
         sent_by_reporter.append("last")
         # Pub/sub keeps order on one channel: once the last message is in, every earlier
         # one (and a duplicate of the resend) would have arrived too.
-        await agent.received("message", count=ROUNDS + 1)
+        await agent.received("message", count=ROUNDS + 2)  # with the claim's system line
         await reporter.received("message", count=ROUNDS + 1)
-        assert texts(agent) == sent_by_reporter
+        assert texts(agent)[1:] == sent_by_reporter
         assert texts(reporter)[1:] == sent_by_agent
-        seqs = [m["seq"] for m in reporter.events["message"] + agent.events["message"]]
+        seqs = [m["seq"] for m in reporter.events["message"] + agent.events["message"][1:]]
         assert sorted(seqs) == list(range(1, 2 * ROUNDS + 3))
 
 
@@ -113,7 +115,8 @@ async def test_a_message_reaches_every_other_connection_on_both_processes_once(
         await far.connect(two.url, {"token": two.agent_token})
         for agent in (near, far):
             assert (await agent.call("incident:join", {"incident_id": incident_id}))["ok"]
-        for peer in (reporter, tab):  # the system line of the first join
+        assert (await near.call("incident:claim", {"incident_id": incident_id}))["ok"]
+        for peer in (reporter, tab):  # the system line of the claim
             await peer.received("message")
         everyone = (reporter, tab, near, far)
         before = {id(p): len(p.events.get("message", [])) for p in everyone}

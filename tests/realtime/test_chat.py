@@ -46,7 +46,7 @@ async def test_report_reaches_agents_and_own_admins_only(
         assert incident["urgency"] in {"emergency", "urgent", "routine"}
         assert incident["escalation"][0]["action"] == "triage"
     listed = await other.call("incident:list", {})
-    assert listed == {"ok": True, "incidents": []}
+    assert listed == {"ok": True, "incidents": [], "next": None}
     assert "incident:new" not in other.events
 
 
