@@ -118,7 +118,14 @@ class ReportNamespace(Namespace):
             # python-socketio's "Session not found": the reporter left while the report was
             # filed. It is stored; a retry with the same client_id gets the same receipt.
             log.info("report.reporter_left", extra={"incident_id": filed.incident.incident_id})
-        return {"ok": True, "incident_id": filed.incident.incident_id, "receipt": filed.receipt}
+        # `urgency` (additive): the page tells the reporter what happens next after an
+        # emergency (docs/protocol-extensions.md).
+        return {
+            "ok": True,
+            "incident_id": filed.incident.incident_id,
+            "receipt": filed.receipt,
+            "urgency": filed.incident.urgency.value,
+        }
 
     @guarded
     async def on_pow_challenge(self, sid: str, data: Any) -> Ack:

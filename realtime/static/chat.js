@@ -170,7 +170,7 @@ export class Conversation {
     const meta = el("p", { cls: "msg__meta" }, [
       whoNode,
       " ",
-      timeElement(at, { timeZone: this.timeZone }),
+      timeElement(at, { timeZone: this.timeZone, withDate: "auto" }),
     ]);
     const systemKey = from === "system" ? SYSTEM_KEYS[text] : undefined;
     const body = systemKey

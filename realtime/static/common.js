@@ -29,11 +29,29 @@ export function preferredLanguage() {
   return "en";
 }
 
+export function languageName(code) {
+  return LANGUAGE_NAMES[code] || code;
+}
+
+// A language's whole catalogue, fetched once (the console's canned replies are in the
+// reporter's language, which need not be the page's).
+const catalogues = new Map();
+
+export function catalogue(code) {
+  if (!catalogues.has(code)) {
+    const loading = fetch(`/static/i18n/${code}.json`, { credentials: "omit" }).then((response) => {
+      if (!response.ok) throw new Error(`catalogue ${code}: ${response.status}`);
+      return response.json();
+    });
+    loading.catch(() => catalogues.delete(code));
+    catalogues.set(code, loading);
+  }
+  return catalogues.get(code);
+}
+
 export async function setLanguage(code) {
   const chosen = LANGUAGES.includes(code) ? code : "en";
-  const response = await fetch(`/static/i18n/${chosen}.json`, { credentials: "omit" });
-  if (!response.ok) throw new Error(`catalogue ${chosen}: ${response.status}`);
-  state.dict = await response.json();
+  state.dict = await catalogue(chosen);
   state.lang = chosen;
   document.documentElement.lang = chosen;
   translate(document);
@@ -97,20 +115,50 @@ export function byId(id) {
   return node;
 }
 
+// The reader's locale for dates: their own browser's tag for the page's language (en-GB
+// reads 14:05 and 3 Mar), else the page's language.
+export function locale() {
+  const tags = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+  const own = tags.find((tag) => tag && String(tag).toLowerCase().split("-")[0] === state.lang);
+  return own || state.lang;
+}
+
+function formatted(when, options) {
+  try {
+    return new Intl.DateTimeFormat(locale(), options).format(when);
+  } catch {
+    // An unknown zone name from the server must not break the page: show UTC.
+    return new Intl.DateTimeFormat(locale(), { ...options, timeZone: "UTC" }).format(when);
+  }
+}
+
+// The calendar day of `when` in `timeZone` ("2025-03-04"), to tell today from other days.
+function dayOf(when, timeZone) {
+  return formatted(when, { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+}
+
 // A <time> with the local rendering; `timeZone` is the school's when known, else the browser's.
+// withDate: true always names the day; "auto" only when it is not today (a chat message from
+// today reads "14:05", an older one "3 Mar, 14:05"). The full date and time is its title.
 export function timeElement(iso, { timeZone, withDate = false } = {}) {
   const when = new Date(iso);
   const options = { hour: "2-digit", minute: "2-digit" };
-  if (withDate) Object.assign(options, { month: "short", day: "numeric" });
   if (timeZone) options.timeZone = timeZone;
-  let text;
-  try {
-    text = new Intl.DateTimeFormat(state.lang, options).format(when);
-  } catch {
-    // An unknown zone name from the server must not break the page: show UTC.
-    text = new Intl.DateTimeFormat(state.lang, { ...options, timeZone: "UTC" }).format(when);
-  }
-  return el("time", { text, attrs: { datetime: iso } });
+  const dated = withDate === "auto" ? dayOf(when, timeZone) !== dayOf(new Date(), timeZone) : withDate;
+  if (dated) Object.assign(options, { month: "short", day: "numeric" });
+  const full = formatted(when, { ...options, year: "numeric", month: "long", day: "numeric" });
+  return el("time", { text: formatted(when, options), attrs: { datetime: iso, title: full } });
+}
+
+// In a reply box Enter sends (submits its form) and Shift+Enter starts a new line; Enter
+// while an input method is composing (Chinese, Japanese, ...) is left to it.
+export function enterSends(textarea) {
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    event.preventDefault();
+    textarea.form.requestSubmit();
+  });
 }
 
 // crypto.randomUUID needs a secure context; a school LAN over plain http is not one.

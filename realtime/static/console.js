@@ -5,11 +5,16 @@
 
 import {
   byId,
+  catalogue,
   el,
   emitAck,
+  enterSends,
   errorKey,
   failureOf,
+  lang,
+  languageName,
   languageSwitch,
+  LANGUAGES,
   preferredLanguage,
   RETRY_BUSY_MS,
   setLanguage,
@@ -45,18 +50,37 @@ const app = {
   me: null,
 };
 
+// The first messages an agent always sends, one click each into the reply box (never sent
+// by itself). Texts come from the catalogue of the reporter's language when there is one,
+// else the console's. A school's own set may come from its config later (docs/web.md).
+const CANNED = ["console.canned.thanks", "console.canned.safe", "console.canned.where"];
+// How often the "unclaimed for N min" lines are rewritten.
+const WAIT_TICK_MS = 15000;
+
 function setText(id, key) {
   const node = byId(id);
   node.dataset.i18n = key || "";
   node.textContent = key ? t(key) : "";
 }
 
+// Lower case, accents off: "jose" finds "José", "tl-d4" finds "TL-D4V2…".
+function folded(value) {
+  return String(value || "").normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+}
+
+// The search box: every word must be in the incident's id, school (name or code) or text.
+function matches(incident, words) {
+  const haystack = folded([incident.incident_id, incident.org_name, incident.org_code, incident.text].join(" "));
+  return words.every((word) => haystack.includes(word));
+}
+
 // Emergencies first (open ones above everything), then newest first.
 function ordered() {
   const status = byId("filter-status").value;
   const urgency = byId("filter-urgency").value;
+  const words = folded(byId("search").value).split(/\s+/).filter(Boolean);
   const visible = [...app.incidents.values()].filter(
-    (i) => (status === "all" || i.status === status) && (!urgency || i.urgency === urgency),
+    (i) => (status === "all" || i.status === status) && (!urgency || i.urgency === urgency) && matches(i, words),
   );
   const top = (i) => (i.urgency === "emergency" && i.status !== "resolved" ? 1 : 0);
   return visible.sort(
@@ -64,14 +88,20 @@ function ordered() {
   );
 }
 
+const SNIPPET = 140;
+
 function listItem(incident) {
   const unread = app.unread.get(incident.incident_id) || 0;
+  const language = incident.language && incident.language !== "und" ? incident.language.toUpperCase() : "";
   const first = el("span", { cls: "line" }, [
     detail.badge(incident.urgency, `urgency.${incident.urgency}`),
     el("span", { key: `category.${incident.category}` }),
-    el("span", { cls: "sub", text: (incident.language || "").toUpperCase() }),
+    language ? el("span", { cls: "sub", text: language }) : null,
     unread ? el("span", { cls: "badge badge--unread", text: `${unread} ${t("console.unread")}` }) : null,
   ]);
+  const text = incident.text || "";
+  const snippet = text.length > SNIPPET ? `${text.slice(0, SNIPPET).trimEnd()}…` : text;
+  const since = detail.unclaimedSince(incident);
   const second = el("span", { cls: "line sub" }, [
     el("span", { text: incident.org_name || incident.org_code }),
     detail.localTime(incident.created_at, incident),
@@ -80,7 +110,8 @@ function listItem(incident) {
   ]);
   const button = el("button", {
     attrs: { type: "button", "data-incident": incident.incident_id },
-  }, [first, second]);
+  }, [first, snippet ? el("span", { cls: "snippet", text: snippet }) : null, second,
+    since ? el("span", { cls: "line" }, [detail.waiting(since)]) : null]);
   if (incident.incident_id === app.current) button.setAttribute("aria-current", "true");
   button.addEventListener("click", () => open(incident.incident_id));
   return el("li", { cls: "incident-item" }, [button]);
@@ -157,10 +188,12 @@ async function join(incidentId) {
 }
 
 async function open(incidentId) {
+  if (app.current !== incidentId) detail.confirmStep(null);
   app.current = incidentId;
   app.unread.delete(incidentId);
   alarm.seen(incidentId);
   detail.showError("");
+  setText("open-error", "");
   let incident = null;
   try {
     incident = await join(incidentId);
@@ -168,9 +201,10 @@ async function open(incidentId) {
     // No answer (disconnected): the reconnect joins the current incident again.
   }
   if (app.current !== incidentId) return;
-  if (!incident) return detail.showError("err.generic");
+  if (!incident) return setText("open-error", "err.generic");
   byId("chat").replaceChildren(app.conversations.get(incidentId).list);
   detail.render(incident, app.me);
+  cannedReplies(incident);
   show(byId("detail-empty"), false);
   show(byId("detail-body"), true);
   renderList();
@@ -279,13 +313,21 @@ function logout() {
   window.location.reload();
 }
 
+// The step just recorded, as the server wrote it on the timeline (its time, outcome, note).
+function recorded(incident, action) {
+  return (incident.escalation || []).filter((s) => s.action === action).pop();
+}
+
 async function step(button) {
   if (!app.current) return;
   detail.showError("");
-  const ack = await emitAck(app.socket, "incident:step", detail.stepPayload(app.current, button));
+  const payload = detail.stepPayload(app.current, button);
+  const ack = await emitAck(app.socket, "incident:step", payload);
   if (!ack.ok) return detail.showError(errorKey(ack, STEP_ERRORS));
   byId("step-note").value = "";
   upsert(ack.incident);
+  const done = recorded(ack.incident, payload.action) || { ...payload, at: new Date().toISOString() };
+  detail.confirmStep(done, ack.incident);
 }
 
 async function claim() {
@@ -294,6 +336,35 @@ async function claim() {
   if (!ack.ok) return detail.showError(errorKey(ack, STEP_ERRORS));
   const incident = ack.incident || { ...app.incidents.get(app.current), claimed_by: ack.claimed_by };
   upsert(incident);
+  detail.confirmStep(recorded(incident, "claim") || { action: "claim", at: new Date().toISOString() }, incident);
+}
+
+// The canned replies in the reporter's language (its catalogue), else the console's.
+async function cannedReplies(incident) {
+  const wanted = LANGUAGES.includes(incident.language) ? incident.language : lang();
+  let texts;
+  try {
+    texts = await catalogue(wanted);
+  } catch {
+    texts = null;
+  }
+  if (app.current !== incident.incident_id || !texts) return;
+  const label = byId("canned-label");
+  label.textContent = `${t("console.canned_label")} (${languageName(wanted)})`;
+  const buttons = CANNED.map((key) => {
+    const button = el("button", { text: texts[key], attrs: { type: "button", lang: wanted, "data-canned": key } });
+    button.addEventListener("click", () => fillReply(texts[key]));
+    return button;
+  });
+  byId("canned").replaceChildren(label, ...buttons);
+}
+
+// Into the reply box, after what is already there; the agent reads it and sends it.
+function fillReply(text) {
+  const input = byId("chat-input");
+  input.value = input.value.trim() ? `${input.value.trimEnd()} ${text}` : text;
+  input.focus();
+  input.setSelectionRange(input.value.length, input.value.length);
 }
 
 function sendMessage(event) {
@@ -333,6 +404,11 @@ function bind() {
   byId("filter-status").addEventListener("change", refreshList);
   byId("incidents-more").addEventListener("click", loadMore);
   byId("filter-urgency").addEventListener("change", renderList);
+  byId("search").addEventListener("input", renderList);
+  enterSends(byId("chat-input"));
+  setInterval(() => {
+    for (const node of document.querySelectorAll(".wait[data-since]")) detail.tickWaiting(node);
+  }, WAIT_TICK_MS);
   byId("claim").addEventListener("click", claim);
   byId("chat-form").addEventListener("submit", sendMessage);
   for (const button of document.querySelectorAll("[data-step], [data-action]")) {
@@ -351,7 +427,10 @@ async function main() {
   await setLanguage(preferredLanguage());
   languageSwitch(byId("lang"), () => {
     renderList();
-    if (app.current && app.incidents.has(app.current)) detail.render(app.incidents.get(app.current), app.me);
+    if (app.current && app.incidents.has(app.current)) {
+      detail.render(app.incidents.get(app.current), app.me);
+      cannedReplies(app.incidents.get(app.current));
+    }
     translate(document);
   });
   bind();

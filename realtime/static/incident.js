@@ -4,6 +4,34 @@
 
 import { byId, el, t, timeElement } from "./common.js";
 
+// Since when nobody holds an open incident: its filing, or its last reopening. Null when
+// someone holds it or it is resolved.
+export function unclaimedSince(incident) {
+  if (incident.claimed_by || incident.status === "resolved") return null;
+  const reopened = (incident.escalation || []).filter((s) => s.action === "reopen").pop();
+  return reopened ? reopened.at : incident.created_at;
+}
+
+// "Unclaimed for 7 min": a span the console's ticker rewrites every few seconds (so it has
+// no catalogue key of its own: translate() would put the placeholder back).
+export function waiting(since) {
+  const node = el("span", { cls: "wait", attrs: { "data-since": since } });
+  tickWaiting(node);
+  return node;
+}
+
+export function tickWaiting(node) {
+  const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(node.dataset.since)) / 60000));
+  let text = t("console.waiting_new");
+  if (minutes >= 60) {
+    text = t("console.waiting_hours").replace("{h}", String(Math.floor(minutes / 60)))
+      .replace("{m}", String(minutes % 60));
+  } else if (minutes >= 1) {
+    text = t("console.waiting_min").replace("{n}", String(minutes));
+  }
+  node.textContent = text;
+}
+
 // Contacts come from `contacts` / `law_enforcement` on the incident (or its `policy`); when
 // the server sends neither, the view says so and the buttons still work.
 export function contactsOf(incident) {
@@ -102,23 +130,28 @@ function renderStanding(incident, me) {
   byId("steps").querySelector("[data-step=next_contact]").classList.toggle("primary", Boolean(offer && moreContacts));
 }
 
+function fact(key, value) {
+  return el("div", {}, [el("dt", { key }), value]);
+}
+
 function renderTriage(incident) {
   const triage = incident.triage || incident;
-  const facts = byId("detail-triage");
   const reasons = el("ul", {}, (triage.reasons || []).map((r) => el("li", { text: r })));
   const confidence = typeof triage.confidence === "number" ? triage.confidence.toFixed(2) : "";
-  facts.replaceChildren(
-    el("dt", { key: "console.urgency" }),
-    el("dd", {}, [badge(triage.urgency, `urgency.${triage.urgency}`)]),
-    el("dt", { key: "console.category" }),
-    el("dd", { key: `category.${triage.category}` }),
-    el("dt", { key: "console.language" }),
-    el("dd", { text: triage.language || "" }),
-    el("dt", { key: "console.confidence" }),
-    el("dd", { text: confidence }),
-    el("dt", { key: "console.reasons" }),
-    el("dd", {}, [reasons]),
+  const reasonsFact = fact("console.reasons", el("dd", {}, [reasons]));
+  reasonsFact.classList.add("facts__reasons");
+  byId("detail-triage").replaceChildren(
+    fact("console.urgency", el("dd", {}, [badge(triage.urgency, `urgency.${triage.urgency}`)])),
+    fact("console.category", el("dd", { key: `category.${triage.category}` })),
+    fact("console.language", languageOf(triage.language)),
+    fact("console.confidence", el("dd", { text: confidence })),
+    reasonsFact,
   );
+}
+
+// "und" (the classifier could not tell) reads as a sentence, not a code.
+function languageOf(code) {
+  return !code || code === "und" ? el("dd", { key: "console.language_unknown" }) : el("dd", { text: code });
 }
 
 function stepLine(step, incident) {
@@ -148,10 +181,11 @@ function renderHeading(incident) {
     el("span", { cls: "sub", key: `console.channel.${incident.channel || "web"}` }),
   );
   const claimed = byId("detail-claimed");
+  const since = unclaimedSince(incident);
   claimed.replaceChildren(
     incident.claimed_by
       ? el("span", {}, [el("span", { key: "console.claimed_by" }), ` ${incident.claimed_by}`])
-      : el("span", { key: "console.unclaimed" }),
+      : since ? waiting(since) : el("span", { key: "console.unclaimed" }),
   );
   const resolved = incident.status === "resolved";
   byId("claim").hidden = Boolean(incident.claimed_by) || resolved;
@@ -168,7 +202,10 @@ export function render(incident, me) {
   byId("detail-text").textContent = incident.text || "";
   renderTriage(incident);
   renderContacts(incident);
-  byId("timeline").replaceChildren(...(incident.escalation || []).map((s) => stepLine(s, incident)));
+  const timeline = byId("timeline");
+  timeline.replaceChildren(...(incident.escalation || []).map((s) => stepLine(s, incident)));
+  // Oldest first, in a short box near the top: the newest line is the one in view.
+  timeline.scrollTop = timeline.scrollHeight;
   // Steps need a claim by this responder; the server judges the rest (invalid_transition).
   const locked = !incident.claimed_by || resolved || theirs;
   for (const button of document.querySelectorAll("[data-step]")) button.disabled = locked;
@@ -193,6 +230,25 @@ export function showError(key) {
   const node = byId("detail-error");
   node.dataset.i18n = key || "";
   node.textContent = key ? t(key) : "";
-  // The steps sit far below the top of the view: bring the sentence to the person's eyes.
-  if (key) node.scrollIntoView({ block: "nearest" });
+  if (key) {
+    confirmStep(null);
+    // On a phone the panel may sit below the fold: bring the sentence to the person's eyes.
+    node.scrollIntoView({ block: "nearest" });
+  }
+}
+
+// The confirmation after a step (aria-live): "Recorded 14:05: Contact outcome · No answer".
+// `step` null clears it (another incident, or a refusal).
+export function confirmStep(step, incident) {
+  const node = byId("step-status");
+  if (!step) return node.replaceChildren();
+  const parts = [el("span", { key: "console.recorded" }), " ", localTime(step.at, incident, false), ": ",
+    el("strong", { key: `console.step.${step.action}` })];
+  if (step.outcome) {
+    const key = step.action === "resolve" ? `console.resolution.${step.outcome}` : `console.outcome.${step.outcome}`;
+    parts.push(" · ", el("span", { key }));
+  }
+  if (step.urgency) parts.push(" → ", el("span", { key: `urgency.${step.urgency}` }));
+  if (step.note) parts.push(" · ", el("span", { key: "console.with_note" }));
+  node.replaceChildren(...parts);
 }

@@ -7,7 +7,9 @@
 
 import {
   byId,
+  el,
   emitAck,
+  enterSends,
   errorKey,
   failureOf,
   languageSwitch,
@@ -137,6 +139,8 @@ async function catchUp() {
 
 function emptyHint() {
   show(byId("chat-empty"), page.conversation.size === 0);
+  // "What happens next" has happened once a responder (or the system line) is here.
+  if (page.conversation.list.querySelector(".msg--other, .msg--system")) show(byId("chat-next"), false);
 }
 
 function ownReport(text) {
@@ -198,8 +202,46 @@ async function submitReport(code, text, category) {
   tabStore.set(KEY_RECEIPT, ack.receipt);
   byId("report-text").value = "";
   ownReport(text);
-  byId("receipt-value").textContent = ack.receipt;
+  showReceipt(ack.receipt);
+  whatNext(ack.urgency === "emergency");
   view("view-receipt");
+}
+
+// In groups of four that never break inside (white-space: nowrap each, a break allowed
+// after every dash); its text stays the receipt exactly, for copying.
+function showReceipt(receipt) {
+  const parts = [];
+  receipt.split("-").forEach((group, i) => {
+    if (i) parts.push("-", el("wbr"));
+    parts.push(el("span", { cls: "receipt__group", text: group }));
+  });
+  byId("receipt-value").replaceChildren(...parts);
+}
+
+// What happens next, once a report is filed: after one the server called an emergency
+// (`urgency` in the ack, docs/protocol-extensions.md) that responders are alerted now and
+// 911 is the way for danger; after any other that a person reads it and answers here.
+function whatNext(emergency) {
+  const key = emergency ? "receipt.next_emergency" : "receipt.next";
+  for (const id of ["receipt-next", "chat-next"]) {
+    const node = byId(id);
+    node.dataset.i18n = key;
+    node.dataset.urgent = String(emergency);
+    node.textContent = t(key);
+  }
+  show(byId("chat-next"), true);
+}
+
+// The banner is one line; "More" shows the full sentences and the text line of 988.
+function dangerToggle() {
+  const button = byId("danger-toggle");
+  button.addEventListener("click", () => {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    button.dataset.i18n = open ? "danger.less" : "danger.more";
+    button.textContent = t(button.dataset.i18n);
+    show(byId("danger-more"), open);
+  });
 }
 
 async function resume(receipt, { quiet = false } = {}) {
@@ -288,6 +330,14 @@ async function main() {
     setError("resume-error", "");
     resume(receipt);
   });
+  byId("check-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    byId("resume-form").scrollIntoView({ block: "center" });
+    byId("receipt-input").focus({ preventScroll: true });
+  });
+  dangerToggle();
+  enterSends(byId("report-text"));
+  enterSends(byId("chat-input"));
   byId("receipt-copy").addEventListener("click", copyReceipt);
   byId("receipt-done").addEventListener("click", enterChat);
   byId("chat-form").addEventListener("submit", sendMessage);
