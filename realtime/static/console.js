@@ -363,7 +363,8 @@ async function cannedReplies(incident) {
 function fillReply(text) {
   const input = byId("chat-input");
   input.value = input.value.trim() ? `${input.value.trimEnd()} ${text}` : text;
-  input.focus();
+  // The box is right below the buttons: focus it where it is, without moving the page.
+  input.focus({ preventScroll: true });
   input.setSelectionRange(input.value.length, input.value.length);
 }
 
