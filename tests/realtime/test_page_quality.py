@@ -1,19 +1,19 @@
 """Both pages in a real browser: languages, what is stored, keyboard, phone width, contrast,
-and the screenshots of the README (written to $TIPLINE_SCREENSHOTS when it is set)."""
+and the scenes of the README's screenshots (benchmarks/screenshots.py writes them)."""
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, ViewportSize, expect
 
+from benchmarks import screenshots
 from tests.conftest import Server
 from tests.realtime import browser
-from tests.realtime.browser import DESKTOP, PHONE, Web
+from tests.realtime.browser import PHONE, Web
 
 REPORT = "Two older students push a boy from my class around every day at the bus stop."
 # Every element with its own text, with its contrast against the first opaque background up
@@ -153,29 +153,20 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 async def test_screenshots_of_both_pages(web: Web, tipline_server: Server, tmp_path: Path) -> None:
-    """Phone (360x740) and desktop (1280x800) screenshots of both pages, in use."""
-    out = Path(os.environ.get("TIPLINE_SCREENSHOTS", tmp_path))
-    shots: dict[str, Page] = {}
-    text = "A boy in my class posted that he will bring a gun to school tomorrow."
-    for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
-        start = await web.page(tipline_server.url + "/", viewport=size)
-        await start.screenshot(path=out / f"reporter-{name}.png")
-        chat = await web.page(tipline_server.url + "/", viewport=size)
-        await browser.file_report(chat, text)
-        agent = await web.page(tipline_server.url + "/console", viewport=size)
-        await browser.login(agent, tipline_server.agent_token)
-        await agent.locator("#incidents button").first.click()
-        await expect(agent.locator("#detail-body")).to_be_visible()
-        await agent.click("#claim")
-        await browser.say(agent, "Thank you for telling us. Do you know his name?")
-        await browser.say(chat, "No, but he is in 9th grade.")
-        shots[f"reporter-chat-{name}"] = chat
-        shots[f"console-{name}"] = agent
-    for name, page in shots.items():
-        await page.screenshot(path=out / f"{name}.png")
+    """The README's scenes (benchmarks/screenshots.py) run: phone 390x844, desktop 1366x768."""
+
+    async def open_page(url: str, viewport: ViewportSize) -> Page:
+        return await web.page(url, viewport=viewport)
+
+    shots = await screenshots.scenes(
+        open_page, tipline_server.url, tipline_server.agent_token, tmp_path
+    )
+    sizes = {path.stem: png_size(path) for path in shots}
+    for name in ("reporter", "reporter-receipt", "reporter-chat", "console"):
+        assert sizes[f"{name}-phone"] == (390, 844)
     for name in ("reporter", "reporter-chat", "console"):
-        assert png_size(out / f"{name}-phone.png") == (360, 740)
-        assert png_size(out / f"{name}-desktop.png") == (1280, 800)
+        assert sizes[f"{name}-desktop"] == (1366, 768)
+    assert sizes["console-wide"] == (1920, 1080)
     web.assert_clean()
 
 
