@@ -150,10 +150,15 @@ export function timeElement(iso, { timeZone, withDate = false } = {}) {
   return el("time", { text: formatted(when, options), attrs: { datetime: iso, title: full } });
 }
 
-// In a reply box Enter sends (submits its form) and Shift+Enter starts a new line; Enter
-// while an input method is composing (Chinese, Japanese, ...) is left to it.
+// With a mouse (and so, most likely, a keyboard) Enter sends (submits its form) and
+// Shift+Enter starts a new line. A phone's on-screen keyboard has no Shift: there Enter
+// starts a new line and the Send button sends, or a half-written report would go out.
+// Enter while an input method is composing (Chinese, Japanese, ...) is left to it.
+const FINE_POINTER = window.matchMedia("(pointer: fine)");
+
 export function enterSends(textarea) {
   textarea.addEventListener("keydown", (event) => {
+    if (!FINE_POINTER.matches) return;
     if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     event.preventDefault();

@@ -48,8 +48,12 @@ class Web:
         viewport: ViewportSize = DESKTOP,
         locale: str = "en-US",
         init_script: str | None = None,
+        touch: bool = False,
     ) -> Page:
-        context = await self.browser.new_context(viewport=viewport, locale=locale)
+        """`touch`: a phone as it is (a touch screen, no mouse, an on-screen keyboard)."""
+        context = await self.browser.new_context(
+            viewport=viewport, locale=locale, has_touch=touch, is_mobile=touch
+        )
         context.on("request", lambda request: self.urls.append(request.url))
         if init_script:
             await context.add_init_script(init_script)

@@ -302,3 +302,22 @@ async def test_messages_show_the_time_today_and_the_date_before(
     assert shown == dated
     assert shown != today
     web.assert_clean()
+
+
+async def test_on_a_touch_phone_enter_starts_a_new_line_and_send_sends(
+    web: Web, tipline_server: Server
+) -> None:
+    """A phone's on-screen keyboard has no Shift: there Enter never sends a half-written
+    report, it starts a new line, the "Enter sends" hint is hidden, and Send sends."""
+    page = await web.page(tipline_server.url + "/", viewport=PHONE, touch=True)
+    await page.fill("#org-code", "DEMO")
+    await page.tap("#report-text")
+    await page.keyboard.type("It was at the bus stop.")
+    await page.keyboard.press("Enter")
+    await page.keyboard.type("Every morning.")
+    assert await page.input_value("#report-text") == "It was at the bus stop.\nEvery morning."
+    await expect(page.locator("#report-text-help .enter-help")).to_be_hidden()
+    await expect(page.locator("#receipt-value")).to_be_empty()
+    await page.tap("#file-send")
+    await expect(page.locator("#receipt-value")).not_to_be_empty()
+    web.assert_clean()
