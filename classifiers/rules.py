@@ -106,6 +106,8 @@ def scan(text: str, patterns: Sequence[Pattern] = PATTERNS) -> list[Hit]:
     for pattern in patterns:
         if framed and pattern.category in _FRAMED:
             continue
+        if pattern.gate is not None and not pattern.gate.search(normal):
+            continue  # a pattern of another script: no match possible (patterns.script_gate)
         for match in pattern.regex.finditer(normal):
             if not _guarded(pattern, normal, match.start(), match.end()):
                 hits.append(Hit(pattern=pattern, excerpt=match.group(0)))

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import re._constants as sre_constants  # the parse tree's opcodes (see `script_gate`)
+import re._parser as sre_parser  # the stdlib's own parser of pattern syntax
 import unicodedata
+from typing import Any
 
 # Pattern sources use " ~ " for a gap of up to four words and " ~~ " for up to eight,
 # so that "gun ~ school" covers "gun in his bag at school". Text is normalised first
@@ -36,6 +39,58 @@ def compile_source(source: str, *, spaced: bool = True) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{source})\b" if spaced else f"(?:{source})")
 
 
+def script_gate(regex: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A cheap test that `regex` cannot match a text, for a pattern written in a script
+    other than Latin: a character class of letters at least one of which every match must
+    contain, or None when there is no such class without an ASCII letter.
+
+    The safety net runs on every message a reporter writes (tipline.service); most are in
+    Latin script, and a third of the patterns (Arabic, Chinese, Russian) cannot match them.
+    The gate is sound by construction: it is read off the parse tree of the regex (the first
+    element of the sequence that must consume one of a known set of literal letters), so a
+    text without any of them has no match and nothing is lost by skipping the pattern.
+    """
+    if regex.flags & re.IGNORECASE:
+        return None
+    letters: set[str] = set()
+    if not _must_consume(sre_parser.parse(regex.pattern), letters):
+        return None
+    if any(ch.isascii() for ch in letters):
+        return None
+    return re.compile("[" + re.escape("".join(sorted(letters))) + "]")
+
+
+def _must_consume(items: Any, letters: set[str]) -> bool:
+    """Whether every match of `items` consumes a literal letter of a set this finds (added
+    to `letters`); False when that cannot be shown (a class range, a category, `.`, ...)."""
+    for op, arg in items:
+        if op is sre_constants.LITERAL and chr(arg).isalpha():
+            letters.add(chr(arg))
+            return True
+        if op is sre_constants.IN and _letter_set(arg):
+            letters.update(chr(code) for _, code in arg)
+            return True
+        if op is sre_constants.BRANCH:
+            found: set[str] = set()
+            if all(_must_consume(alternative, found) for alternative in arg[1]):
+                letters |= found
+                return True
+        elif op is sre_constants.SUBPATTERN:
+            if _must_consume(arg[-1], letters):
+                return True
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            least, _, body = arg
+            if least >= 1 and _must_consume(body, letters):
+                return True
+    return False
+
+
+def _letter_set(members: list[tuple[object, int]]) -> bool:
+    return bool(members) and all(
+        op is sre_constants.LITERAL and chr(code).isalpha() for op, code in members
+    )
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Pattern:
     """One life-threat pattern in one language."""
@@ -52,6 +107,8 @@ class Pattern:
     despite: re.Pattern[str] | None
     positives: tuple[str, ...]
     negatives: tuple[str, ...]
+    # None, or letters every match contains: a text with none of them is skipped (fast).
+    gate: re.Pattern[str] | None = None
 
 
 def pattern(
@@ -67,12 +124,14 @@ def pattern(
     spaced: bool = True,
 ) -> Pattern:
     """Build a Pattern; `pattern_id` is "<language>.<name>"; `spaced=False` for Chinese."""
+    regex = compile_source("|".join(f"(?:{s})" for s in sources), spaced=spaced)
     return Pattern(
         id=pattern_id,
         language=pattern_id.split(".", 1)[0],
         category=category,
         reason=reason,
-        regex=compile_source("|".join(f"(?:{s})" for s in sources), spaced=spaced),
+        regex=regex,
+        gate=script_gate(regex),
         unless=compile_source(unless, spaced=spaced) if unless else None,
         despite=compile_source(despite, spaced=spaced) if despite else None,
         positives=positives,
