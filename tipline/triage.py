@@ -32,6 +32,7 @@ from tipline import models
 
 log = logging.getLogger("tipline.triage")
 MAX_BATCH = 16
+NET_BATCH = 64  # texts per call of the safety net's thread
 WARM_UP = ["warm-up: someone keeps pushing me in the hallway"] * 4
 # The reasons of a report nobody could classify: a person must read it.
 UNKNOWN = models.Triage(
@@ -162,6 +163,8 @@ class TriageService:
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="triage")
         # The safety net's own thread, so that it never waits behind a model batch.
         self._net_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="safety-net")
+        self._net_jobs: list[tuple[str, asyncio.Future[models.Triage]]] = []
+        self._net_drainer: asyncio.Task[None] | None = None
 
     @property
     def ready(self) -> bool:
@@ -209,13 +212,49 @@ class TriageService:
         # Whoever waits on a verdict that will never come hears so now (a cancelled future).
         for job in [*self._queue.drain(), *self._in_flight]:
             job.future.cancel()
+        if self._net_drainer is not None:
+            self._net_drainer.cancel()
+            await asyncio.gather(self._net_drainer, return_exceptions=True)
+        for _, future in self._net_jobs:
+            future.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._net_pool.shutdown(wait=False, cancel_futures=True)
 
     async def safety_net(self, text: str) -> models.Triage:
-        """The rules' verdict, at once: never behind the model, loaded or not."""
+        """The rules' verdict, at once: never behind the model, loaded or not.
+
+        Texts that arrive while the net's thread is busy go to it together, in one call: the
+        net reads every message a reporter writes, and at chat rates a thread round trip per
+        message cost the event loop more than the rules themselves (docs/performance.md)."""
+        future: asyncio.Future[models.Triage] = asyncio.get_running_loop().create_future()
+        self._net_jobs.append((text, future))
+        if self._net_drainer is None or self._net_drainer.done():
+            self._net_drainer = asyncio.create_task(self._drain_net(), name="safety-net")
+        return await future
+
+    async def _drain_net(self) -> None:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._net_pool, self._net_classify, text)
+        while self._net_jobs:
+            batch = self._net_jobs[:NET_BATCH]
+            del self._net_jobs[:NET_BATCH]
+            texts = [text for text, _ in batch]
+            try:
+                results = await loop.run_in_executor(self._net_pool, self._net_classify_all, texts)
+            except asyncio.CancelledError:  # stop(): whoever waits hears so
+                for _, future in batch:
+                    future.cancel()
+                raise
+            except Exception as exc:  # the pool is shut down; _net_classify never raises
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+    def _net_classify_all(self, texts: list[str]) -> list[models.Triage]:
+        return [self._net_classify(text) for text in texts]
 
     def submit(self, text: str, *, school: str) -> asyncio.Future[models.Triage]:
         """Queue `text` for the model in `school`'s FIFO; the future has its verdict (the
