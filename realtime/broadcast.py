@@ -6,7 +6,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import socketio
 
-from realtime import rooms
+from realtime import coarse, rooms
 from tipline import models
 
 
@@ -39,10 +39,13 @@ class SocketBroadcaster:
 
     async def _to_responders(self, event: str, incident: models.Incident) -> None:
         wire = incident.to_wire()
-        # Agents see every school; a school's admins see only their own.
+        # Agents see every school; a school's admins see only their own, to the minute.
         await self._sio.emit(event, wire, room=rooms.AGENTS, namespace=rooms.RESPOND)
         await self._sio.emit(
-            event, wire, room=rooms.admins(incident.org_code), namespace=rooms.RESPOND
+            event,
+            coarse.incident(wire),
+            room=rooms.admins(incident.org_code),
+            namespace=rooms.RESPOND,
         )
 
     async def incident_new(self, incident: models.Incident) -> None:
@@ -52,6 +55,7 @@ class SocketBroadcaster:
         await self._to_responders("incident:updated", incident)
 
     async def message(self, message: models.Message, *, origin: str | None) -> None:
+        await self._to_joined_admins(message, origin)
         wire = message.to_wire()
         room = rooms.incident(message.incident_id)
         if message.author is not None:
@@ -82,6 +86,14 @@ class SocketBroadcaster:
                 # encoded for nobody (docs/performance.md: the second emit's cost).
                 continue
             await self._sio.emit("message", wire, room=room, skip_sid=origin, namespace=namespace)
+
+    async def _to_joined_admins(self, message: models.Message, origin: str | None) -> None:
+        """The school admins in the conversation get the message with its minute only."""
+        room = rooms.incident_admins(message.incident_id)
+        if self._rooms_are_local and not self._anyone_else(rooms.RESPOND, room, origin):
+            return  # usually: no admin has this conversation open
+        data = coarse.message(message.to_responder_wire())
+        await self._sio.emit("message", data, room=room, skip_sid=origin, namespace=rooms.RESPOND)
 
     def _anyone_else(self, namespace: str, room: str, origin: str | None) -> bool:
         return any(sid != origin for sid, _ in self._sio.manager.get_participants(namespace, room))

@@ -8,7 +8,7 @@ from typing import Any
 import socketio
 
 from escalation import commands
-from realtime import budget, connect, payloads, rooms
+from realtime import budget, coarse, connect, payloads, rooms
 from realtime.boundary import Ack, guarded
 from realtime.namespace import Namespace
 from tipline import models
@@ -78,22 +78,27 @@ class RespondNamespace(Namespace):
         page holds every open emergency and unclaimed urgent one; `next` asks for more."""
         payload = payloads.IncidentList.model_validate({} if data is None else data)
         status = None if payload.status == "all" else models.Status(payload.status)
+        responder = await self._responder(sid)
         page = await self._service.page_for(
-            await self._responder(sid), status, limit=payload.limit, before=payload.before
+            responder, status, limit=payload.limit, before=payload.before
         )
-        return {"ok": True, "incidents": [i.to_wire() for i in page.incidents], "next": page.next}
+        listed = [coarse.for_responder(responder, i.to_wire()) for i in page.incidents]
+        return {"ok": True, "incidents": listed, "next": page.next}
 
     @guarded
     async def on_incident_join(self, sid: str, data: Any) -> Ack:
         """`incident:join`: the incident, its whole conversation, and its live messages."""
         payload = payloads.IncidentRef.model_validate(data)
-        incident = await self._service.join(await self._responder(sid), payload.incident_id)
-        await self.enter_room(sid, rooms.incident(incident.incident_id))
+        responder = await self._responder(sid)
+        incident = await self._service.join(responder, payload.incident_id)
+        admin = responder.role is models.Role.ADMIN
+        room = rooms.incident_admins if admin else rooms.incident
+        await self.enter_room(sid, room(incident.incident_id))
         messages = await self._service.since(incident.incident_id, 0)
         return {
             "ok": True,
-            "incident": incident.to_wire(),
-            "messages": [m.to_responder_wire() for m in messages],
+            "incident": coarse.for_responder(responder, incident.to_wire()),
+            "messages": coarse.messages_for(responder, [m.to_responder_wire() for m in messages]),
         }
 
     @guarded
@@ -104,7 +109,8 @@ class RespondNamespace(Namespace):
         claimed = await self._service.claim(responder, payload.incident_id)
         if claimed.holder != responder.responder_id:
             raise AppError("already_claimed", f"already claimed by {claimed.holder}")
-        return {"ok": True, "claimed_by": claimed.holder, "incident": claimed.incident.to_wire()}
+        wire = coarse.for_responder(responder, claimed.incident.to_wire())
+        return {"ok": True, "claimed_by": claimed.holder, "incident": wire}
 
     @guarded
     async def on_message_send(self, sid: str, data: Any) -> Ack:
@@ -137,9 +143,11 @@ class RespondNamespace(Namespace):
     async def on_messages_since(self, sid: str, data: Any) -> Ack:
         """`messages:since`: what this responder missed of one conversation."""
         payload = payloads.ResponderSince.model_validate(data)
-        await self._service.check_visible(await self._responder(sid), payload.incident_id)
+        responder = await self._responder(sid)
+        await self._service.check_visible(responder, payload.incident_id)
         messages = await self._service.since(payload.incident_id, payload.after_seq)
-        return {"ok": True, "messages": [m.to_responder_wire() for m in messages]}
+        wires = [m.to_responder_wire() for m in messages]
+        return {"ok": True, "messages": coarse.messages_for(responder, wires)}
 
     @guarded
     async def on_incident_step(self, sid: str, data: Any) -> Ack:
@@ -152,10 +160,9 @@ class RespondNamespace(Namespace):
             resolution=payload.resolution,
             note=payload.note.strip() or None if payload.note else None,
         )
-        incident = await self._service.step(
-            await self._responder(sid), payload.incident_id, command
-        )
-        return {"ok": True, "incident": incident.to_wire()}
+        responder = await self._responder(sid)
+        incident = await self._service.step(responder, payload.incident_id, command)
+        return {"ok": True, "incident": coarse.for_responder(responder, incident.to_wire())}
 
     @guarded
     async def on_report_phone(self, sid: str, data: Any) -> Ack:

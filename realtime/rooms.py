@@ -12,6 +12,12 @@ def incident(incident_id: str) -> str:
     return f"inc:{incident_id}"
 
 
+def incident_admins(incident_id: str) -> str:
+    """The school admins who joined one conversation: they get its times to the minute
+    (realtime/coarse.py), so they are not in `incident`'s room with the agents."""
+    return f"inc:{incident_id}:admins"
+
+
 def admins(org_code: str) -> str:
     """The admins of one school."""
     return f"admins:{org_code}"
