@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from escalation import commands, engine
@@ -301,13 +301,30 @@ class IncidentService:
                 log.exception("retriage.failed", extra={"incident_id": incident_id})
 
     async def _apply_model(self, incident_id: str, verdict: models.Triage) -> None:
+        def decide(incident: models.Incident, org: models.Organization) -> engine.Outcome | None:
+            return retriage.retriaged(incident, verdict, org=org, now=self._clock.now())
+
+        await self._system_change(incident_id, decide, event="incident.retriaged")
+
+    async def _system_change(
+        self,
+        incident_id: str,
+        decide: Callable[[models.Incident, models.Organization], engine.Outcome | None],
+        *,
+        event: str,
+    ) -> None:
+        """A change nobody clicked (triage, the reporter's return): read, decide, store with
+        compare-and-set, run its effects; again when another step got in first. A decision
+        with no effects changes nothing."""
         for _ in range(MAX_ATTEMPTS):
             incident = await self._incidents.get(incident_id)
-            org = await self._directory.organization(incident.org_code) if incident else None
-            if incident is None or org is None:
+            if incident is None:
                 return
-            outcome = retriage.retriaged(incident, verdict, org=org, now=self._clock.now())
-            if outcome is None:
+            org = await self._directory.organization(incident.org_code)
+            if org is None:
+                raise not_found("school")
+            outcome = decide(incident, org)
+            if outcome is None or not outcome.effects:
                 return
             stored = await self._incidents.update(
                 outcome.incident, expected_version=incident.version, steps=outcome.steps
@@ -315,16 +332,16 @@ class IncidentService:
             if stored is None:
                 continue
             log.info(
-                "incident.retriaged",
+                event,
                 extra={
                     "incident_id": incident_id,
-                    "action": outcome.steps[-1].action,
+                    "action": outcome.steps[0].action if outcome.steps else None,
                     "urgency": stored.urgency.value,
                 },
             )
             await self._effects.run(stored, outcome.effects, actor=None)
             return
-        log.warning("retriage.gave_up", extra={"incident_id": incident_id})
+        raise _busy()
 
     async def close(self) -> None:
         """Stop re-triaging (the process stops): reports keep their first verdict."""
@@ -411,34 +428,12 @@ class IncidentService:
     async def _reporter_wrote(self, incident_id: str, urgency: models.Urgency | None) -> None:
         """The reporter wrote: a resolved incident reopens (at once, at its own urgency,
         before the ack); `urgency`, a classifier's verdict on the message, only raises."""
-        for _ in range(MAX_ATTEMPTS):
-            incident = await self._incidents.get(incident_id)
-            if incident is None:
-                return
-            org = await self._directory.organization(incident.org_code)
-            if org is None:
-                raise not_found("school")
-            outcome = engine.reporter_wrote(
-                incident, urgency=urgency or incident.urgency, org=org, now=self._clock.now()
-            )
-            if not outcome.effects:
-                return
-            stored = await self._incidents.update(
-                outcome.incident, expected_version=incident.version, steps=outcome.steps
-            )
-            if stored is None:
-                continue
-            log.info(
-                "incident.reporter_wrote",
-                extra={
-                    "incident_id": incident_id,
-                    "action": outcome.steps[0].action,
-                    "urgency": stored.urgency.value,
-                },
-            )
-            await self._effects.run(stored, outcome.effects, actor=None)
-            return
-        raise _busy()
+
+        def decide(incident: models.Incident, org: models.Organization) -> engine.Outcome:
+            raised = urgency or incident.urgency
+            return engine.reporter_wrote(incident, urgency=raised, org=org, now=self._clock.now())
+
+        await self._system_change(incident_id, decide, event="incident.reporter_wrote")
 
     async def since(self, incident_id: str, after_seq: int) -> list[models.Message]:
         return await self._messages.since(incident_id, after_seq)
