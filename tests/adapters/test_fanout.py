@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import inspect
 import json
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 import socketio
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from adapters import fanout
 from adapters.redis_pool import SemaphorePool
@@ -250,3 +253,40 @@ async def test_one_publish_carries_an_emit_to_both_sides_of_a_conversation(prefi
         await watcher_client.aclose()
         for manager in (sender, both, one_side):
             await manager.close()
+
+
+# python-socketio 5.18.1's versions of what PooledRedisManager overrides (the four hooks:
+# _redis_connect, _publish, _listen, _handle_emit) or relies on (the listener loop that reads
+# what _listen yields and filters our own emits by host_id, the retrying subscription _listen
+# reads, and emit's message, which emit_in_namespaces builds itself). A release that changes
+# any of them must be reviewed against adapters/fanout.py before this table is updated.
+UPSTREAM = {
+    "AsyncRedisManager._redis_connect": "da4530c93632",
+    "AsyncRedisManager._publish": "033e4da7cc87",
+    "AsyncRedisManager._listen": "3e74fdd1084b",
+    "AsyncPubSubManager._handle_emit": "4284671be955",
+    "AsyncRedisManager._redis_listen_with_retries": "ad347f253fd3",
+    "AsyncPubSubManager._thread": "fa8d075729aa",
+    "AsyncPubSubManager.emit": "6cc46e0ff9b6",
+}
+
+
+def _source_digest(qualname: str) -> str:
+    cls_name, method = qualname.rsplit(".", 1)
+    cls = {
+        "AsyncRedisManager": socketio.AsyncRedisManager,
+        "AsyncPubSubManager": AsyncPubSubManager,
+    }
+    # The class's own definition, not an inherited one: a method moved up or down the
+    # hierarchy is a change too.
+    source = inspect.getsource(vars(cls[cls_name])[method])
+    return hashlib.sha256(source.encode()).hexdigest()[:12]
+
+
+@pytest.mark.parametrize("qualname", sorted(UPSTREAM))
+def test_the_overridden_manager_code_is_the_reviewed_version(qualname: str) -> None:
+    """An upgrade of python-socketio that changes a manager hook PooledRedisManager overrides
+    or relies on fails here."""
+    assert _source_digest(qualname) == UPSTREAM[qualname], (
+        f"python-socketio's {qualname} changed: review adapters/fanout.py against it"
+    )
