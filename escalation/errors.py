@@ -34,4 +34,4 @@ class NotHolder(EscalationError):  # noqa: N818 (named after the wire code)
 class BadCommand(EscalationError):  # noqa: N818 (the name the team API uses)
     """The command itself is malformed: unknown outcome, urgency or resolution."""
 
-    code = "bad_payload"
+    code = "bad_request"  # a bad payload's code, like any other (docs/protocol-extensions.md)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pydantic
 import redis.exceptions
 
-from escalation.errors import BadCommand
+from escalation.errors import EscalationError
 from tipline import logs
 from tipline.errors import AppError
 
@@ -49,10 +49,8 @@ async def _answer(
 ) -> Ack:
     try:
         return await handler(self, sid, data)
-    except AppError as exc:
+    except (AppError, EscalationError) as exc:  # a refusal carries its own wire code
         return error(exc.code, exc.message)
-    except BadCommand as exc:
-        return error("bad_request", exc.message)
     except pydantic.ValidationError as exc:
         return error("bad_request", _explain(exc))
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, TimeoutError):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from escalation import commands, engine
-from escalation.errors import BadCommand, EscalationError
+from escalation.errors import EscalationError
 from tipline import admission, credentials, guessing, logs, models, report_client, retriage
 from tipline import pow as proof_of_work
 from tipline import triage as triage_service
@@ -582,9 +582,7 @@ class IncidentService:
             raise not_found("school")
         try:
             return engine.apply(incident, command, by=by, now=self._clock.now(), org=org)
-        except BadCommand as exc:
-            raise AppError("bad_request", exc.message) from None
-        except EscalationError as exc:
+        except EscalationError as exc:  # the engine's refusal, with the code it carries
             raise AppError(exc.code, exc.message) from None
 
     async def _post_system(self, incident_id: str, text: str, dedupe_key: str) -> Appended:

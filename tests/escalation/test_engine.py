@@ -250,7 +250,7 @@ def test_from_step_refuses_bad_values(action: str, fields: dict[str, str], messa
     """A missing or unknown value is a BadCommand, not an invalid transition."""
     with pytest.raises(errors.BadCommand, match=message) as caught:
         cmd.from_step(action, **fields)
-    assert caught.value.code == "bad_payload"
+    assert caught.value.code == "bad_request"  # the wire code it gets (boundary, Slack)
 
 
 def claimed_emergency() -> Incident:

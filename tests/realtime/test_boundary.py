@@ -9,6 +9,7 @@ from typing import Any
 
 import redis.exceptions
 
+from escalation import commands
 from realtime.boundary import Ack, guarded
 from tipline import logs
 from tipline.errors import AppError
@@ -29,6 +30,11 @@ class Handlers:
     @guarded
     async def store_down(self, sid: str, data: Any) -> Ack:
         raise redis.exceptions.ConnectionError("connection refused by 10.0.0.5")
+
+    @guarded
+    async def bad_step(self, sid: str, data: Any) -> Ack:
+        commands.from_step("resolve")  # the engine refuses: no resolution
+        return {"ok": True}
 
     @guarded
     async def breaks(self, sid: str, data: Any) -> Ack:
@@ -65,4 +71,13 @@ async def test_every_failure_is_an_ack_with_a_code() -> None:
             "code": "internal",
             "message": "something went wrong on our side; nothing was changed",
         },
+    }
+
+
+async def test_an_engine_refusal_reaches_the_client_with_its_own_code() -> None:
+    """A BadCommand from the engine is `bad_request`, the code it carries, with its message."""
+    refused = await Handlers().bad_step("sid", {})
+    assert refused == {
+        "ok": False,
+        "error": {"code": "bad_request", "message": "resolution is required"},
     }
