@@ -12,20 +12,8 @@ import json
 import pathlib
 import re
 
-URGENCIES = frozenset({"emergency", "urgent", "routine"})
-CATEGORIES = frozenset(
-    {
-        "bullying",
-        "harassment",
-        "threat",
-        "weapon",
-        "self_harm",
-        "abuse",
-        "substance",
-        "misconduct",
-        "other",
-    }
-)
+from classifiers.verdict import CATEGORIES, URGENCIES
+
 FIELDS = ("id", "scenario", "text", "urgency", "category", "language")
 
 _DATA_DIR = pathlib.Path(__file__).resolve().parent / "data"

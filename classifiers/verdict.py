@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 EMERGENCY = "emergency"
 URGENT = "urgent"
+# The one list of the labels in `classifiers` (corpus, heads and training read these);
+# `tipline.models.Urgency` and `Category` mirror them (tests/tipline/test_vocabulary.py).
 ROUTINE = "routine"
 # Order matters: the index is the rank (higher is more urgent).
 URGENCIES: tuple[str, ...] = (ROUTINE, URGENT, EMERGENCY)
@@ -28,16 +30,6 @@ CATEGORIES: tuple[str, ...] = (
 )
 # The language code of a text in which no language can be told (no letters at all).
 UNDETERMINED = "und"
-
-
-def rank(urgency: str) -> int:
-    """Higher is more urgent: routine 0, urgent 1, emergency 2."""
-    return URGENCIES.index(urgency)
-
-
-def at_least(urgency: str, floor: str) -> str:
-    """The more urgent of `urgency` and `floor`."""
-    return urgency if rank(urgency) >= rank(floor) else floor
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 
 class Urgency(enum.StrEnum):
-    """Initial or current urgency of an incident (PROTOCOL.md)."""
+    """Initial or current urgency of an incident (PROTOCOL.md): the classifier's urgencies
+    (`classifiers.verdict.URGENCIES`, held equal by tests/tipline/test_vocabulary.py)."""
 
     EMERGENCY = "emergency"
     URGENT = "urgent"
@@ -35,7 +36,7 @@ _URGENCY_RANK = {Urgency.ROUTINE: 0, Urgency.URGENT: 1, Urgency.EMERGENCY: 2}
 
 
 class Category(enum.StrEnum):
-    """What a report is about (PROTOCOL.md)."""
+    """What a report is about (PROTOCOL.md): `classifiers.verdict.CATEGORIES`, in its order."""
 
     BULLYING = "bullying"
     HARASSMENT = "harassment"

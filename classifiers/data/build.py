@@ -31,7 +31,7 @@ import pathlib
 import re
 import sys
 
-from classifiers import corpus
+from classifiers import corpus, verdict
 
 _HERE = pathlib.Path(__file__).resolve().parent
 _SOURCES = _HERE / "src"
@@ -80,7 +80,7 @@ def parse_source(path: pathlib.Path) -> list[Scenario]:
 
 def _parse_header(line: str, *, where: str) -> tuple[str, str, str | None]:
     parts = line.split()
-    if len(parts) not in (2, 3) or parts[0] not in _URGENCY or parts[1] not in corpus.CATEGORIES:
+    if len(parts) not in (2, 3) or parts[0] not in _URGENCY or parts[1] not in verdict.CATEGORIES:
         raise ValueError(f"{where}: bad scenario header {line!r}")
     return _URGENCY[parts[0]], parts[1], parts[2] if len(parts) == 3 else None
 
