@@ -28,7 +28,7 @@ import redis.asyncio as aioredis
 from playwright.async_api import Page, ViewportSize, async_playwright, expect
 
 from tipline import app, settings
-from tipline.triage import EngineLike
+from tipline.ports import Classifier
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1366, "height": 768}
@@ -120,7 +120,7 @@ async def scenes(open_page: Opener, url: str, agent_token: str, out: Path) -> li
 
 
 @functools.cache
-def rules_with_language() -> EngineLike:
+def rules_with_language() -> Classifier:
     """The safety net with lingua's language detection (`TIPLINE_CLASSIFIER=rules` has none)."""
     from classifiers import language, rules  # noqa: PLC0415 (lingua loads for a second)
 

@@ -12,11 +12,17 @@ This package imports nothing of the application (see docs/classifier.md).
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from classifiers.cli import classify_stream, evaluate
-from classifiers.engine import ModelUnavailableError, load_engine
+from classifiers.engine import ModelUnavailableError, TransformerEngine, load_engine
 from classifiers.evaluation import EvalReport
 from classifiers.rules import RulesClassifier
-from classifiers.verdict import Engine, Verdict
+from classifiers.verdict import Verdict
+
+# The package's engines: what `classify_stream` and `evaluate` run. The application drives
+# any of them through its port, `tipline.ports.Classifier`, which they meet by shape.
+Engine: TypeAlias = RulesClassifier | TransformerEngine
 
 __all__ = [
     "Engine",

@@ -13,10 +13,12 @@ import pathlib
 import queue
 import threading
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from classifiers import evaluation
-from classifiers.verdict import Engine
+
+if TYPE_CHECKING:
+    from classifiers import Engine
 
 # The reader stays at most this many batches ahead, so memory stays bounded on huge input.
 _AHEAD_BATCHES = 4

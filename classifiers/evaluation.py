@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from classifiers import corpus, metrics
-from classifiers.verdict import CATEGORIES, EMERGENCY, URGENCIES, Engine, Verdict
+from classifiers.verdict import CATEGORIES, EMERGENCY, URGENCIES, Verdict
+
+if TYPE_CHECKING:
+    from classifiers import Engine
 
 _BATCH = 32
 

@@ -7,14 +7,13 @@ the application adapts a `Verdict` to `tipline.models.Triage` (same fields, same
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 EMERGENCY = "emergency"
 URGENT = "urgent"
+ROUTINE = "routine"
 # The one list of the labels in `classifiers` (corpus, heads and training read these);
 # `tipline.models.Urgency` and `Category` mirror them (tests/tipline/test_vocabulary.py).
-ROUTINE = "routine"
 # Order matters: the index is the rank (higher is more urgent).
 URGENCIES: tuple[str, ...] = (ROUTINE, URGENT, EMERGENCY)
 CATEGORIES: tuple[str, ...] = (
@@ -59,16 +58,3 @@ class Verdict:
             "confidence": round(self.confidence, 4),
             "reasons": list(self.reasons),
         }
-
-
-class Engine(Protocol):
-    """What the service and the CLI call: synchronous, thread-safe, never raises for text."""
-
-    @property
-    def name(self) -> str:
-        """A short name for logs and `/healthz` ("rules", "e5-small+rules")."""
-        ...
-
-    def classify(self, texts: Sequence[str]) -> list[Verdict]:
-        """One Verdict per text, in order."""
-        ...

@@ -22,8 +22,7 @@ from collections.abc import Awaitable, Callable
 from tipline import pow as proof_of_work
 from tipline.errors import AppError
 from tipline.limits import Limits
-from tipline.ports import Clock, ProofLedger, RateLimiter
-from tipline.triage import EngineLike
+from tipline.ports import Classifier, Clock, ProofLedger, RateLimiter
 
 log = logging.getLogger("tipline.admission")
 
@@ -43,7 +42,7 @@ class SafetyNet:
     takes the rules about 27 ms, so the loop never runs them, and a flood of proofless
     reports can only queue here, never slow chat or the proven reports' triage."""
 
-    def __init__(self, rules: Callable[[], EngineLike]) -> None:
+    def __init__(self, rules: Callable[[], Classifier]) -> None:
         self._rules = rules
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="safety-net")
 

@@ -34,10 +34,10 @@ from realtime.broadcast import SocketBroadcaster
 from tipline import admission, credentials, demo, guessing
 from tipline.clock import SystemClock
 from tipline.database import Database, close_database, discard, open_database
-from tipline.ports import Clock
+from tipline.ports import Classifier, Clock
 from tipline.service import IncidentService
 from tipline.settings import Settings
-from tipline.triage import EngineLike, TriageService
+from tipline.triage import TriageService
 
 log = logging.getLogger("tipline.app")
 STORE_CONNECTIONS = 64
@@ -134,11 +134,11 @@ def redis_client(url: str) -> aioredis.Redis:
 
 def classifier_loaders(
     settings: Settings,
-) -> tuple[Callable[[], EngineLike], Callable[[], EngineLike]]:
+) -> tuple[Callable[[], Classifier], Callable[[], Classifier]]:
     """The model loader and the rules fallback (imported lazily: torch is heavy)."""
 
     @functools.cache
-    def rules() -> EngineLike:
+    def rules() -> Classifier:
         """The safety net, built once. As the model's fallback it still tells the language
         (lingua, about a second to load); alone (`TIPLINE_CLASSIFIER=rules`, the tests) not."""
         from classifiers import language  # noqa: PLC0415
@@ -153,12 +153,12 @@ def classifier_loaders(
             return safety_net.RulesClassifier()
         return safety_net.RulesClassifier(detect_language=detector.code)
 
-    def load() -> EngineLike:
+    def load() -> Classifier:
         import classifiers  # noqa: PLC0415
 
         if settings.classifier == "rules":
             return rules()
-        engine: EngineLike = classifiers.load_engine(
+        engine: Classifier = classifiers.load_engine(
             model_dir=settings.model_dir,
             cache_dir=settings.cache_dir,
             progress=lambda line: log.info("triage.progress", extra={"step": line}),
@@ -169,7 +169,7 @@ def classifier_loaders(
 
 
 @functools.cache
-def _bare_rules() -> EngineLike:
+def _bare_rules() -> Classifier:
     """The safety net's patterns without language detection, for the emergency lane: the
     urgency of a rules verdict does not depend on the language."""
     from classifiers import rules as safety_net  # noqa: PLC0415
@@ -271,7 +271,7 @@ async def running(  # noqa: PLR0915
     settings: Settings,
     *,
     clock: Clock | None = None,
-    classifier: tuple[Callable[[], EngineLike], Callable[[], EngineLike]] | None = None,
+    classifier: tuple[Callable[[], Classifier], Callable[[], Classifier]] | None = None,
 ) -> AsyncIterator[Running]:
     """Start everything; on exit stop everything, the embedded Redis last. Tests pass a
     clock they drive, and may pass the classifier's (model loader, rules) pair, e.g. a

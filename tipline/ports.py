@@ -26,16 +26,35 @@ from tipline.models import (
 )
 
 
+class Verdict(Protocol):
+    """What a classifier says of one text, in the label strings of PROTOCOL.md
+    (`tipline.triage.to_triage` makes it a `Triage`)."""
+
+    @property
+    def urgency(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def reasons(self) -> tuple[str, ...]: ...
+
+
 class Classifier(Protocol):
-    """Text in, triage out. Synchronous and CPU-bound: callers run it off the event loop."""
+    """Text in, verdicts out: the safety-net rules or the model, driven by the Triager
+    (`tipline.triage`). `classifiers` imports nothing of the application, so its engines
+    (`RulesClassifier`, `TransformerEngine`, each with its `classifiers.Verdict`) meet this
+    port by shape. Synchronous and CPU-bound: callers run it off the event loop."""
 
     @property
     def name(self) -> str:
         """A short name for logs and `/healthz` ("rules", "e5-small+rules", ...)."""
         ...
 
-    def classify(self, texts: Sequence[str]) -> list[Triage]:
-        """One Triage per text, in order. Never raises for any string input."""
+    def classify(self, texts: Sequence[str]) -> Sequence[Verdict]:
+        """One Verdict per text, in order. Never raises for any string input."""
         ...
 
 

@@ -25,10 +25,9 @@ import concurrent.futures
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Callable
 
-from tipline import models
+from tipline import models, ports
 
 log = logging.getLogger("tipline.triage")
 MAX_BATCH = 16
@@ -55,27 +54,7 @@ STARTING = models.Triage(
 )
 
 
-class VerdictLike(Protocol):
-    @property
-    def urgency(self) -> str: ...
-    @property
-    def category(self) -> str: ...
-    @property
-    def language(self) -> str: ...
-    @property
-    def confidence(self) -> float: ...
-    @property
-    def reasons(self) -> tuple[str, ...]: ...
-
-
-class EngineLike(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    def classify(self, texts: Sequence[str]) -> Sequence[VerdictLike]: ...
-
-
-def to_triage(verdict: VerdictLike, *, floor: models.Urgency | None = None) -> models.Triage:
+def to_triage(verdict: ports.Verdict, *, floor: models.Urgency | None = None) -> models.Triage:
     urgency = models.Urgency(verdict.urgency)
     reasons = tuple(verdict.reasons)
     if floor is not None and urgency.rank < floor.rank:
@@ -141,9 +120,9 @@ class TriageService:
     def __init__(
         self,
         *,
-        load: Callable[[], EngineLike],
-        fallback: Callable[[], EngineLike],
-        net: Callable[[], EngineLike] | None = None,
+        load: Callable[[], ports.Classifier],
+        fallback: Callable[[], ports.Classifier],
+        net: Callable[[], ports.Classifier] | None = None,
     ) -> None:
         self._load = load
         self._fallback = fallback
@@ -151,8 +130,8 @@ class TriageService:
         # passes them without language detection (a verdict's urgency does not depend on
         # the language, and lingua takes seconds to load; the model tells the language).
         self._net_engine = net or fallback
-        self._engine: EngineLike | None = None
-        self._net: EngineLike | None = None
+        self._engine: ports.Classifier | None = None
+        self._net: ports.Classifier | None = None
         self._degraded = False
         self._queue = FairQueue()
         self._wake = asyncio.Event()
@@ -298,7 +277,7 @@ class TriageService:
                 if not job.future.done():
                     job.future.set_result(result)
 
-    def _safety_net_engine(self) -> EngineLike:
+    def _safety_net_engine(self) -> ports.Classifier:
         """In the safety net's thread: the rules, built once."""
         if self._net is None:
             self._net = self._net_engine()

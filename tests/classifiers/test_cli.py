@@ -12,18 +12,18 @@ from classifiers import cli, rules
 from classifiers.verdict import Verdict
 
 
-class _Recording:
+class _Recording(rules.RulesClassifier):
     """A rules engine that remembers the batches it was given."""
 
     name = "recording"
 
     def __init__(self) -> None:
+        super().__init__()
         self.batches: list[list[str]] = []
-        self._rules = rules.RulesClassifier()
 
     def classify(self, texts: Sequence[str]) -> list[Verdict]:
         self.batches.append(list(texts))
-        return self._rules.classify(texts)
+        return super().classify(texts)
 
 
 def _run(lines: list[str], batch_size: int = 16) -> list[dict[str, object]]:

@@ -19,7 +19,8 @@ from classifiers import RulesClassifier
 from classifiers.verdict import Verdict
 from tests.conftest import server_settings, wait_for
 from tipline import app
-from tipline.triage import WARM_UP, EngineLike
+from tipline.ports import Classifier
+from tipline.triage import WARM_UP
 
 # The word that makes the slow model call a report an emergency (the safety net does not know
 # it), so a test can see the model's verdict raise a report the rules filed as urgent.
@@ -40,7 +41,7 @@ class SlowModel:
         self.asked: list[str] = []  # every text given to `classify`, before it waits
         self.read: list[str] = []  # every text classified, in order
 
-    def load(self) -> EngineLike:
+    def load(self) -> Classifier:
         self.loading.wait(HOLD_S)
         return self
 
@@ -69,7 +70,7 @@ class SlowRules:
     def __init__(self) -> None:
         self.loading = threading.Event()
 
-    def load(self) -> EngineLike:
+    def load(self) -> Classifier:
         self.loading.wait(HOLD_S)
         return RulesClassifier()
 

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from classifiers import RulesClassifier
 from classifiers.verdict import Verdict
 from tipline import logs, models
-from tipline.triage import EngineLike, TriageService
+from tipline.ports import Classifier
+from tipline.triage import TriageService
 
 
 class Counting:
@@ -26,7 +27,7 @@ class Counting:
         return [Verdict("routine", "other", "en", 0.9, ("nothing alarming",)) for _ in texts]
 
 
-def broken() -> EngineLike:
+def broken() -> Classifier:
     raise FileNotFoundError("no model folder at /nowhere")
 
 
