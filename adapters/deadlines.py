@@ -24,8 +24,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
-import redis.exceptions
 
+from adapters import reach
+from tipline.errors import Unavailable
 from tipline.models import Deadline
 from tipline.ports import Clock
 
@@ -82,6 +83,7 @@ def _encode(deadline: Deadline) -> str:
     return json.dumps(deadline.to_wire(), sort_keys=True, separators=(",", ":"))
 
 
+@reach.translated
 class DeadlineStore:
     """Pending and claimed deadlines of one Tipline deployment (one key prefix)."""
 
@@ -183,7 +185,7 @@ async def run_sweeper(
     while not stop_event.is_set():
         try:
             claimed = await sweep_once(store, clock, handler, limit=limit, late_ms=late_ms)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        except Unavailable:
             # Redis away for a moment: keep the loop alive, the deadlines wait in Redis.
             log.warning("deadline sweep: store unavailable")
             claimed = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from adapters import reach
 from tipline import pow as proof_of_work
 
 # KEYS[1]: the window's counter. ARGV[1]: the window in ms. Returns the count, this hit in.
@@ -20,6 +21,7 @@ return count
 """
 
 
+@reach.translated
 class RedisProofLedger:
     """Implements the ProofLedger port."""
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from adapters import reach
+
 # KEYS[1]: the window's counter. ARGV[1]: the window in ms. Returns the count, this hit in.
 _HIT = """
 local count = redis.call('INCR', KEYS[1])
@@ -24,6 +26,7 @@ return 0
 """
 
 
+@reach.translated
 class RedisRateLimiter:
     """Implements the RateLimiter port."""
 

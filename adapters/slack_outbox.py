@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
+from adapters import reach
 from tipline.ports import OutboxJob
 
 # KEYS: due, lease, once, queue. ARGV: incident id, once field ('' = none), now ms, bodies...
@@ -96,6 +97,7 @@ def _text(raw: bytes | str) -> str:
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
+@reach.translated
 class RedisSlackOutbox:
     """Implements the SlackOutbox port on one Redis (one deployment = one key prefix)."""
 

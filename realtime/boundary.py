@@ -13,11 +13,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pydantic
-import redis.exceptions
 
 from escalation.errors import EscalationError
 from tipline import logs
-from tipline.errors import AppError
+from tipline.errors import AppError, Unavailable
 
 log = logging.getLogger("tipline.realtime")
 
@@ -49,13 +48,13 @@ async def _answer(
 ) -> Ack:
     try:
         return await handler(self, sid, data)
+    except Unavailable as exc:  # a store out of reach: the adapters say so, whatever failed
+        log.warning("store.unavailable", extra={"handler": handler.__name__})
+        return error(exc.code, exc.message)
     except (AppError, EscalationError) as exc:  # a refusal carries its own wire code
         return error(exc.code, exc.message)
     except pydantic.ValidationError as exc:
         return error("bad_request", _explain(exc))
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, TimeoutError):
-        log.warning("store.unavailable", extra={"handler": handler.__name__})
-        return error("unavailable", "the service is briefly unavailable; try again")
     except Exception:
         log.exception("handler.failed", extra={"handler": handler.__name__})
         return error("internal", "something went wrong on our side; nothing was changed")

@@ -18,6 +18,7 @@ import asyncpg
 from adapters.embedded_postgres import EmbeddedPostgres
 from adapters.record import pool
 from adapters.record.store import PostgresRecord
+from tipline.errors import Unavailable
 from tipline.settings import Settings
 
 log = logging.getLogger("tipline.database")
@@ -77,7 +78,7 @@ async def probe_once(database: Database) -> bool:
     """Ask PostgreSQL once, bounded; keep and return the answer (a change is logged)."""
     try:
         up = await asyncio.wait_for(database.record.ping(), PROBE_TIMEOUT_S)
-    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    except (Unavailable, TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
         up = False
     if up != database.up:
         log.warning("record.up" if up else "record.down")

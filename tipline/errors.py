@@ -12,6 +12,14 @@ class AppError(Exception):
         self.message = message
 
 
+class Unavailable(AppError):  # noqa: N818 (named after the wire code)
+    """A store (Redis, PostgreSQL) cannot be reached: the adapters raise it, whatever their
+    library raised, so no edge needs to know which library that was."""
+
+    def __init__(self) -> None:
+        super().__init__("unavailable", "the service is briefly unavailable; try again in a moment")
+
+
 def not_found(what: str = "incident") -> AppError:
     # The same answer whether the incident does not exist or belongs to another school,
     # so that an admin never learns that another school's incident exists.
@@ -22,5 +30,5 @@ def forbidden(message: str) -> AppError:
     return AppError("forbidden", message)
 
 
-def unavailable() -> AppError:
-    return AppError("unavailable", "the service is briefly unavailable; try again in a moment")
+def unavailable() -> Unavailable:
+    return Unavailable()

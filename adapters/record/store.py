@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from adapters import reach
 from tipline import models
 
 PLAIN = "plain"
@@ -100,6 +101,7 @@ def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1])
 
 
+@reach.translated  # PostgreSQL out of reach: `unavailable` (adapters/reach.py)
 class PostgresRecord:
     """tipline.ports.Record on an asyncpg pool (built with `init_connection`)."""
 

@@ -7,11 +7,9 @@ import json
 import logging
 from typing import Any
 
-import redis.exceptions
-
 from escalation import commands
 from realtime.boundary import Ack, guarded
-from tipline import logs
+from tipline import errors, logs
 from tipline.errors import AppError
 
 log = logging.getLogger("tests.boundary")
@@ -29,7 +27,8 @@ class Handlers:
 
     @guarded
     async def store_down(self, sid: str, data: Any) -> Ack:
-        raise redis.exceptions.ConnectionError("connection refused by 10.0.0.5")
+        # What every store adapter raises when Redis cannot be reached (adapters/reach.py).
+        raise errors.unavailable()
 
     @guarded
     async def bad_step(self, sid: str, data: Any) -> Ack:
