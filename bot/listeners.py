@@ -55,11 +55,13 @@ class Listeners:
         self,
         *,
         config: BotConfig,
+        demo: bool = False,
         service: IncidentService,
         directory: Directory,
         notifier: SlackNotifier,
     ) -> None:
         self._config = config
+        self._demo = demo
         self._service = service
         self._directory = directory
         self._notifier = notifier
@@ -83,7 +85,7 @@ class Listeners:
         mapped = await self._directory.responder_by_slack_user(user_id)
         if mapped is not None:
             return mapped
-        if self._config.demo:
+        if self._demo:
             return Responder(
                 responder_id=user_id, name=user_id, role=Role.AGENT, slack_user_id=user_id
             )

@@ -98,8 +98,14 @@ class SlackBot:
         incidents: IncidentStore,
         directory: Directory,
         replays: RateLimiter | None = None,
+        demo: bool = False,
+        public_url: str = "",
     ) -> None:
+        """`demo`: an unmapped Slack user acts as an agent (PROTOCOL.md); `public_url`: the
+        base of the console links in Slack's messages."""
         self.config = config
+        self._demo = demo
+        self._public_url = public_url
         self._replays = replays
         self._outbox = outbox
         self._incidents = incidents
@@ -125,7 +131,11 @@ class SlackBot:
     def routes(self, service: IncidentService) -> Callable[[web.Application], None]:
         """`extra_routes` for realtime.app.build: POST /slack/events into bolt."""
         listeners = Listeners(
-            config=self.config, service=service, directory=self._directory, notifier=self.notifier
+            config=self.config,
+            demo=self._demo,
+            service=service,
+            directory=self._directory,
+            notifier=self.notifier,
         )
         bolt = bolt_app(self.config, listeners, self.client)
         secret = self.config.signing_secret
@@ -166,7 +176,7 @@ class SlackBot:
 
     def start(self) -> None:
         """Start the delivery worker."""
-        base = (self.config.public_url or "").rstrip("/")
+        base = self._public_url.rstrip("/")
         look = blocks.Look(
             console_url=f"{base}/console",
             excerpt_chars=self.config.excerpt_chars,

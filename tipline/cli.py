@@ -80,8 +80,8 @@ async def _run(config: settings.Settings) -> None:
         if config.demo:
             print(f"demo agent token: {service.demo_agent_token}", flush=True)
             print(f"demo admin token: {service.demo_admin_token}", flush=True)
-        if not config.slack_enabled:
-            log.warning("slack.off: SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is not set")
+        if config.slack is None:
+            log.warning("slack.off: %s", config.slack_off)
         print(f"reporter page: {service.url}/", flush=True)
         print(f"console: {service.url}/console", flush=True)
         # The server's own address is not a reporter's, but the log's address mask cannot

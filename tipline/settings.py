@@ -154,6 +154,35 @@ class ResponderSeed:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class SlackSettings:
+    """The Slack bot's settings (bot/, docs/slack.md), which the bot takes as they are
+    (bot/config.py): SLACK_* and TIPLINE_SLACK_* beat the file's `[slack]`."""
+
+    token: str
+    signing_secret: str
+    channel: str
+    api_url: str = "https://slack.com/api/"
+    excerpt_chars: int = 200
+    # Post `urgent` reports to the channel too when they come in while the school is closed.
+    urgent_offhours: bool = False
+    # Who a re-page mentions: Slack user ids (U...) or user groups (S...).
+    mentions: tuple[str, ...] = ()
+    # Where "Request translator" posts; unset hides the button.
+    translators_channel: str | None = None
+    # Refuse requests from any other workspace; unset accepts the one the token belongs to.
+    team_id: str | None = None
+    # Backoff of the delivery queue: first retry after base, doubling up to cap.
+    retry_base_s: float = 1.0
+    retry_cap_s: float = 60.0
+    # Give up on a job that Slack refuses for good (not a 429, 5xx or outage) after this.
+    max_refusals: int = 8
+    http_timeout_s: float = 10.0
+
+
+SLACK_UNSET = "SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is not set"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Settings:
     """Everything `tipline serve` needs, resolved from the environment and the file."""
 
@@ -166,11 +195,7 @@ class Settings:
     demo: bool
     organizations: tuple[models.Organization, ...]
     responders: tuple[ResponderSeed, ...]
-    slack_bot_token: str | None
-    slack_signing_secret: str | None
-    slack_api_url: str
-    slack_channel: str | None
-    slack_excerpt_chars: int
+    # Base of the console links in Slack; None: the server's own address.
     public_url: str | None
     # Host names whose pages may open Socket.IO connections (the Origin check); empty: the
     # request's own Host, as python-engineio checks it (docs/security.md).
@@ -198,21 +223,9 @@ class Settings:
     # None only in demo mode without TIPLINE_SECRET_KEY: then `<data_dir>/secret.key`.
     secret_key: bytes | None = None
     # -- Slack bot (bot/, docs/slack.md) -------------------------------------------------
-    # Post `urgent` reports to the channel too when they come in while the school is closed.
-    slack_urgent_offhours: bool = False
-    # Who a re-page mentions: Slack user ids (U...) or user groups (S...).
-    slack_mentions: tuple[str, ...] = ()
-    # Where "Request translator" posts; unset hides the button.
-    slack_translators_channel: str | None = None
-    # Refuse requests from any other workspace; unset accepts the one the token belongs to.
-    slack_team_id: str | None = None
-    # Backoff of the delivery queue: first retry after base, doubling up to cap.
-    slack_retry_base_s: float = 1.0
-    slack_retry_cap_s: float = 60.0
-
-    @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+    # None: Slack is off, for the reason in `slack_off` (logged at start).
+    slack: SlackSettings | None = None
+    slack_off: str = SLACK_UNSET
 
 
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -270,11 +283,6 @@ def load(
         demo=file is None,
         organizations=organizations,
         responders=responders,
-        slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
-        slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-        slack_api_url=env.get("SLACK_API_URL") or "https://slack.com/api/",
-        slack_channel=env.get("TIPLINE_SLACK_CHANNEL") or slack.channel,
-        slack_excerpt_chars=slack.excerpt_chars,
         public_url=env.get("TIPLINE_PUBLIC_URL") or server.public_url,
         allowed_hosts=_allowed_hosts(env, server, host or env.get("TIPLINE_HOST") or server.host),
         header_timeout_s=float(env.get("TIPLINE_HEADER_TIMEOUT_S") or 10.0),
@@ -287,7 +295,7 @@ def load(
         demo_agent_token=_demo_token(env, "TIPLINE_DEMO_AGENT_TOKEN"),
         demo_admin_token=_demo_token(env, "TIPLINE_DEMO_ADMIN_TOKEN"),
         secret_key=_secret_key(env, server, config_path),
-        **_slack_extras(env, slack),
+        **_slack(env, slack),
     )
 
 
@@ -325,23 +333,36 @@ def _secret_key(env: Mapping[str, str], server: ServerConfig, config: Path | Non
     return None
 
 
-def _slack_extras(env: Mapping[str, str], slack: SlackConfig) -> dict[str, Any]:
-    """The Slack bot's optional settings (environment beats the file's `[slack]`)."""
+def _slack(env: Mapping[str, str], slack: SlackConfig) -> dict[str, Any]:
+    """`slack`, the bot's settings (the environment beats the file's `[slack]`), when its
+    token, signing secret and channel are set; else `slack_off`, why it is off."""
+    token, secret = env.get("SLACK_BOT_TOKEN"), env.get("SLACK_SIGNING_SECRET")
+    channel = env.get("TIPLINE_SLACK_CHANNEL") or slack.channel
+    if not (token and secret):
+        return {"slack_off": SLACK_UNSET}
+    if not channel:
+        return {"slack_off": "TIPLINE_SLACK_CHANNEL is not set"}
     mentions = env.get("TIPLINE_SLACK_MENTIONS")
     offhours = env.get("TIPLINE_SLACK_URGENT_OFFHOURS")
-    return {
-        "slack_urgent_offhours": (
+    bot = SlackSettings(
+        token=token,
+        signing_secret=secret,
+        channel=channel,
+        api_url=env.get("SLACK_API_URL") or "https://slack.com/api/",
+        excerpt_chars=slack.excerpt_chars,
+        urgent_offhours=(
             offhours.strip().lower() in {"1", "true", "yes", "on"}
             if offhours
             else slack.urgent_offhours
         ),
-        "slack_mentions": tuple(
+        mentions=tuple(
             m.strip() for m in (mentions.split(",") if mentions else slack.mentions) if m.strip()
         ),
-        "slack_translators_channel": env.get("TIPLINE_SLACK_TRANSLATORS_CHANNEL")
+        translators_channel=env.get("TIPLINE_SLACK_TRANSLATORS_CHANNEL")
         or slack.translators_channel,
-        "slack_team_id": env.get("TIPLINE_SLACK_TEAM_ID") or slack.team_id,
-    }
+        team_id=env.get("TIPLINE_SLACK_TEAM_ID") or slack.team_id,
+    )
+    return {"slack": bot, "slack_off": ""}
 
 
 def _fanout_choice(value: str | None, *, shared: bool) -> str:

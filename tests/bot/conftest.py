@@ -18,6 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from tests.bot.fake_slack import TEAM, FakeSlack, running_fake
 from tests.conftest import Server, start_server
+from tipline import settings
 
 SECRET = "test-signing-secret"
 _CLICKS = itertools.count(1)
@@ -34,16 +35,20 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 def slack_changes(fake: FakeSlack, **more: Any) -> dict[str, Any]:
-    """The Settings changes that turn the bot on against `fake`, with fast retries."""
-    return {
-        "slack_bot_token": TOKEN,
-        "slack_signing_secret": SECRET,
-        "slack_api_url": fake.url,
-        "slack_channel": CHANNEL,
-        "slack_retry_base_s": 0.05,
-        "slack_retry_cap_s": 0.2,
-        **more,
-    }
+    """The Settings changes that turn the bot on against `fake`, with fast retries; in `more`
+    `slack_<name>` sets the bot's setting <name> (as TIPLINE_SLACK_<NAME> does), any other
+    name a Settings field."""
+    bot = {k.removeprefix("slack_"): v for k, v in more.items() if k.startswith("slack_")}
+    slack = settings.SlackSettings(
+        token=TOKEN,
+        signing_secret=SECRET,
+        api_url=fake.url,
+        channel=CHANNEL,
+        retry_base_s=0.05,
+        retry_cap_s=0.2,
+        **bot,
+    )
+    return {"slack": slack, **{k: v for k, v in more.items() if not k.startswith("slack_")}}
 
 
 @contextlib.asynccontextmanager

@@ -23,5 +23,5 @@ def model_dir() -> pathlib.Path:
 
 @pytest.fixture(scope="session")
 def transformer(model_dir: pathlib.Path) -> engine.TransformerEngine:
-    """The full engine, loaded once for the whole session (about 5 s)."""
-    return engine.load_engine(model_dir=model_dir, cache_dir=cache_dir(), progress=lambda _: None)
+    """The full engine as the service loads it, once for the whole session (about 3 s warm)."""
+    return engine.load_engine(model_dir=None, cache_dir=cache_dir(), progress=lambda _: None)

@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
-from classifiers import corpus, engine, language, load_engine
+from classifiers import corpus, language, load_engine
 from classifiers.engine import ModelUnavailableError, TransformerEngine
+from tests.classifiers.conftest import cache_dir
 
 
 def _quiet(_: str) -> None:
@@ -56,8 +57,8 @@ def test_heads_of_another_encoder_are_refused(
     wrong.save(tmp_path / "wrong.npz")
     with pytest.raises(ModelUnavailableError, match="retrain"):
         load_engine(
-            model_dir=model_dir,
-            cache_dir=tmp_path,
+            model_dir=None,
+            cache_dir=cache_dir(),
             progress=_quiet,
             heads_path=tmp_path / "wrong.npz",
         )
@@ -79,17 +80,17 @@ def test_shipped_heads_need_the_fine_tuned_layers(
     bare.save(tmp_path / "bare.npz")
     with pytest.raises(ModelUnavailableError, match="retrain"):
         load_engine(
-            model_dir=model_dir,
-            cache_dir=tmp_path,
+            model_dir=None,
+            cache_dir=cache_dir(),
             progress=_quiet,
             heads_path=tmp_path / "bare.npz",
         )
 
 
-def test_loading_reports_progress(model_dir: pathlib.Path, tmp_path: pathlib.Path) -> None:
-    """Loading says what it loads and when it is ready, for the start-up log."""
+def test_loading_reports_progress(model_dir: pathlib.Path, transformer: TransformerEngine) -> None:
+    """Loading (from a warm cache) says what it loads and when it is ready, for the log."""
     lines: list[str] = []
-    load_engine(model_dir=model_dir, cache_dir=tmp_path, progress=lines.append)
+    load_engine(model_dir=None, cache_dir=cache_dir(), progress=lines.append)
     assert lines[0].startswith("classifier: loading")
     assert lines[-1].startswith("classifier: ready")
 
@@ -140,5 +141,7 @@ def test_unsupported_language_is_not_known() -> None:
 
 def test_configure_threads_uses_available_cores() -> None:
     """Torch gets one thread per available core (at most 4), or what is asked."""
-    assert 1 <= engine.configure_threads() <= 4
-    assert engine.configure_threads(1) == 1
+    from classifiers import encoder  # noqa: PLC0415 # torch: the train extra
+
+    assert 1 <= encoder.configure_threads() <= 4
+    assert encoder.configure_threads(1) == 1

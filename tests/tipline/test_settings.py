@@ -36,7 +36,7 @@ def test_no_file_is_demo_mode_and_env_wins() -> None:
     assert [o.code for o in config.organizations] == ["DEMO"]
     assert config.redis_url == "redis://127.0.0.1:6379/3"
     assert (config.host, config.port) == ("127.0.0.1", 8080)
-    assert not config.slack_enabled  # the signing secret is missing
+    assert config.slack is None  # the signing secret is missing
 
 
 def write(tmp_path: Path, text: str) -> Path:
