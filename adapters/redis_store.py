@@ -36,7 +36,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from adapters import redis_pages
+from adapters import reach, redis_pages
 from adapters.redis_batch import ScriptBatcher
 from tipline import credentials, models
 from tipline.ports import Appended, Budget, BudgetSpent, Claimed, IncidentPage
@@ -140,6 +140,7 @@ class StoreKeyMismatchError(StoreError):
     """The server key differs from the one that sealed the store's hashes."""
 
 
+@reach.translated  # Redis out of reach: `unavailable` (adapters/reach.py)
 class RedisStore:
     """Implements the Directory, IncidentStore and MessageLog ports on one Redis."""
 
