@@ -6,12 +6,12 @@ Layout under `prefix`:
 - `{prefix}:deadlines:lease` sorted set, key -> lease expiry (ms) of a claimed deadline
 - `{prefix}:deadlines:held`  hash, key -> the claimed Deadline as JSON
 
-`claim_due` is one Lua script: it moves due entries from pending to held under a lease and
-returns them, so across any number of sweepers each entry is handed out once. `ack` drops a
-handled entry. A process that dies between claim and ack leaves the lease to expire, and the
-entry is handed out again: a crash costs a late duplicate (the engine ignores deadlines whose
-incident moved on), never a lost escalation. Everything lives in Redis, so a restart loses
-nothing; production runs Redis with AOF.
+`claim_due` is one Lua script, the lease claim of `adapters.lease`: it moves due entries
+from pending to held under a lease and returns them, so across any number of sweepers each
+entry is handed out once. `ack` drops a handled entry. A process that dies between claim and
+ack leaves the lease to expire, and the entry is handed out again: a crash costs a late
+duplicate (the engine ignores deadlines whose incident moved on), never a lost escalation.
+Everything lives in Redis, so a restart loses nothing; production runs Redis with AOF.
 """
 
 from __future__ import annotations
@@ -25,42 +25,31 @@ from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
 
-from adapters import reach
+from adapters import lease, reach
 from tipline.errors import Unavailable
 from tipline.models import Deadline
 from tipline.ports import Clock
 
 log = logging.getLogger("tipline.deadlines")
 
-# Returns the JSON of up to ARGV[2] deadlines: first those whose lease expired (their
-# handler died), then those due; each gets a fresh lease of ARGV[3] ms.
-_CLAIM = """
-local due, data, lease, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now, limit, lease_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local out = {}
-for _, k in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', now, 'LIMIT', 0, limit)) do
-  local body = redis.call('HGET', held, k)
-  if body then
-    redis.call('ZADD', lease, now + lease_ms, k)
-    out[#out + 1] = body
+# KEYS: due, lease, data, held. Returns the JSON of the deadlines claimed (adapters/lease.py):
+# an expired one is still in `held`; a due one moves from `data` to `held`.
+_CLAIM = lease.claim_script("""
+local data, held = KEYS[3], KEYS[4]
+local function take(k, expired)
+  local body
+  if expired then
+    body = redis.call('HGET', held, k)
   else
-    redis.call('ZREM', lease, k)
-  end
-end
-if #out < limit then
-  for _, k in ipairs(redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, limit - #out)) do
-    local body = redis.call('HGET', data, k)
-    redis.call('ZREM', due, k)
+    body = redis.call('HGET', data, k)
     redis.call('HDEL', data, k)
-    if body then
-      redis.call('HSET', held, k, body)
-      redis.call('ZADD', lease, now + lease_ms, k)
-      out[#out + 1] = body
-    end
+    if body then redis.call('HSET', held, k, body) end
   end
+  if not body then return false end
+  out[#out + 1] = body
+  return true
 end
-return out
-"""
+""")
 
 # Drops a held entry only if it is still the one this sweeper handled (same JSON): a newer
 # deadline with the same key, claimed meanwhile, stays.
@@ -112,7 +101,7 @@ class DeadlineStore:
 
     async def claim_due(self, now: dt.datetime, limit: int = 100) -> list[Deadline]:
         """Take up to `limit` deadlines due at `now`; no other caller gets the same ones."""
-        keys = [self._due, self._data, self._lease, self._held]
+        keys = [self._due, self._lease, self._data, self._held]
         bodies = await self._claim(keys=keys, args=[_ms(now), limit, self._lease_ms])
         return [Deadline.from_wire(json.loads(body)) for body in bodies]
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
-from adapters import reach
+from adapters import lease, reach
 from tipline.ports import OutboxJob
 
 # KEYS: due, lease, once, queue. ARGV: incident id, once field ('' = none), now ms, bodies...
@@ -40,36 +40,23 @@ return 1
 """
 
 # KEYS: due, lease, tries, holder. ARGV: now ms, limit, lease ms, queue key prefix, token.
-# Expired holds first (their worker died), then due incidents; returns id, head, tries...
-_CLAIM = """
-local due, lease, tries, holder = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now, limit, lease_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local out, n = {}, 0
-local function take(id)
+# The lease claim of adapters/lease.py over incidents; returns id, head, tries...
+_CLAIM = lease.claim_script("""
+local tries, holder = KEYS[3], KEYS[4]
+local function take(id, expired)
   local head = redis.call('LINDEX', ARGV[4] .. id, 0)
   if not head then
     redis.call('ZREM', lease, id)
     redis.call('HDEL', holder, id)
-    return
+    return false
   end
-  redis.call('ZADD', lease, now + lease_ms, id)
   redis.call('HSET', holder, id, ARGV[5])
   out[#out + 1] = id
   out[#out + 1] = head
   out[#out + 1] = redis.call('HGET', tries, id) or '0'
-  n = n + 1
+  return true
 end
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', now, 'LIMIT', 0, limit)) do
-  take(id)
-end
-if n < limit then
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, limit - n)) do
-    redis.call('ZREM', due, id)
-    take(id)
-  end
-end
-return out
-"""
+""")
 
 # KEYS: due, lease, tries, holder, queue. ARGV: incident id, body, token, now ms.
 _DONE = """

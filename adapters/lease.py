@@ -1,0 +1,50 @@
+"""Work handed out under a lease, once across processes: the claim that deadlines and the
+Slack outbox share.
+
+Both keep a sorted set of entries that are waiting (`due`, scored by when they may go) and
+one of entries held by a worker (`lease`, scored by when that worker gives up). A claim is
+one Lua script, so across any number of processes each entry goes to one worker at a time:
+first the entries whose lease ran out (their worker died: a late duplicate, never a lost
+entry), then the due ones, each under a fresh lease. What an entry *is* (a deadline's JSON,
+an incident's queue head) is the caller's: it gives the script its `take`.
+"""
+
+from __future__ import annotations
+
+# KEYS[1] due, KEYS[2] lease; ARGV[1] now (ms), ARGV[2] limit, ARGV[3] lease (ms). The
+# caller's KEYS and ARGV follow these. `out` is what the script returns.
+_CLAIM = """
+local due, lease = KEYS[1], KEYS[2]
+local now, limit, lease_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local out, n = {}, 0
+%(take)s
+for _, k in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', now, 'LIMIT', 0, limit)) do
+  if take(k, true) then
+    redis.call('ZADD', lease, now + lease_ms, k)
+    n = n + 1
+  else
+    redis.call('ZREM', lease, k)
+  end
+end
+if n < limit then
+  for _, k in ipairs(redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, limit - n)) do
+    redis.call('ZREM', due, k)
+    if take(k, false) then
+      redis.call('ZADD', lease, now + lease_ms, k)
+      n = n + 1
+    end
+  end
+end
+return out
+"""
+
+
+def claim_script(take: str) -> str:
+    """The Lua of a claim of up to `limit` entries: expired leases first, then due entries.
+
+    `take` defines `local function take(k, expired)`: it hands entry `k` out (appends to
+    `out`) and returns true, or returns false when `k` has nothing left to hand out (an
+    expired one then leaves the lease; a due one was already taken off `due`). `expired`
+    says whether `k` comes from a lease that ran out or from `due`.
+    """
+    return _CLAIM % {"take": take.strip()}
