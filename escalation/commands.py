@@ -11,6 +11,7 @@ import enum
 from typing import TypeVar
 
 from escalation import errors
+from escalation.machine import Action
 from tipline.models import Urgency
 
 
@@ -78,9 +79,17 @@ _E = TypeVar("_E", bound=enum.StrEnum)
 Command = (
     Claim | ContactOutcome | NextContact | LawEnforcement | SetUrgency | Resolve | Reopen | TakeOver
 )
-# Commands anyone who may see the incident may give; every other one on a claimed incident
-# is its holder's alone (docs/escalation.md, "Who may act on a claimed incident").
-ANYONE = (Claim, Reopen, TakeOver)
+# The action each command asks for; who may take it is the machine's (`machine.allowed`).
+_ACTIONS: dict[type[Command], Action] = {
+    Claim: Action.CLAIM,
+    ContactOutcome: Action.CONTACT_OUTCOME,
+    NextContact: Action.NEXT_CONTACT,
+    LawEnforcement: Action.LAW_ENFORCEMENT,
+    SetUrgency: Action.SET_URGENCY,
+    Resolve: Action.RESOLVE,
+    Reopen: Action.REOPEN,
+    TakeOver: Action.TAKE_OVER,
+}
 # Actions whose only field is the note.
 _NOTE_ONLY: dict[str, type[NextContact | LawEnforcement | Reopen | TakeOver]] = {
     "next_contact": NextContact,
@@ -110,6 +119,14 @@ def from_step(
     if plain is None:
         raise errors.BadCommand(f"unknown action {action!r}")
     return plain(note)
+
+
+def action_of(command: Command) -> Action:
+    """The action `command` asks for; BadCommand for something that is not a command."""
+    action = _ACTIONS.get(type(command))
+    if action is None:
+        raise errors.BadCommand(f"unknown command {command!r}")
+    return action
 
 
 def _member(kind: type[_E], field: str, value: str | None) -> _E:

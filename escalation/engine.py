@@ -48,7 +48,6 @@ _DEADLINE_EVENTS = {
 }
 
 
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Outcome:
     incident: Incident

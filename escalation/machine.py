@@ -4,6 +4,9 @@ States and events are enums; each row says "in `source`, `event` (when `guard` h
 leads to `target`". `Machine.__init__` refuses a table with an unreachable state, a
 non-final state with no way out, an unknown guard, or rows that overlap, so a broken
 edit fails at import, not in production. `Machine.fire` is the only way to move.
+
+What a responder may do now (`allowed`) is read off the same table: each `Action` fires one
+event, and an action is allowed where some row leaves the state on its event.
 """
 
 from __future__ import annotations
@@ -40,6 +43,20 @@ class Event(enum.StrEnum):
     REOPENED = "reopened"
     TAKEN_OVER = "taken_over"  # another responder takes a claimed incident from its holder
     REPORTER_WROTE = "reporter_wrote"  # the reporter wrote on a resolved incident
+    ADMINS_NOTIFIED = "admins_notified"  # the school opened on a report it has not heard of
+
+
+class Action(enum.StrEnum):
+    """What a responder may ask for: `incident:claim`, `incident:step`'s `action`, a button."""
+
+    CLAIM = "claim"
+    CONTACT_OUTCOME = "contact_outcome"
+    NEXT_CONTACT = "next_contact"
+    LAW_ENFORCEMENT = "law_enforcement"
+    SET_URGENCY = "set_urgency"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    TAKE_OVER = "take_over"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -150,7 +167,9 @@ class Machine:
 
 
 S, E, T = State, Event, Transition
-_CLAIMED = (S.CONTACTING, S.REACHED, S.POLICE)
+# Someone holds the incident (`claimed_by`): only they step it (docs/escalation.md).
+HELD = frozenset({S.CONTACTING, S.REACHED, S.POLICE})
+_CLAIMED = tuple(s for s in State if s in HELD)
 
 ESCALATION = Machine(
     [
@@ -180,6 +199,34 @@ ESCALATION = Machine(
         # A reporter back on a resolved case must reach people: unclaimed again, routed as new.
         T(S.RESOLVED, E.REPORTER_WROTE, S.PAGING, "emergency"),
         T(S.RESOLVED, E.REPORTER_WROTE, S.QUEUED, "not emergency"),
+        # The school's admins hear of a report that came in while it was closed, unless it
+        # was resolved first.
+        *(T(s, E.ADMINS_NOTIFIED, s) for s in State if s is not S.RESOLVED),
     ],
     initial=S.NEW,
 )
+
+# The event each action fires; the other events are the system's (triage, timers, reporter).
+FIRES: Mapping[Action, Event] = {
+    Action.CLAIM: E.CLAIMED,
+    Action.CONTACT_OUTCOME: E.CONTACT_OUTCOME,
+    Action.NEXT_CONTACT: E.NEXT_CONTACT,
+    Action.LAW_ENFORCEMENT: E.LAW_ENFORCEMENT_NOTIFIED,
+    Action.SET_URGENCY: E.URGENCY_CHANGED,
+    Action.RESOLVE: E.RESOLVED,
+    Action.REOPEN: E.REOPENED,
+    Action.TAKE_OVER: E.TAKEN_OVER,
+}
+# Actions anyone who may see the incident may take; on a held incident the others are its
+# holder's alone, and the holder cannot take over what it already holds.
+ANYONE = frozenset({Action.CLAIM, Action.REOPEN, Action.TAKE_OVER})
+
+
+def allowed(state: State, *, holder: bool, machine: Machine = ESCALATION) -> tuple[Action, ...]:
+    """The actions a responder may take in `state`, in `Action` order, read off the table
+    (guards aside: a failing guard is refused with its reason, as `next_contact` after the
+    last contact). `holder`: they hold the incident (its `claimed_by`)."""
+    possible = (a for a in Action if machine.allows(state, FIRES[a]))
+    if state not in HELD:
+        return tuple(possible)
+    return tuple(a for a in possible if (a in ANYONE) is not holder)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import sys
 
+from escalation import machine as escalation_machine
 from escalation.machine import ESCALATION, Event, Machine, State
 
 
 def markdown(machine: Machine = ESCALATION) -> str:
-    """The transitions table, the allowed-events matrix, and a mermaid diagram."""
+    """The transitions table, the allowed events and actions, and a mermaid diagram."""
     lines = [
         "| from | event | when | to |",
         "| --- | --- | --- | --- |",
@@ -28,6 +29,18 @@ def markdown(machine: Machine = ESCALATION) -> str:
     for state in State:
         allowed = [f"`{e.value}`" for e in Event if machine.allows(state, e)]
         lines.append(f"| `{state.value}` | {', '.join(allowed) or '(final)'} |")
+    lines += [
+        "",
+        "What a responder may do per state (`machine.allowed`, the Incident's `actions` on",
+        "the wire; a guard may still refuse, e.g. `next_contact` after the last contact):",
+        "",
+        "| state | its holder (`claimed_by`) | anyone else |",
+        "| --- | --- | --- |",
+    ]
+    for state in State:
+        mine = _actions(state, holder=True, machine=machine)
+        theirs = _actions(state, holder=False, machine=machine)
+        lines.append(f"| `{state.value}` | {mine} | {theirs} |")
     lines += ["", "```mermaid", "stateDiagram-v2", f"    [*] --> {machine.initial.value}"]
     for row in machine.rows:
         label = row.event.value + (f" [{row.guard}]" if row.guard else "")
@@ -35,6 +48,11 @@ def markdown(machine: Machine = ESCALATION) -> str:
     lines += [f"    {s.value} --> [*]" for s in sorted(machine.final)]
     lines.append("```")
     return "\n".join(lines) + "\n"
+
+
+def _actions(state: State, *, holder: bool, machine: Machine) -> str:
+    names = escalation_machine.allowed(state, holder=holder, machine=machine)
+    return ", ".join(f"`{a.value}`" for a in names) or "-"
 
 
 def main() -> None:

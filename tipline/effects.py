@@ -55,6 +55,13 @@ class EffectRunner:
                     extra={"incident_id": incident.incident_id, "effect": type(effect).__name__},
                 )
 
+    async def say(self, incident_id: str, effect: fx.MessageReporter) -> None:
+        """Say a `once` line outside a stored change (the join notice before a responder's
+        first reply); unlike `run`, a failure reaches the caller."""
+        if effect.once is None:
+            raise ValueError("only a once line is said outside a stored change")
+        await self._post_system(incident_id, effect.text, once_key(effect.once))
+
     async def _one(
         self, incident: models.Incident, effect: fx.Effect, *, index: int, actor: str | None
     ) -> None:

@@ -17,7 +17,7 @@ from escalation.errors import EscalationError
 from tipline import admission, credentials, guessing, logs, models, report_client, retriage
 from tipline import pow as proof_of_work
 from tipline import triage as triage_service
-from tipline.effects import EffectRunner, once_key
+from tipline.effects import EffectRunner
 from tipline.errors import AppError, forbidden, not_found
 from tipline.limits import Limits
 from tipline.ports import (
@@ -190,11 +190,8 @@ class IncidentService:
             org_name=org.name,
             org_timezone=org.timezone,
         )
-        outcome = engine.triaged(draft, org, now)
+        outcome = engine.triaged(draft, org, now, filed_by=filed_by or None)
         incident = outcome.incident
-        if filed_by:
-            phone = models.Step(at=now, by=filed_by, action="phone_report")
-            incident = dataclasses.replace(incident, escalation=(*incident.escalation, phone))
         receipt = credentials.new_receipt()
         earlier = await self._store_report(incident, receipt, client)
         if earlier is not None:
@@ -401,7 +398,7 @@ class IncidentService:
         process remembers, so a responder's later messages cost no extra round trip)."""
         if incident_id in self._greeted:
             return
-        await self._post_system(incident_id, engine.JOINED, once_key(engine.JOINED_ONCE))
+        await self._effects.say(incident_id, engine.responder_replied())
         if len(self._greeted) >= KNOWN_ORGS:
             self._greeted.pop()
         self._greeted.add(incident_id)

@@ -144,6 +144,7 @@ def test_table_covers_every_responder_row_of_the_machine() -> None:
         Event.CLAIM_TIMED_OUT,
         Event.CONTACT_TIMED_OUT,
         Event.REPORTER_WROTE,
+        Event.ADMINS_NOTIFIED,
     }
     rows = {(r.source, r.event, r.target) for r in ESCALATION.rows if r.event not in timer_events}
     assert exercised == rows
