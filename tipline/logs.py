@@ -103,7 +103,41 @@ class JsonFormatter(logging.Formatter):
 
 def setup(*, level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
     """Send every log record to `stream` (stderr) as JSON lines; returns the handler."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    return _install(logging.StreamHandler(stream or sys.stderr), level=level)
+
+
+class _Collector(logging.Handler):
+    """Keeps each record as the JSON object the stream handler would have written."""
+
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.entries = entries
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.entries.append(json.loads(self.format(record)))
+
+
+@contextlib.contextmanager
+def capture(*, level: str = "DEBUG") -> Iterator[list[dict[str, Any]]]:
+    """Collect what is logged inside the block, one dict per record, exactly as `setup`
+    writes it (redacted, masked, with the incident id): structlog's `capture_logs` for this
+    set-up, for tests and probes. The root logger's handlers and level come back after."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    entries: list[dict[str, Any]] = []
+    _install(_Collector(entries), level=level)
+    try:
+        yield entries
+    finally:
+        for handler in list(root.handlers):  # ours, and any a `setup` inside the block made
+            root.removeHandler(handler)
+        for old in saved[0]:
+            root.addHandler(old)
+        root.setLevel(saved[1])
+
+
+def _install(handler: logging.Handler, *, level: str) -> logging.Handler:
+    """Make `handler` the root logger's only one, writing JSON through the Redactor."""
     handler.setFormatter(JsonFormatter())
     handler.addFilter(Redactor())
     root = logging.getLogger()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
-import logging
-from collections.abc import AsyncIterator, Callable
+import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,17 +19,10 @@ MESSAGE_TEXT = "please dont tell anyone it was me walrus-mango-9902"
 
 
 @pytest.fixture
-async def captured_logs() -> AsyncIterator[io.StringIO]:
+def captured_logs() -> Iterator[list[dict[str, Any]]]:
     """Every log line of the test, formatted exactly as `tipline serve` writes them."""
-    stream = io.StringIO()
-    root = logging.getLogger()
-    previous = (list(root.handlers), root.level)
-    handler = logs.setup(level="DEBUG", stream=stream)
-    yield stream
-    root.removeHandler(handler)
-    for old in previous[0]:
-        root.addHandler(old)
-    root.setLevel(previous[1])
+    with logs.capture() as entries:
+        yield entries
 
 
 async def redis_dump(client: aioredis.Redis, prefix: str) -> str:
@@ -59,7 +51,7 @@ async def test_no_ip_user_agent_sid_or_text_in_store_or_logs(
     tipline_server: Server,
     peers: Peers,
     redis_client: aioredis.Redis,
-    captured_logs: io.StringIO,
+    captured_logs: list[dict[str, Any]],
 ) -> None:
     """The reporter's address, user agent and sid never reach Redis; no text reaches a log."""
     reporter = peers("/report")
@@ -91,7 +83,7 @@ async def test_no_ip_user_agent_sid_or_text_in_store_or_logs(
     assert filed["receipt"] not in stored
     assert filed["receipt"].replace("-", "") not in stored
 
-    lines = captured_logs.getvalue()
+    lines = json.dumps(captured_logs, ensure_ascii=False)
     assert "report.created" in lines  # logging was on and captured
     for needle in [*forbidden_in_store, REPORT_TEXT, MESSAGE_TEXT, "zebra-orchid", "walrus-mango"]:
         assert needle not in lines, needle

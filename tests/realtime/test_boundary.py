@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 from typing import Any
 
@@ -42,17 +40,11 @@ class Handlers:
 
 async def test_log_lines_of_an_event_carry_its_incident_id() -> None:
     """A handler's log line names the incident of the payload, and nothing once it is done."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.JsonFormatter())
-    log.addHandler(handler)
-    try:
+    with logs.capture() as entries:
         await Handlers().logs_something("sid", {"incident_id": "TL-ABCDE12345"})
         await Handlers().logs_something("sid", "not a dict")
         log.warning("after.handler")
-    finally:
-        log.removeHandler(handler)
-    first, second, after = (json.loads(line) for line in stream.getvalue().splitlines())
+    first, second, after = (e for e in entries if e["logger"] == log.name)
     assert first["incident_id"] == "TL-ABCDE12345"
     assert "incident_id" not in second
     assert "incident_id" not in after

@@ -6,9 +6,7 @@ own."""
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -105,28 +103,30 @@ async def test_past_the_budget_attempts_need_a_proof_and_right_ones_spend_nothin
     """Right receipts never spend the budget; three wrong ones do; then every receipt without
     a proof, even the right one, gets `pow_required` unchecked, while tokens, which have their
     own budget, work. The log says so without any of the guesses."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.JsonFormatter())
-    logging.getLogger("tipline.guessing").addHandler(handler)
-    async with start_server(prefix, tmp_path, limits=SPENT_AFTER_3, proof_of_work=EASY) as server:
-        receipt = await receipt_of(server)
-        socket = await engine_socket(session, server.url)
-        for _ in range(5):
-            assert await socket.connect("/report", {"receipt": receipt}) == "ok"
-        assert "auth.guessing" not in stream.getvalue()  # a right receipt is no guess
-        assert await spend_budget(socket, "/report", 3) == ["bad_receipt"] * 3
-        assert await socket.connect("/report", {"receipt": "WRONG-4"}) == "pow_required"
-        assert await socket.connect("/report", {"receipt": receipt}) == "pow_required"
-        assert await failures(redis_client, prefix, "receipt") == 3  # unchecked: not counted
-        assert await socket.connect("/respond", {"token": server.agent_token}) == "ok"
-        tokens = await spend_budget(socket, "/respond", 4)
-        assert tokens == ["bad_token"] * 3 + ["pow_required"]
-        assert await socket.connect("/respond", {"token": server.agent_token}) == "pow_required"
-    logging.getLogger("tipline.guessing").removeHandler(handler)
-    assert "auth.guessing" in stream.getvalue()
-    assert "auth.guess_budget_spent" in stream.getvalue()
-    assert "WRONG-" not in stream.getvalue()
+
+    def said() -> str:
+        return json.dumps([e for e in entries if e["logger"] == "tipline.guessing"])
+
+    with logs.capture() as entries:
+        async with start_server(
+            prefix, tmp_path, limits=SPENT_AFTER_3, proof_of_work=EASY
+        ) as server:
+            receipt = await receipt_of(server)
+            socket = await engine_socket(session, server.url)
+            for _ in range(5):
+                assert await socket.connect("/report", {"receipt": receipt}) == "ok"
+            assert "auth.guessing" not in said()  # a right receipt is no guess
+            assert await spend_budget(socket, "/report", 3) == ["bad_receipt"] * 3
+            assert await socket.connect("/report", {"receipt": "WRONG-4"}) == "pow_required"
+            assert await socket.connect("/report", {"receipt": receipt}) == "pow_required"
+            assert await failures(redis_client, prefix, "receipt") == 3  # unchecked: not counted
+            assert await socket.connect("/respond", {"token": server.agent_token}) == "ok"
+            tokens = await spend_budget(socket, "/respond", 4)
+            assert tokens == ["bad_token"] * 3 + ["pow_required"]
+            assert await socket.connect("/respond", {"token": server.agent_token}) == "pow_required"
+    assert "auth.guessing" in said()
+    assert "auth.guess_budget_spent" in said()
+    assert "WRONG-" not in said()
 
 
 async def test_right_receipt_on_a_new_connection_gets_in_with_a_proof_past_the_budget(

@@ -5,27 +5,16 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 
 from tipline import logs
 
 
 def emit(record_extra: dict[str, object], message: str = "event.name") -> dict[str, object]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.JsonFormatter())
-    handler.addFilter(logs.Redactor())
-    logger = logging.getLogger("tests.logs")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    try:
-        logger.info(message, extra=record_extra)
-    finally:
-        logger.removeHandler(handler)
-    line = stream.getvalue()
-    assert line.count("\n") == 1
-    parsed: dict[str, object] = json.loads(line)
-    return parsed
+    with logs.capture() as entries:
+        logging.getLogger("tests.logs").info(message, extra=record_extra)
+    (entry,) = entries
+    return entry
 
 
 def test_denied_fields_are_dropped() -> None:
@@ -64,19 +53,35 @@ def test_incident_id_is_bound_from_context() -> None:
 
 def test_exception_trace_has_no_exception_message() -> None:
     """A logged exception keeps its type and frames but not its message (it may quote input)."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.JsonFormatter())
-    logger = logging.getLogger("tests.logs.exc")
-    logger.addHandler(handler)
-    logger.propagate = False
     quoted = "the report said: meet me " + "behind the gym"
-    try:
-        raise ValueError(quoted)
-    except ValueError:
-        logger.exception("handler.failed")
-    finally:
-        logger.removeHandler(handler)
-    entry = json.loads(stream.getvalue())
+    with logs.capture() as entries:
+        try:
+            raise ValueError(quoted)
+        except ValueError:
+            logging.getLogger("tests.logs.exc").exception("handler.failed")
+    (entry,) = entries
     assert entry["error"] == "ValueError"
-    assert "behind the gym" not in stream.getvalue()
+    assert "behind the gym" not in json.dumps(entry)
+
+
+def test_capture_holds_what_setup_writes_and_then_puts_the_root_logger_back() -> None:
+    """`capture()` yields each record as the very object `setup` writes as a JSON line, from
+    any logger and any thread; afterwards the root logger has its handlers and level back."""
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    stream = io.StringIO()
+    with logs.capture():  # restores the root logger after `setup` too
+        logs.setup(level="DEBUG", stream=stream)
+        logging.getLogger("tipline.probe").warning("probe.logged", extra={"n": 1, "ip": "x"})
+    (written,) = (json.loads(line) for line in stream.getvalue().splitlines())
+    with logs.capture() as entries, logs.bind_incident("TL-CAPTURE"):
+        logging.getLogger("tipline.probe").warning("probe.logged", extra={"n": 1, "ip": "x"})
+        worker = threading.Thread(target=logging.getLogger("elsewhere").debug, args=("thread",))
+        worker.start()
+        worker.join()
+    assert (list(root.handlers), root.level) == before
+    first, second = entries
+    assert {**first, "ts": written["ts"]} == {**written, "incident_id": "TL-CAPTURE"}
+    assert (second["logger"], second["level"], second["event"]) == ("elsewhere", "debug", "thread")
+    logging.getLogger("tipline.probe").warning("after the block")
+    assert len(entries) == 2

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import io
-import logging
+import json
 from collections.abc import Sequence
 
 from classifiers import RulesClassifier
@@ -33,23 +32,20 @@ def broken() -> Classifier:
 
 async def test_model_that_cannot_load_falls_back_loudly_to_urgent_rules() -> None:
     """No model: an error line says so, health shows degraded, nothing is below urgent."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.JsonFormatter())
-    logging.getLogger("tipline.triage").addHandler(handler)
     service = TriageService(load=broken, fallback=RulesClassifier)
     try:
-        await service.start()
-        calm = await service.triage("can I change my locker combination")
-        alarming = await service.triage("i took the whole bottle of pills, goodbye")
+        with logs.capture() as entries:
+            await service.start()
+            calm = await service.triage("can I change my locker combination")
+            alarming = await service.triage("i took the whole bottle of pills, goodbye")
     finally:
-        logging.getLogger("tipline.triage").removeHandler(handler)
         await service.stop()
     assert service.ready
     assert service.degraded
     assert service.engine_name == "rules"
-    assert '"level": "error"' in stream.getvalue()
-    assert "model_unavailable" in stream.getvalue()
+    said = [e for e in entries if e["logger"] == "tipline.triage"]
+    assert any(e["level"] == "error" for e in said)
+    assert "model_unavailable" in json.dumps(said)
     assert calm.urgency is models.Urgency.URGENT
     assert alarming.urgency is models.Urgency.EMERGENCY
 
