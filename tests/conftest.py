@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -193,16 +192,3 @@ async def peers() -> AsyncIterator[Callable[[str], Peer]]:
 
     yield make
     await asyncio.gather(*(p.close() for p in made), return_exceptions=True)
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.moment = now
-
-    def now(self) -> dt.datetime:
-        return self.moment
-
-    def advance(self, seconds: float) -> None:
-        self.moment += dt.timedelta(seconds=seconds)

@@ -11,6 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters.deadlines import DeadlineStore, Handler, run_sweeper, sweep_once
+from tests.clock import FakeClock
 from tests.conftest import REDIS_URL, wait_for
 from tipline.models import Deadline, DeadlineKind
 
@@ -28,14 +29,6 @@ def deadline(n: int, due_s: float = 0, kind: DeadlineKind = DeadlineKind.REPAGE)
 def fields(record: logging.LogRecord) -> tuple[str, int]:
     """The structured fields a deadline log record carries (set through `extra=`)."""
     return getattr(record, "deadline_key"), getattr(record, "lateness_ms")  # noqa: B009
-
-
-class FakeClock:
-    def __init__(self, moment: dt.datetime) -> None:
-        self.moment = moment
-
-    def now(self) -> dt.datetime:
-        return self.moment
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import redis.asyncio as aioredis
 from tests.bot.conftest import EMERGENCY, action, send, slack_server
 from tests.bot.fake_slack import Failure, FakeSlack, too_many
 from tests.bot.test_slack_server import action_of, posted, replies, report, steps_of
-from tests.conftest import FakeClock, Peer, wait_for
+from tests.clock import FakeClock
+from tests.conftest import Peer, wait_for
 
 TWO_AM = dt.datetime(2026, 12, 1, 2, 0, tzinfo=zoneinfo.ZoneInfo("America/Chicago"))
 URGENT = "my stepfather hits me at home and I am scared to go back"

@@ -11,7 +11,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from tests.conftest import FakeClock, Peer, start_server, wait_for
+from tests.clock import FakeClock
+from tests.conftest import Peer, start_server, wait_for
 
 Peers = Callable[[str], Peer]
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")

@@ -63,17 +63,3 @@ def incident(urgency: Urgency = Urgency.EMERGENCY, **changes: object) -> Inciden
         category=Category.THREAT,
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.moment = start
-
-    def now(self) -> dt.datetime:
-        return self.moment
-
-    def advance(self, seconds: float) -> dt.datetime:
-        self.moment += dt.timedelta(seconds=seconds)
-        return self.moment

@@ -10,6 +10,7 @@ from escalation import commands as cmd
 from escalation import effects as fx
 from escalation import engine
 from escalation.machine import State
+from tests.clock import FakeClock
 from tests.escalation import factories as f
 from tipline.models import Deadline, DeadlineKind, Incident, Status, Urgency
 
@@ -18,7 +19,7 @@ def pending(outcome: engine.Outcome) -> list[Deadline]:
     return [e.deadline for e in outcome.effects if isinstance(e, fx.ScheduleDeadline)]
 
 
-def claimed_emergency(clock: f.FakeClock) -> tuple[Incident, Deadline]:
+def claimed_emergency(clock: FakeClock) -> tuple[Incident, Deadline]:
     """A claimed emergency and its contact deadline."""
     paging = engine.triaged(f.incident(), f.org(), clock.now()).incident
     out = engine.apply(paging, cmd.Claim(), by="agent-1", now=clock.now(), org=f.org())
@@ -27,7 +28,7 @@ def claimed_emergency(clock: f.FakeClock) -> tuple[Incident, Deadline]:
 
 def test_unclaimed_emergency_is_repaged_until_claimed() -> None:
     """Every claim timeout, then every re-page interval, agents are paged again until a claim."""
-    clock = f.FakeClock(f.NIGHT)
+    clock = FakeClock(f.NIGHT)
     out = engine.triaged(f.incident(), f.org(), clock.now())
     incident, (deadline,) = out.incident, pending(out)
     fired_at = []
@@ -47,7 +48,7 @@ def test_unclaimed_emergency_is_repaged_until_claimed() -> None:
 
 def test_silent_contact_gets_a_suggestion_once() -> None:
     """No outcome for the primary in time: the engine suggests the secondary, once."""
-    clock = f.FakeClock(f.NIGHT)
+    clock = FakeClock(f.NIGHT)
     incident, deadline = claimed_emergency(clock)
     clock.moment = deadline.due
     out = engine.deadline_fired(incident, deadline, clock.now())
@@ -60,7 +61,7 @@ def test_silent_contact_gets_a_suggestion_once() -> None:
 
 def test_at_the_last_contact_the_suggestion_is_law_enforcement() -> None:
     """After the third contact the engine suggests law enforcement."""
-    clock = f.FakeClock(f.NIGHT)
+    clock = FakeClock(f.NIGHT)
     incident, first = claimed_emergency(clock)
     incident = dataclasses.replace(incident, contact_index=2)
     deadline = dataclasses.replace(first, generation=len(incident.escalation))
@@ -70,7 +71,7 @@ def test_at_the_last_contact_the_suggestion_is_law_enforcement() -> None:
 
 def test_contact_deadline_after_an_outcome_is_stale() -> None:
     """A contact deadline that fires after an outcome was recorded does nothing."""
-    clock = f.FakeClock(f.NIGHT)
+    clock = FakeClock(f.NIGHT)
     incident, deadline = claimed_emergency(clock)
     moved = engine.apply(
         incident,

@@ -10,6 +10,7 @@ from adapters.deadlines import DeadlineStore, sweep_once
 from escalation import commands as cmd
 from escalation import effects as fx
 from escalation import engine
+from tests.clock import FakeClock
 from tests.escalation import factories as f
 from tipline.models import Deadline, Incident
 
@@ -17,7 +18,7 @@ from tipline.models import Deadline, Incident
 class Harness:
     """A one-incident stand-in for the composition root: runs outcomes against the store."""
 
-    def __init__(self, store: DeadlineStore, clock: f.FakeClock) -> None:
+    def __init__(self, store: DeadlineStore, clock: FakeClock) -> None:
         self.store = store
         self.clock = clock
         self.incident: Incident = f.incident()
@@ -46,7 +47,7 @@ async def test_unclaimed_emergency_repages_every_interval_until_claimed(
     redis_client: aioredis.Redis, prefix: str
 ) -> None:
     """Paged at once, re-paged at 3, 6 and 9 minutes, and never again after the claim."""
-    clock = f.FakeClock(f.NIGHT)
+    clock = FakeClock(f.NIGHT)
     harness = Harness(DeadlineStore(redis_client, prefix), clock)
     await harness.run(engine.triaged(harness.incident, f.org(), clock.now()))
     await harness.sweep_minutes(10)
