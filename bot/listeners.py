@@ -23,8 +23,7 @@ from escalation import commands
 from escalation.errors import BadCommand
 from tipline.errors import AppError
 from tipline.models import Responder, Role, Status, Urgency
-from tipline.ports import Directory
-from tipline.service import IncidentService
+from tipline.ports import Directory, UseCases
 
 log = logging.getLogger("tipline.slack")
 
@@ -56,7 +55,7 @@ class Listeners:
         *,
         config: BotConfig,
         demo: bool = False,
-        service: IncidentService,
+        service: UseCases,
         directory: Directory,
         notifier: SlackNotifier,
     ) -> None:

@@ -25,8 +25,14 @@ from bot.delivery import Delivery
 from bot.listeners import Listeners
 from bot.mirror import UrgentMirror
 from bot.notifier import SlackNotifier
-from tipline.ports import Broadcaster, Directory, IncidentStore, RateLimiter, SlackOutbox
-from tipline.service import IncidentService
+from tipline.ports import (
+    Broadcaster,
+    Directory,
+    IncidentStore,
+    RateLimiter,
+    SlackOutbox,
+    UseCases,
+)
 
 log = logging.getLogger("tipline.slack")
 PATH = "/slack/events"
@@ -128,7 +134,7 @@ class SlackBot:
         if self.delivery is not None:
             self.delivery.wake()
 
-    def routes(self, service: IncidentService) -> Callable[[web.Application], None]:
+    def routes(self, service: UseCases) -> Callable[[web.Application], None]:
         """`extra_routes` for realtime.app.build: POST /slack/events into bolt."""
         listeners = Listeners(
             config=self.config,

@@ -19,8 +19,7 @@ from aiohttp import web
 from realtime.engineio_socket import SocketServer
 from realtime.reporter import ReportNamespace
 from realtime.responder import RespondNamespace
-from tipline.ports import Triager
-from tipline.service import IncidentService
+from tipline.ports import Triager, UseCases
 
 log = logging.getLogger("tipline.realtime")
 STATIC = Path(__file__).parent / "static"
@@ -105,7 +104,7 @@ def _origin_check(hosts: frozenset[str]) -> Callable[[str, dict[str, Any]], bool
 def build(
     *,
     sio: socketio.AsyncServer,
-    service: IncidentService,
+    service: UseCases,
     health: Health,
     static_dir: Path = STATIC,
     extra_routes: Callable[[web.Application], None] | None = None,

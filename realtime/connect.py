@@ -9,9 +9,8 @@ import pydantic
 import socketio
 
 from realtime import payloads
-from tipline import admission
 from tipline import pow as proof_of_work
-from tipline.errors import AppError
+from tipline.errors import AppError, RefusedError
 
 # What a malformed `pow` is taken as: a proof that does not hold (`pow_invalid`, with a
 # fresh challenge), so a client with a bug is told what to solve rather than turned away.
@@ -34,6 +33,6 @@ def refused(exc: AppError) -> socketio.exceptions.ConnectionRefusedError:
     """The CONNECT_ERROR of `exc`: `{"code"}`, plus `"challenge"` when a solved proof of
     work would let the next try be checked (`pow_required`, `pow_invalid`)."""
     data: dict[str, object] = {"code": exc.code}
-    if isinstance(exc, admission.RefusedError):
+    if isinstance(exc, RefusedError):
         data["challenge"] = exc.challenge.to_wire()
     return socketio.exceptions.ConnectionRefusedError(exc.message, data)

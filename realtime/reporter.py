@@ -14,10 +14,10 @@ import socketio
 from realtime import budget, connect, payloads, rooms
 from realtime.boundary import Ack, error, guarded
 from realtime.namespace import Namespace
-from tipline import admission, models
+from tipline import errors, models
 from tipline import pow as proof_of_work
 from tipline.errors import AppError
-from tipline.service import IncidentService
+from tipline.ports import UseCases
 
 log = logging.getLogger("tipline.realtime")
 # Challenges one connection may ask for a minute: a page asks once a report (again after a
@@ -30,7 +30,7 @@ def pow_of(answer: payloads.PowAnswer | None) -> proof_of_work.Proof | None:
 
 
 class ReportNamespace(Namespace):
-    def __init__(self, service: IncidentService) -> None:
+    def __init__(self, service: UseCases) -> None:
         super().__init__(rooms.REPORT)
         self._service = service
 
@@ -108,7 +108,7 @@ class ReportNamespace(Namespace):
                 proof=proof,
                 connection_spent=spent,
             )
-        except admission.RefusedError as exc:
+        except errors.RefusedError as exc:
             return error(exc.code, exc.message) | {"pow": exc.challenge.to_wire()}
         try:
             if session.get("incident_id"):

@@ -13,13 +13,13 @@ from realtime.boundary import Ack, guarded
 from realtime.namespace import Namespace
 from tipline import models
 from tipline.errors import AppError
-from tipline.service import IncidentService
+from tipline.ports import UseCases
 
 log = logging.getLogger("tipline.realtime")
 
 
 class RespondNamespace(Namespace):
-    def __init__(self, service: IncidentService) -> None:
+    def __init__(self, service: UseCases) -> None:
         super().__init__(rooms.RESPOND)
         self._service = service
 

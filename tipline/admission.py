@@ -20,21 +20,13 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from tipline import pow as proof_of_work
-from tipline.errors import AppError
+from tipline.errors import RefusedError
 from tipline.limits import Limits
 from tipline.ports import Classifier, Clock, ProofLedger, RateLimiter
 
 log = logging.getLogger("tipline.admission")
 
 EMERGENCY = "emergency"
-
-
-class RefusedError(AppError):
-    """A report turned away; `challenge` lets a client that can solve one try again now."""
-
-    def __init__(self, code: str, message: str, challenge: proof_of_work.Challenge) -> None:
-        super().__init__(code, message)
-        self.challenge = challenge
 
 
 class SafetyNet:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tipline import pow as proof_of_work
+
 
 class AppError(Exception):
     """A refusal with a stable code (PROTOCOL.md) and a message a person can read."""
@@ -10,6 +12,15 @@ class AppError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class RefusedError(AppError):
+    """A report or credential turned away; `challenge` lets a client that can solve one try
+    again now (`pow_required`, `pow_invalid`: tipline/admission.py, tipline/guessing.py)."""
+
+    def __init__(self, code: str, message: str, challenge: proof_of_work.Challenge) -> None:
+        super().__init__(code, message)
+        self.challenge = challenge
 
 
 class Unavailable(AppError):  # noqa: N818 (named after the wire code)

@@ -20,7 +20,7 @@ import math
 from typing import Literal
 
 from tipline import pow as proof_of_work
-from tipline.admission import RefusedError
+from tipline.errors import RefusedError
 from tipline.limits import Limits
 from tipline.ports import Clock, ProofLedger, RateLimiter
 

@@ -12,8 +12,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
+from escalation import commands
+from tipline import pow as proof_of_work
+from tipline.limits import Limits
 from tipline.models import (
     Author,
+    Category,
+    Channel,
     Deadline,
     Incident,
     Message,
@@ -402,4 +407,114 @@ class Record(Protocol):
         self, incident_id: str, after_seq: int = 0, limit: int = 1000
     ) -> list[Message]:
         """The incident's messages after `after_seq`, in `seq` order."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Filed:
+    """A new report: the incident and the receipt, which is shown once and never stored."""
+
+    incident: Incident
+    receipt: str
+
+
+class UseCases(Protocol):
+    """What reporters and responders can do, whatever edge they come from: the calls the
+    inbound edges (`realtime/`, `bot/`) make. `tipline.service.IncidentService` implements
+    it; the edges know only this, so the service can change shape behind it. Refusals are
+    `tipline.errors.AppError` (a store out of reach: `Unavailable`)."""
+
+    limits: Limits
+
+    # -- reporters -------------------------------------------------------------------------
+    async def organization(self, org_code: str) -> Organization:
+        """The school of an access code; `unknown_org` otherwise."""
+        ...
+
+    async def admit_reporter(self, org_code: str) -> Organization:
+        """A new reporter connection for a school."""
+        ...
+
+    async def pow_challenge(self, org_code: str) -> proof_of_work.Challenge:
+        """A proof-of-work challenge for a report to the school (`pow:challenge`)."""
+        ...
+
+    async def resume(self, receipt: str, *, proof: proof_of_work.Proof | None = None) -> Incident:
+        """The incident a receipt opens; `bad_receipt` otherwise."""
+        ...
+
+    async def own_report(self, incident_id: str) -> Incident:
+        """The incident of a reporter's own session."""
+        ...
+
+    async def file_report(
+        self,
+        *,
+        org_code: str,
+        text: str,
+        category: Category | None = None,
+        channel: Channel = Channel.WEB,
+        filed_by: str | None = None,
+        client_id: str | None = None,
+        proof: proof_of_work.Proof | None = None,
+        connection_spent: bool = False,
+    ) -> Filed:
+        """Triage, store and route a report."""
+        ...
+
+    # -- both sides ------------------------------------------------------------------------
+    async def post(
+        self,
+        incident_id: str,
+        *,
+        sender: Sender,
+        text: str,
+        dedupe_key: str | None,
+        origin: str | None,
+        author: Responder | None = None,
+    ) -> Appended:
+        """Append a message (deduplicated by `dedupe_key`) and push it to the conversation."""
+        ...
+
+    async def since(self, incident_id: str, after_seq: int) -> list[Message]:
+        """The conversation's messages after `after_seq`."""
+        ...
+
+    # -- responders ------------------------------------------------------------------------
+    async def authenticate(
+        self, token: str, *, proof: proof_of_work.Proof | None = None
+    ) -> Responder | None:
+        """The responder of `token`, None for a wrong one."""
+        ...
+
+    async def visible(self, responder: Responder, incident_id: str) -> Incident:
+        """The incident if `responder` may see it; `not_found` otherwise."""
+        ...
+
+    async def check_visible(self, responder: Responder, incident_id: str) -> None:
+        """What `visible` decides, without returning the incident."""
+        ...
+
+    async def list_for(self, responder: Responder, status: Status | None) -> list[Incident]:
+        """Every incident `responder` may see, of `status` (None: all)."""
+        ...
+
+    async def page_for(
+        self, responder: Responder, status: Status | None, *, limit: int, before: str | None
+    ) -> IncidentPage:
+        """`incident:list`, paged."""
+        ...
+
+    async def join(self, responder: Responder, incident_id: str) -> Incident:
+        """Let `responder` into the conversation."""
+        ...
+
+    async def claim(self, responder: Responder, incident_id: str) -> Claimed:
+        """Exactly one responder wins."""
+        ...
+
+    async def step(
+        self, responder: Responder, incident_id: str, command: commands.Command
+    ) -> Incident:
+        """One escalation step through the engine."""
         ...

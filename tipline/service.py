@@ -29,6 +29,7 @@ from tipline.ports import (
     Clock,
     Deadlines,
     Directory,
+    Filed,
     IncidentPage,
     IncidentStore,
     MessageLog,
@@ -65,16 +66,8 @@ def clean_text(text: str) -> str:
     return trimmed
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Filed:
-    """A new report: the incident and the receipt, which is shown once and never stored."""
-
-    incident: models.Incident
-    receipt: str
-
-
 class IncidentService:
-    """Use cases of reporters and responders."""
+    """Use cases of reporters and responders (implements `tipline.ports.UseCases`)."""
 
     def __init__(
         self,
