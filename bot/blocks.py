@@ -15,8 +15,8 @@ from typing import Any
 
 from escalation import engine
 from escalation.commands import ContactResult, Resolution
-from escalation.machine import State
-from tipline.models import Contact, Incident, Organization, Status, Step, Urgency
+from escalation.machine import Action
+from tipline.models import Contact, Incident, Organization, Step, Urgency
 
 Block = dict[str, Any]
 
@@ -38,7 +38,8 @@ OUTCOME_LABELS = {
     ContactResult.WRONG_NUMBER: "Wrong number",
 }
 _ICON = {Urgency.EMERGENCY: ":rotating_light:", Urgency.URGENT: ":warning:", Urgency.ROUTINE: ""}
-_CLAIMED = frozenset({State.CONTACTING.value, State.REACHED.value, State.POLICE.value})
+# A closed case is reopened from the console: its Slack message is a record, with no buttons.
+SLACK_ACTIONS = frozenset(Action) - {Action.REOPEN}
 _RTL = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ku"})
 # Slack has no escape for mrkdwn's emphasis characters; look-alikes keep a reporter's `*` or
 # `_` from turning the rest of the excerpt bold or italic, or `~` from striking it out.
@@ -179,38 +180,46 @@ def _timeline(steps: Sequence[Step]) -> list[Block]:
     return [{"type": "divider"}, _section("\n".join(lines)[:3000])]
 
 
+def offered(incident: Incident) -> frozenset[Action]:
+    """The actions the message has buttons for: what the state allows its holder or anyone
+    else (one message serves every agent; the engine refuses a button to the wrong one)."""
+    holder = engine.allowed_actions(incident, incident.claimed_by)
+    others = engine.allowed_actions(incident, None)
+    return frozenset((*holder, *others)) & SLACK_ACTIONS
+
+
 def actions(incident: Incident, look: Look) -> list[Block]:
-    """The buttons that the incident's state allows; none once it is resolved."""
+    """The buttons of the actions that the incident's state allows (`offered`); none once
+    it is resolved."""
     value = incident.incident_id
-    if incident.status is Status.RESOLVED:
+    allowed = offered(incident)
+    if not allowed:
         return []
-    if incident.state not in _CLAIMED:
-        return [
-            _buttons(
-                "claim_actions",
-                [
-                    _button("Claim", CLAIM, value, style="primary"),
-                    _button("Change urgency", SET_URGENCY, value),
-                ],
-            )
-        ]
+    if Action.CLAIM in allowed:
+        first = [_button("Claim", CLAIM, value, style="primary")]
+        if Action.SET_URGENCY in allowed:
+            first.append(_button("Change urgency", SET_URGENCY, value))
+        return [_buttons("claim_actions", first)]
     blocks: list[Block] = []
     contact = engine.current_contact(incident)
-    if contact is not None:
+    if contact is not None and Action.CONTACT_OUTCOME in allowed:
         blocks.append(_section(f"*Now calling:* {contact_line(contact)}"))
         outcomes = [_button(label, OUTCOME + r.value, value) for r, label in OUTCOME_LABELS.items()]
         blocks.append(_buttons("outcome_actions", outcomes))
     more: list[Block] = []
-    if incident.state != State.POLICE.value:
+    if Action.NEXT_CONTACT in allowed:
         more.append(_button("Next contact", NEXT_CONTACT, value))
+    if Action.LAW_ENFORCEMENT in allowed:
         police = incident.policy.law_enforcement if incident.policy else None
         label = f"Notify {police.name} {police.phone}" if police else "Notify law enforcement"
         more.append(_button(label[:75], LAW_ENFORCEMENT, value, style="danger"))
     if look.translators and incident.triage.language != "en":
         more.append(_button("Request translator", TRANSLATOR, value))
-    more.append(_button("Change urgency", SET_URGENCY, value))
-    more.append(_button("Resolve", RESOLVE, value, style="primary"))
-    if incident.claimed_by:
+    if Action.SET_URGENCY in allowed:
+        more.append(_button("Change urgency", SET_URGENCY, value))
+    if Action.RESOLVE in allowed:
+        more.append(_button("Resolve", RESOLVE, value, style="primary"))
+    if Action.TAKE_OVER in allowed:
         more.append(_button(f"Take over from {incident.claimed_by}"[:75], TAKE_OVER, value))
     blocks.append(_buttons("step_actions", more))
     return blocks

@@ -6,7 +6,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import socketio
 
-from realtime import coarse, rooms
+from realtime import coarse, incident_wire, rooms
 from tipline import models
 
 
@@ -38,7 +38,7 @@ class SocketBroadcaster:
         self._emitter = manager if isinstance(manager, NamespacesEmitter) else None
 
     async def _to_responders(self, event: str, incident: models.Incident) -> None:
-        wire = incident.to_wire()
+        wire = incident_wire.of(incident)
         # Agents see every school; a school's admins see only their own, to the minute.
         await self._sio.emit(event, wire, room=rooms.AGENTS, namespace=rooms.RESPOND)
         await self._sio.emit(

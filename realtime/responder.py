@@ -8,7 +8,7 @@ from typing import Any
 import socketio
 
 from escalation import commands
-from realtime import budget, coarse, connect, payloads, rooms
+from realtime import budget, coarse, connect, incident_wire, payloads, rooms
 from realtime.boundary import Ack, guarded
 from realtime.namespace import Namespace
 from tipline import models
@@ -82,7 +82,7 @@ class RespondNamespace(Namespace):
         page = await self._service.page_for(
             responder, status, limit=payload.limit, before=payload.before
         )
-        listed = [coarse.for_responder(responder, i.to_wire()) for i in page.incidents]
+        listed = [coarse.for_responder(responder, incident_wire.of(i)) for i in page.incidents]
         return {"ok": True, "incidents": listed, "next": page.next}
 
     @guarded
@@ -97,7 +97,7 @@ class RespondNamespace(Namespace):
         messages = await self._service.since(incident.incident_id, 0)
         return {
             "ok": True,
-            "incident": coarse.for_responder(responder, incident.to_wire()),
+            "incident": coarse.for_responder(responder, incident_wire.of(incident)),
             "messages": coarse.messages_for(responder, [m.to_responder_wire() for m in messages]),
         }
 
@@ -109,7 +109,7 @@ class RespondNamespace(Namespace):
         claimed = await self._service.claim(responder, payload.incident_id)
         if claimed.holder != responder.responder_id:
             raise AppError("already_claimed", f"already claimed by {claimed.holder}")
-        wire = coarse.for_responder(responder, claimed.incident.to_wire())
+        wire = coarse.for_responder(responder, incident_wire.of(claimed.incident))
         return {"ok": True, "claimed_by": claimed.holder, "incident": wire}
 
     @guarded
@@ -162,7 +162,7 @@ class RespondNamespace(Namespace):
         )
         responder = await self._responder(sid)
         incident = await self._service.step(responder, payload.incident_id, command)
-        return {"ok": True, "incident": coarse.for_responder(responder, incident.to_wire())}
+        return {"ok": True, "incident": coarse.for_responder(responder, incident_wire.of(incident))}
 
     @guarded
     async def on_report_phone(self, sid: str, data: Any) -> Ack:

@@ -42,6 +42,16 @@ export function contactsOf(incident) {
   };
 }
 
+// What this responder may do now, as the server read it off the escalation's table (the
+// Incident's `actions`): the holder's list for the responder in `claimed_by`, the others'
+// for anyone else. The buttons follow it; the server still judges guards (e.g. no contact
+// after the last: invalid_transition).
+export function actionsFor(incident, me) {
+  const actions = incident.actions || {};
+  const mine = incident.claimed_by && incident.claimed_by === me ? actions.holder : actions.others;
+  return new Set(mine || []);
+}
+
 export function zoneOf(incident) {
   return incident.org_timezone || "UTC";
 }
@@ -171,7 +181,7 @@ function stepLine(step, incident) {
   return el("li", {}, parts);
 }
 
-function renderHeading(incident) {
+function renderHeading(incident, mine) {
   const heading = byId("detail-heading");
   const school = incident.org_name || incident.org_code;
   heading.replaceChildren(
@@ -187,18 +197,16 @@ function renderHeading(incident) {
       ? el("span", {}, [el("span", { key: "console.claimed_by" }), ` ${incident.claimed_by}`])
       : since ? waiting(since) : el("span", { key: "console.unclaimed" }),
   );
-  const resolved = incident.status === "resolved";
-  byId("claim").hidden = Boolean(incident.claimed_by) || resolved;
-  byId("reopen").hidden = !resolved;
+  byId("claim").hidden = !mine.has("claim");
+  byId("reopen").hidden = !mine.has("reopen");
 }
 
 // `me`: this console's responder id. Only the holder steps a claimed incident; anyone else
-// may take it over (the server enforces the same rule, for Slack too).
+// may take it over (the server's `actions` say so, and it enforces the rule, for Slack too).
 export function render(incident, me) {
-  renderHeading(incident);
-  const resolved = incident.status === "resolved";
-  const theirs = Boolean(incident.claimed_by) && incident.claimed_by !== me && !resolved;
-  byId("take-over").hidden = !theirs;
+  const mine = actionsFor(incident, me);
+  renderHeading(incident, mine);
+  byId("take-over").hidden = !mine.has("take_over");
   byId("detail-text").textContent = incident.text || "";
   renderTriage(incident);
   renderContacts(incident);
@@ -206,9 +214,12 @@ export function render(incident, me) {
   timeline.replaceChildren(...(incident.escalation || []).map((s) => stepLine(s, incident)));
   // Oldest first, in a short box near the top: the newest line is the one in view.
   timeline.scrollTop = timeline.scrollHeight;
-  // Steps need a claim by this responder; the server judges the rest (invalid_transition).
-  const locked = !incident.claimed_by || resolved || theirs;
-  for (const button of document.querySelectorAll("[data-step]")) button.disabled = locked;
+  // A step button is on when this responder may take it; while the case can be claimed the
+  // console asks for the claim first (a case worked from the console is always someone's).
+  const claimFirst = mine.has("claim");
+  for (const button of document.querySelectorAll("[data-step]")) {
+    button.disabled = claimFirst || !mine.has(button.dataset.step);
+  }
   byId("step-urgency").value = incident.urgency;
   renderStanding(incident, me);
 }

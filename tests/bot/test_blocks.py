@@ -7,7 +7,11 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
+
 from bot import blocks
+from escalation import machine
+from escalation.machine import Action, State
 from tipline import demo, models
 
 LOOK = blocks.Look(console_url="https://tipline.example.org/console", excerpt_chars=40)
@@ -96,6 +100,40 @@ def test_resolved_message_has_no_buttons() -> None:
     """Once resolved, the message is a record: no buttons at all."""
     done = incident(state="resolved", status=models.Status.RESOLVED, claimed_by="a")
     assert action_ids(blocks.message(done, demo.organization(), LOOK)) == []
+
+
+# The action of each button (Request translator is not a step of the escalation).
+BUTTON_ACTIONS = {
+    blocks.CLAIM: Action.CLAIM,
+    **{blocks.OUTCOME + r.value: Action.CONTACT_OUTCOME for r in blocks.OUTCOME_LABELS},
+    blocks.NEXT_CONTACT: Action.NEXT_CONTACT,
+    blocks.LAW_ENFORCEMENT: Action.LAW_ENFORCEMENT,
+    blocks.SET_URGENCY: Action.SET_URGENCY,
+    blocks.RESOLVE: Action.RESOLVE,
+    blocks.TAKE_OVER: Action.TAKE_OVER,
+}
+
+
+def in_state(state: State) -> models.Incident:
+    """The test incident sitting in `state`, held by agent-7 once it was claimed."""
+    claimed = state in machine.HELD or state is State.RESOLVED
+    resolved = state is State.RESOLVED
+    return incident(
+        state=state.value,
+        status=models.Status.RESOLVED if resolved else models.Status.OPEN,
+        claimed_by="agent-7" if claimed else None,
+    )
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_buttons_are_exactly_the_actions_the_table_allows(state: State) -> None:
+    """In every state the message's buttons are the actions the table allows its holder or
+    anyone else, but reopen (a closed case is reopened from the console)."""
+    look = dataclasses.replace(LOOK, translators=True)
+    shown = blocks.message(in_state(state), demo.organization(), look)
+    buttons = {BUTTON_ACTIONS[i] for i in action_ids(shown) if i != blocks.TRANSLATOR}
+    allowed = {a for holder in (True, False) for a in machine.allowed(state, holder=holder)}
+    assert buttons == allowed - {Action.REOPEN}
 
 
 def test_mrkdwn_characters_of_the_report_come_out_escaped() -> None:
