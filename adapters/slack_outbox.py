@@ -109,9 +109,6 @@ class RedisSlackOutbox:
         written = await self._enqueue(keys=keys, args=[incident_id, field, now_ms, *bodies])
         return bool(written)
 
-    async def was_enqueued(self, incident_id: str, *, once: str) -> bool:
-        return bool(await self._r.hexists(self._once, f"{incident_id}:{once}"))
-
     async def claim(self, now_ms: int, limit: int) -> list[OutboxJob]:
         token = uuid.uuid4().hex
         keys = [self._due, self._lease, self._tries, self._holder]

@@ -28,7 +28,7 @@ from tipline.models import (
 )
 
 SYSTEM = "escalation"  # the `by` of steps the engine takes on its own (re-page, suggestion)
-REPORTER = "reporter"  # the `by` of the reopen step when the reporter writes on a resolved case
+REPORTER = routing.REPORTER  # the `by` of the reporter's reopen of a resolved case
 TRIAGE = "triage"  # the `by` of triage and of the classifier raising a reporter's new message
 JOINED = "A trained responder has joined the conversation."
 # Said once per incident, ever: on the claim or on a responder's first reply, whichever is first.
@@ -105,15 +105,22 @@ def allowed_actions(incident: Incident, by: str | None) -> tuple[Action, ...]:
 
 
 def triaged(
-    incident: Incident, org: Organization, now: dt.datetime, *, filed_by: str | None = None
+    incident: Incident,
+    org: Organization,
+    now: dt.datetime,
+    *,
+    filed_by: str | None = None,
+    urgent_offhours: bool = False,
 ) -> Outcome:
     """Route a new incident: snapshot the school's policy, record triage, alert.
-    `filed_by`: the responder who filed it for a caller (a `phone_report` step)."""
+    `filed_by`: the responder who filed it for a caller (a `phone_report` step).
+    `urgent_offhours`: the deployment posts urgent reports to Slack while the school is closed."""
     state = ESCALATION.fire(
         _state(incident), Event.TRIAGED, Facts(emergency=_is_emergency(incident.urgency))
     )
     draft = _Draft(incident, now)
-    draft.change(state=state.value, status=Status.OPEN, policy=incident.policy or org.policy)
+    policy = incident.policy or routing.snapshot(incident, org, urgent_offhours=urgent_offhours)
+    draft.change(state=state.value, status=Status.OPEN, policy=policy)
     draft.step("triage", "triage", urgency=incident.urgency)
     draft.effects += routing.route(draft.incident, org, now, posted=False)
     if filed_by is not None:

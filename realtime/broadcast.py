@@ -98,26 +98,31 @@ class SocketBroadcaster:
     def _anyone_else(self, namespace: str, room: str, origin: str | None) -> bool:
         return any(sid != origin for sid, _ in self._sio.manager.get_participants(namespace, room))
 
-    async def alert(
-        self, incident: models.Incident, *, reason: str, agents: bool, admins: bool
-    ) -> None:
-        """`incident:alert`: the console plays a sound and shows a browser notification."""
-        wire = {
-            "incident_id": incident.incident_id,
-            "reason": reason,
-            "urgency": incident.urgency.value,
-            # So that the alarm names the school even before the incident itself arrives.
-            "org_code": incident.org_code,
-            "org_name": incident.org_name or incident.org_code,
-            "claimed_by": incident.claimed_by,
-            "status": incident.status.value,
-        }
-        if agents:
-            await self._sio.emit("incident:alert", wire, room=rooms.AGENTS, namespace=rooms.RESPOND)
-        if admins:
-            await self._sio.emit(
-                "incident:alert",
-                wire,
-                room=rooms.admins(incident.org_code),
-                namespace=rooms.RESPOND,
-            )
+    async def alert_agents(self, incident: models.Incident, *, reason: str) -> None:
+        """`incident:alert` to the agents: the console plays a sound and shows a notification."""
+        await self._sio.emit(
+            "incident:alert", _alert(incident, reason), room=rooms.AGENTS, namespace=rooms.RESPOND
+        )
+
+    async def alert_admins(self, incident: models.Incident, *, reason: str) -> None:
+        """`incident:alert` to the admins of the incident's school."""
+        await self._sio.emit(
+            "incident:alert",
+            _alert(incident, reason),
+            room=rooms.admins(incident.org_code),
+            namespace=rooms.RESPOND,
+        )
+
+
+def _alert(incident: models.Incident, reason: str) -> dict[str, Any]:
+    """The `incident:alert` payload."""
+    return {
+        "incident_id": incident.incident_id,
+        "reason": reason,
+        "urgency": incident.urgency.value,
+        # So that the alarm names the school even before the incident itself arrives.
+        "org_code": incident.org_code,
+        "org_name": incident.org_name or incident.org_code,
+        "claimed_by": incident.claimed_by,
+        "status": incident.status.value,
+    }

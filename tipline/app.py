@@ -391,9 +391,10 @@ def incident_service(
         incidents=store,
         messages=store,
         triager=parts[TRIAGE],
-        broadcaster=slack.mirror(SocketBroadcaster(sio)) if slack else SocketBroadcaster(sio),
+        broadcaster=SocketBroadcaster(sio),
         deadlines=timers,
         notifier=slack.notifier if slack else None,
+        urgent_offhours=slack is not None and slack.config.urgent_offhours,
         limits=settings.limits,
         clock=clock,
         gate=admission.ReportGate(

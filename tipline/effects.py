@@ -89,14 +89,13 @@ class EffectRunner:
     async def _alert(
         self, incident: models.Incident, effect: fx.NotifyAgents | fx.NotifyAdmins
     ) -> None:
-        agents = isinstance(effect, fx.NotifyAgents)
-        await self._broadcaster.alert(
-            incident, reason=effect.reason.value, agents=agents, admins=not agents
-        )
-        # A reopened incident has a thread only if it was ever posted (an emergency).
+        if isinstance(effect, fx.NotifyAdmins):
+            await self._broadcaster.alert_admins(incident, reason=effect.reason.value)
+            return
+        await self._broadcaster.alert_agents(incident, reason=effect.reason.value)
+        # A reopened incident has a thread only if routing ever posted it.
         if (
-            agents
-            and self._notifier
+            self._notifier
             and effect.reason in _SLACK_ALERTS
             and (effect.reason is not fx.Alert.REOPENED or routing.slack_posted(incident))
         ):

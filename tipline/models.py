@@ -132,15 +132,20 @@ class Policy:
     claim_timeout_s: int = 180
     contact_timeout_s: int = 600
     repage_interval_s: int = 180
+    # An incident's snapshot only: its urgent reports go to Slack too (escalation.routing).
+    slack_urgent: bool = False
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire: dict[str, Any] = {
             "contacts": [c.to_wire() for c in self.contacts],
             "law_enforcement": self.law_enforcement.to_wire(),
             "claim_timeout_s": self.claim_timeout_s,
             "contact_timeout_s": self.contact_timeout_s,
             "repage_interval_s": self.repage_interval_s,
         }
+        if self.slack_urgent:  # only when set: every other policy is stored as before
+            wire["slack_urgent"] = True
+        return wire
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> Policy:
@@ -150,6 +155,7 @@ class Policy:
             claim_timeout_s=int(data["claim_timeout_s"]),
             contact_timeout_s=int(data["contact_timeout_s"]),
             repage_interval_s=int(data["repage_interval_s"]),
+            slack_urgent=bool(data.get("slack_urgent", False)),
         )
 
 
