@@ -23,10 +23,8 @@ from bot import blocks, signature
 from bot.config import BotConfig
 from bot.delivery import Delivery
 from bot.listeners import Listeners
-from bot.mirror import UrgentMirror
 from bot.notifier import SlackNotifier
 from tipline.ports import (
-    Broadcaster,
     Directory,
     IncidentStore,
     RateLimiter,
@@ -121,14 +119,6 @@ class SlackBot:
         self.notifier = SlackNotifier(outbox, wake=self._wake)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-
-    def mirror(self, broadcaster: Broadcaster) -> Broadcaster:
-        """`broadcaster`, posting off-hours urgent reports too when the setting is on."""
-        if not self.config.urgent_offhours:
-            return broadcaster
-        return UrgentMirror(
-            broadcaster, notifier=self.notifier, directory=self._directory, outbox=self._outbox
-        )
 
     def _wake(self) -> None:
         if self.delivery is not None:

@@ -237,10 +237,6 @@ class SlackOutbox(Protocol):
         when refused."""
         ...
 
-    async def was_enqueued(self, incident_id: str, *, once: str) -> bool:
-        """Whether an `enqueue` with this `once` key was ever accepted for the incident."""
-        ...
-
     async def claim(self, now_ms: int, limit: int) -> list[OutboxJob]:
         """Lease the heads of up to `limit` due incidents not held by another worker."""
         ...
@@ -329,8 +325,12 @@ class Broadcaster(Protocol):
         """Send `message` to its conversation except the connection `origin` that wrote it."""
         ...
 
-    async def alert(self, incident: Incident, *, reason: str, agents: bool, admins: bool) -> None:
-        """`incident:alert` (a sound, a browser notification) to agents and/or its admins."""
+    async def alert_agents(self, incident: Incident, *, reason: str) -> None:
+        """`incident:alert` (a sound, a browser notification) to the agents of the center."""
+        ...
+
+    async def alert_admins(self, incident: Incident, *, reason: str) -> None:
+        """`incident:alert` to the admins of the incident's school."""
         ...
 
 

@@ -83,7 +83,10 @@ class IncidentService:
         clock: Clock,
         gate: admission.ReportGate,
         guesses: guessing.GuessGate,
+        urgent_offhours: bool = False,
     ) -> None:
+        # Urgent reports go to Slack too while their school is closed (escalation.routing).
+        self._urgent_offhours = urgent_offhours
         self._gate = gate
         self._guesses = guesses
         self.limits = limits
@@ -183,7 +186,9 @@ class IncidentService:
             org_name=org.name,
             org_timezone=org.timezone,
         )
-        outcome = engine.triaged(draft, org, now, filed_by=filed_by or None)
+        outcome = engine.triaged(
+            draft, org, now, filed_by=filed_by or None, urgent_offhours=self._urgent_offhours
+        )
         incident = outcome.incident
         receipt = credentials.new_receipt()
         earlier = await self._store_report(incident, receipt, client)
