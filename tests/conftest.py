@@ -192,3 +192,33 @@ async def peers() -> AsyncIterator[Callable[[str], Peer]]:
 
     yield make
     await asyncio.gather(*(p.close() for p in made), return_exceptions=True)
+
+
+Peers = Callable[[str], Peer]
+
+
+async def file_report(
+    server: Server, peers: Peers, text: str = "someone keeps shoving me in the hallway"
+) -> tuple[Peer, dict[str, Any]]:
+    """A reporter of the demo school who has filed `text`: the connection and the ack."""
+    reporter = peers("/report")
+    await reporter.connect(server.url, {"org_code": "DEMO"})
+    ack = await reporter.call("report:create", {"text": text})
+    assert ack["ok"], ack
+    return reporter, ack
+
+
+async def responder(server: Server, peers: Peers, token: str) -> Peer:
+    """A responder connected to /respond with `token`."""
+    peer = peers("/respond")
+    await peer.connect(server.url, {"token": token})
+    return peer
+
+
+async def receipt_of(server: Server) -> str:
+    """The receipt of a report filed to the demo school (its reporter gone again)."""
+    reporter = Peer("/report")
+    await reporter.connect(server.url, {"org_code": "DEMO"})
+    filed = await reporter.call("report:create", {"text": "someone wrote on my locker"})
+    await reporter.close()
+    return str(filed["receipt"])

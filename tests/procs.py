@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import aiohttp
 import pytest
+
+from tests.conftest import REDIS_URL, wait_for
 
 
 def free_port() -> int:
@@ -79,3 +83,33 @@ class ServeProcess:
         self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    prefix: str,
+    data_dir: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    config: Path | None = None,
+    what: str = "healthz 200",
+    timeout: float = 30.0,
+) -> AsyncIterator[ServeProcess]:
+    """`tipline serve` on the test Redis under `prefix` (the `redis_client` fixture deletes
+    its keys), yielded once /healthz answers 200 (`what` names the wait); killed after."""
+    server = ServeProcess(
+        port=free_port(),
+        config=config,
+        env={
+            "TIPLINE_REDIS_URL": REDIS_URL,
+            "TIPLINE_KEY_PREFIX": prefix,
+            "TIPLINE_DATA_DIR": str(data_dir),
+            **(env or {}),
+        },
+    )
+    try:
+        await server.read_banner()
+        await wait_for(server.healthy, what=what, timeout=timeout)
+        yield server
+    finally:
+        server.close()

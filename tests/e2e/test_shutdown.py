@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,33 +13,18 @@ import pytest
 import redis.asyncio as aioredis
 import socketio
 
-from tests.conftest import REDIS_URL, wait_for
-from tests.procs import ServeProcess, free_port
+from tests.procs import ServeProcess, serving
 
 pytestmark = pytest.mark.slow
 CLIENTS = 10
 
 
 @pytest.fixture
-async def serve(tmp_path: Path, redis_client: aioredis.Redis) -> AsyncIterator[ServeProcess]:
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    server = ServeProcess(
-        port=free_port(),
-        env={
-            "TIPLINE_REDIS_URL": REDIS_URL,
-            "TIPLINE_KEY_PREFIX": prefix,
-            "TIPLINE_DATA_DIR": str(tmp_path / "data"),
-        },
-    )
-    try:
-        await server.read_banner()
-        await wait_for(server.healthy, what="healthy", timeout=30)
+async def serve(
+    prefix: str, tmp_path: Path, redis_client: aioredis.Redis
+) -> AsyncIterator[ServeProcess]:
+    async with serving(prefix, tmp_path / "data", what="healthy") as server:
         yield server
-    finally:
-        server.close()
-        keys = [k async for k in redis_client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await redis_client.delete(*keys)
 
 
 async def _closed_by_server(ws: aiohttp.ClientWebSocketResponse) -> aiohttp.WSMessage:

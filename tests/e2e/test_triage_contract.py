@@ -3,42 +3,28 @@ client (issue #18, finding 4: vaping is routine in PROTOCOL.md)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 
-from tests.conftest import REDIS_URL, Peer, wait_for
-from tests.procs import ServeProcess, free_port
+from tests.conftest import Peer
+from tests.procs import ServeProcess, serving
 
 pytestmark = pytest.mark.slow
 AGENT_TOKEN = "triage-contract-agent-token"
 
 
 @pytest.fixture
-async def serve(tmp_path: Path, redis_client: aioredis.Redis) -> AsyncIterator[ServeProcess]:
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    server = ServeProcess(
-        port=free_port(),
-        env={
-            "TIPLINE_REDIS_URL": REDIS_URL,
-            "TIPLINE_KEY_PREFIX": prefix,
-            "TIPLINE_DATA_DIR": str(tmp_path / "data"),
-            "TIPLINE_CLASSIFIER": "model",
-            "TIPLINE_DEMO_AGENT_TOKEN": AGENT_TOKEN,
-        },
-    )
-    try:
-        await server.read_banner()
-        await wait_for(server.healthy, what="the model loaded", timeout=120)
+async def serve(
+    prefix: str, tmp_path: Path, redis_client: aioredis.Redis
+) -> AsyncIterator[ServeProcess]:
+    env = {"TIPLINE_CLASSIFIER": "model", "TIPLINE_DEMO_AGENT_TOKEN": AGENT_TOKEN}
+    async with serving(
+        prefix, tmp_path / "data", env=env, what="the model loaded", timeout=120
+    ) as server:
         yield server
-    finally:
-        server.close()
-        keys = [k async for k in redis_client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await redis_client.delete(*keys)
 
 
 async def test_a_vaping_report_is_routine_and_a_collapse_an_emergency(serve: ServeProcess) -> None:

@@ -4,32 +4,16 @@ writes on a resolved case."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from escalation import engine
-from tests.conftest import Peer, Server, wait_for
+from tests.conftest import Peer, Peers, Server, file_report, responder, wait_for
 
-Peers = Callable[[str], Peer]
 EMERGENCY = "Someone has a knife in the locker room right now."
 ROUTINE = "someone keeps taking my lunch money in the cafeteria"
 # The trial's words were "he has the gun with him NOW"; the rules classifier the tests run on
 # rates that one `urgent` (the model rates it `emergency`), so the school is named here.
 NOW = "he has the gun with him NOW at school"
-
-
-async def file_report(server: Server, peers: Peers, text: str) -> tuple[Peer, dict[str, Any]]:
-    reporter = peers("/report")
-    await reporter.connect(server.url, {"org_code": "DEMO"})
-    ack = await reporter.call("report:create", {"text": text})
-    assert ack["ok"], ack
-    return reporter, ack
-
-
-async def responder(server: Server, peers: Peers, token: str) -> Peer:
-    peer = peers("/respond")
-    await peer.connect(server.url, {"token": token})
-    return peer
 
 
 async def history(peer: Peer, incident_id: str | None = None) -> list[dict[str, Any]]:

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import socketio
 
-from tests.conftest import Peer, Server
+from tests.conftest import Peers, Server, file_report, responder
 from tipline import credentials, models
-
-Peers = Callable[[str], Peer]
-
-
-async def file_report(
-    server: Server, peers: Peers, text: str = "someone keeps shoving me in the hallway"
-) -> tuple[Peer, dict[str, Any]]:
-    reporter = peers("/report")
-    await reporter.connect(server.url, {"org_code": "DEMO"})
-    ack = await reporter.call("report:create", {"text": text})
-    assert ack["ok"], ack
-    return reporter, ack
-
-
-async def responder(server: Server, peers: Peers, token: str) -> Peer:
-    peer = peers("/respond")
-    await peer.connect(server.url, {"token": token})
-    return peer
 
 
 async def test_report_reaches_agents_and_own_admins_only(

@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio as aioredis
 from playwright.async_api import Page, expect
 
-from tests.conftest import Peer, Server, start_server
+from tests.conftest import Server, receipt_of, start_server
 from tests.realtime import browser
 from tests.realtime.browser import PHONE, Web
 from tipline.limits import Limits
@@ -61,14 +61,6 @@ async def flood(server: Server, namespace: str, field: str, count: int = 10) -> 
                 frame = await ws.receive_str(timeout=10)
             codes.append(json.loads(frame.partition(",")[2])["data"]["code"])
     return codes
-
-
-async def receipt_of(server: Server) -> str:
-    reporter = Peer("/report")
-    await reporter.connect(server.url, {"org_code": "DEMO"})
-    filed = await reporter.call("report:create", {"text": "someone wrote on my locker"})
-    await reporter.close()
-    return str(filed["receipt"])
 
 
 async def shown(page: Page) -> list[str]:

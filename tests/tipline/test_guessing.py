@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from tests.conftest import Peer, Server, start_server
+from tests.conftest import Peer, receipt_of, start_server
 from tipline import guessing, logs
 from tipline import pow as proof_of_work
 from tipline.limits import Limits
@@ -66,14 +66,6 @@ async def engine_socket(session: aiohttp.ClientSession, url: str) -> EngineSocke
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as client:
         yield client
-
-
-async def receipt_of(server: Server) -> str:
-    reporter = Peer("/report")
-    await reporter.connect(server.url, {"org_code": "DEMO"})
-    filed = await reporter.call("report:create", {"text": "someone wrote on my locker"})
-    await reporter.close()
-    return str(filed["receipt"])
 
 
 def solved(refusal: dict[str, Any]) -> dict[str, str]:

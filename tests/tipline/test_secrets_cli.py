@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REDIS_URL, Peer, wait_for
-from tests.procs import ServeProcess, free_port
+from tests.conftest import Peer
+from tests.procs import serving
 from tipline import credentials, settings
 
 EXAMPLE = Path(__file__).parents[2] / "tipline.example.toml"
@@ -83,22 +83,9 @@ async def test_the_example_with_a_new_key_and_token_can_be_logged_into(
     made = tipline("token", "new", "--id", "night-agent", "--name", "Night agent")
     with config.open("a", encoding="utf-8") as out:
         out.write("\n" + made.stdout)
-    server = ServeProcess(
-        port=free_port(),
-        config=config,
-        env={
-            "TIPLINE_REDIS_URL": REDIS_URL,
-            "TIPLINE_KEY_PREFIX": prefix,
-            "TIPLINE_DATA_DIR": str(tmp_path / "data"),
-        },
-    )
-    try:
-        await server.read_banner()
-        await wait_for(server.healthy, what="healthz 200", timeout=30)
+    async with serving(prefix, tmp_path / "data", config=config) as server:
         agent = Peer("/respond")
         await agent.connect(server.url, {"token": printed_token(made.stderr)})
         listed = await agent.call("incident:list", {})
         assert listed["ok"], listed
         await agent.close()
-    finally:
-        server.close()
