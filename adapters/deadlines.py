@@ -148,13 +148,13 @@ async def sweep_once(
         level = logging.WARNING if lateness_ms > late_ms else logging.DEBUG
         log.log(
             level,
-            "deadline fired late" if level > logging.DEBUG else "deadline fired",
+            "deadline.fired_late" if level > logging.DEBUG else "deadline.fired",
             extra=fields,
         )
         try:
             await handler(deadline)
         except Exception:
-            log.exception("deadline handler failed", extra=fields)
+            log.exception("deadline.handler_failed", extra=fields)
             continue
         await store.ack(deadline)
     return len(claimed)
@@ -176,10 +176,10 @@ async def run_sweeper(
             claimed = await sweep_once(store, clock, handler, limit=limit, late_ms=late_ms)
         except Unavailable:
             # Redis away for a moment: keep the loop alive, the deadlines wait in Redis.
-            log.warning("deadline sweep: store unavailable")
+            log.warning("deadline.sweep_unavailable")
             claimed = 0
         except Exception:
-            log.exception("deadline sweep failed")
+            log.exception("deadline.sweep_failed")
             claimed = 0
         if claimed >= limit:
             continue

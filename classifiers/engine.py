@@ -53,7 +53,7 @@ class TransformerEngine:
         try:
             return self._classify(texts)
         except Exception:  # a report must never go unanswered: degrade, log, go on
-            _log.exception("classifier failed; answering with the safety net alone")
+            _log.exception("classifier.failed")  # the safety net answers alone
             return self._fallback.classify(texts)
 
     def _classify(self, texts: Sequence[str]) -> list[Verdict]:

@@ -33,10 +33,10 @@ def of(rows: Sequence[corpus.Row]) -> list[str]:
     try:
         concepts = _concepts()
     except (ImportError, AttributeError, OSError, ValueError) as exc:
-        _log.warning("no concept tags (%s); grouping by scenario", exc)
+        _log.warning("groups.no_concept_tags", extra={"error": str(exc)[:200]})  # by scenario
         return [r.scenario for r in rows]
     if any(r.text not in concepts.get(r.scenario, (None, frozenset()))[1] for r in rows):
-        _log.warning("corpus sources disagree with the rows; grouping by scenario")
+        _log.warning("groups.sources_disagree")  # with the rows: grouped by scenario
         return [r.scenario for r in rows]
     named = (concepts[r.scenario][0] for r in rows)
     return [

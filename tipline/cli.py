@@ -81,7 +81,7 @@ async def _run(config: settings.Settings) -> None:
             print(f"demo agent token: {service.demo_agent_token}", flush=True)
             print(f"demo admin token: {service.demo_admin_token}", flush=True)
         if config.slack is None:
-            log.warning("slack.off: %s", config.slack_off)
+            log.warning("slack.off", extra={"reason": config.slack_off})
         print(f"reporter page: {service.url}/", flush=True)
         print(f"console: {service.url}/console", flush=True)
         # The server's own address is not a reporter's, but the log's address mask cannot

@@ -54,7 +54,9 @@ async def open_database(settings: Settings) -> Database:
         url = embedded.url
         if settings.redis_url is not None:
             # Several processes sharing one Redis would each keep a record of their own.
-            log.warning("record.embedded_beside_shared_redis: set TIPLINE_DATABASE_URL")
+            log.warning(
+                "record.embedded_beside_shared_redis", extra={"fix": "set TIPLINE_DATABASE_URL"}
+            )
     try:
         connections = await pool.open_migrated(url)
     except BaseException:

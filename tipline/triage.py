@@ -171,9 +171,9 @@ class TriageService:
             await loop.run_in_executor(self._pool, engine.classify, WARM_UP)
         except Exception as exc:
             self._degraded = True
+            # The safety-net rules alone triage from now on: every report is at least urgent.
             log.error(
-                "triage.model_unavailable: running on the safety-net rules alone; every "
-                "report is at least urgent",
+                "triage.model_unavailable",
                 extra={"error": type(exc).__name__, "detail": str(exc)[:300]},
             )
             engine = await loop.run_in_executor(self._pool, self._fallback)

@@ -176,11 +176,11 @@ async def test_sweeper_logs_lateness_and_survives_a_failing_handler(
 
     caplog.set_level(logging.DEBUG, logger="tipline.deadlines")
     assert await sweep_once(store, FakeClock(at(10)), handler, late_ms=5000) == 2
-    late = [r for r in caplog.records if r.getMessage() == "deadline fired late"]
+    late = [r for r in caplog.records if r.getMessage() == "deadline.fired_late"]
     assert [fields(r) for r in late] == [(deadline(1).key, 10_000)]
-    on_time = [r for r in caplog.records if r.getMessage() == "deadline fired"]
+    on_time = [r for r in caplog.records if r.getMessage() == "deadline.fired"]
     assert [fields(r) for r in on_time] == [(deadline(2).key, 1000)]
-    assert any(r.getMessage() == "deadline handler failed" for r in caplog.records)
+    assert any(r.getMessage() == "deadline.handler_failed" for r in caplog.records)
     assert await sweep_once(store, FakeClock(at(41)), handler) == 1
     assert seen == [deadline(1).key, deadline(2).key, deadline(1).key]
     assert await sweep_once(store, FakeClock(at(1000)), handler) == 0
