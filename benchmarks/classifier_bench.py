@@ -1,26 +1,24 @@
-"""Classifier benchmark (not a test): cold start, latency, throughput, peak memory.
+"""Classifier benchmark (not a test): ONNX Runtime against torch, side by side, in one run.
 
-    .venv/bin/python benchmarks/classifier_bench.py [--reports 200] [--cache-dir .cache]
+    .venv/bin/python -m benchmarks.classifier_bench [--reports 200] [--runtimes onnx,torch]
 
-Run it on an otherwise idle machine; figures go into docs/classifier.md ("Performance").
+Each runtime is measured in a fresh process (so memory and start-up are its own): the
+cold start (imports, cache check, model, heads, language detector), quality on the
+held-out set (what `tipline classify --eval` reports), one report at a time p50/p99, an
+8,000-character report, throughput in batches, and resident memory. torch needs the
+`train` extra. Run it on an otherwise idle machine; figures go into docs/classifier.md.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
 import time
 
-STARTED = time.perf_counter()  # before the heavy imports: cold start includes them
-
-import argparse  # noqa: E402 - imported after the clock starts on purpose
-import os  # noqa: E402
-import pathlib  # noqa: E402
-import random  # noqa: E402
-import resource  # noqa: E402
-import statistics  # noqa: E402
-
-import torch  # noqa: E402
-
-from classifiers import corpus, load_engine  # noqa: E402
+RESULTS = pathlib.Path(__file__).parent / "results" / "classifier-runtime.json"
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -28,21 +26,35 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def main() -> None:
-    """Measure and print one line per figure."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reports", type=int, default=200)
-    parser.add_argument("--cache-dir", type=pathlib.Path, default=pathlib.Path(".cache"))
-    parser.add_argument("--model-dir", type=pathlib.Path, default=None)
-    args = parser.parse_args()
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * 4096 / 1e6
 
-    engine = load_engine(model_dir=args.model_dir, cache_dir=args.cache_dir, progress=print)
-    cold = time.perf_counter() - STARTED
-    texts = [row.text for row in corpus.load(corpus.default_paths()[1])]
+
+def measure(runtime: str, reports: int, cache_dir: pathlib.Path) -> dict[str, object]:
+    """Everything for one runtime, in this process (call it in a fresh one)."""
+    started = time.perf_counter()
+    import random  # noqa: PLC0415 # imports inside: the cold start counts them
+    import resource  # noqa: PLC0415
+    import statistics  # noqa: PLC0415
+
+    from classifiers import corpus, evaluation, load_engine  # noqa: PLC0415
+
+    engine = load_engine(
+        model_dir=None,
+        cache_dir=cache_dir,
+        progress=lambda line: print(f"  [{runtime}] {line}", file=sys.stderr),
+        runtime=runtime,  # type: ignore[arg-type]
+    )
+    cold = time.perf_counter() - started
+    rss_loaded = _rss_mb()
+    heldout = corpus.load(corpus.default_paths()[1])
+    verdicts = engine.classify([row.text for row in heldout])
+    report = evaluation.report_of(engine.name, "heldout", heldout, verdicts)
+    texts = [row.text for row in heldout]
     random.Random(7).shuffle(texts)
-    texts = (texts * (args.reports // max(1, len(texts)) + 1))[: args.reports]
-    engine.classify(texts[:4])  # warm-up: first-call allocations are not latency
-
+    texts = (texts * (reports // max(1, len(texts)) + 1))[:reports]
+    engine.classify(texts[:4])  # first-call allocations are not latency
     single = []
     for text in texts:
         began = time.perf_counter()
@@ -52,22 +64,79 @@ def main() -> None:
     began = time.perf_counter()
     engine.classify([long_text])
     long_ms = (time.perf_counter() - began) * 1000
-
-    print(f"machine: {os.cpu_count()} cpus, torch threads {torch.get_num_threads()}")
-    print(f"cold start (imports + conversion check + model + heads + lingua): {cold:.1f} s")
-    print(
-        f"single report ({len(single)} heldout texts): p50 {statistics.median(single):.1f} ms, "
-        f"p99 {_percentile(single, 0.99):.1f} ms, max {max(single):.1f} ms"
-    )
-    print(f"one 8,000-character report (capped at 256 tokens): {long_ms:.1f} ms")
+    throughput = {}
     for size in (16, 64):
         began = time.perf_counter()
         for start in range(0, len(texts), size):
             engine.classify(texts[start : start + size])
-        elapsed = time.perf_counter() - began
-        print(f"throughput, batches of {size}: {len(texts) / elapsed:.0f} reports/s")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak_mb:.0f} MB")
+        throughput[size] = len(texts) / (time.perf_counter() - began)
+    overall, other = report.overall, report.non_english
+    return {
+        "runtime": runtime,
+        "cold_start_s": round(cold, 2),
+        "rss_loaded_mb": round(rss_loaded),
+        "rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "p50_ms": round(statistics.median(single), 2),
+        "p99_ms": round(_percentile(single, 0.99), 2),
+        "long_report_ms": round(long_ms, 1),
+        "reports_per_s_batch16": round(throughput[16]),
+        "reports_per_s_batch64": round(throughput[64]),
+        "heldout_reports": overall.size,
+        "emergency_recall": round(overall.emergency_recall, 4),
+        "emergency_precision": round(overall.emergency_precision, 4),
+        "urgency_macro_f1": round(overall.urgency.macro_f1, 4),
+        "category_macro_f1": round(overall.category.macro_f1, 4),
+        "non_english_category_macro_f1": round(other.category.macro_f1, 4),
+        "missed_emergencies": len(overall.missed),
+    }
+
+
+ROWS = [
+    ("cold start (imports, cache, model, heads, language)", "cold_start_s", "s"),
+    ("resident memory once loaded", "rss_loaded_mb", "MB"),
+    ("peak resident memory", "rss_peak_mb", "MB"),
+    ("one report, p50", "p50_ms", "ms"),
+    ("one report, p99", "p99_ms", "ms"),
+    ("one 8,000-character report", "long_report_ms", "ms"),
+    ("reports/s, batches of 16", "reports_per_s_batch16", ""),
+    ("reports/s, batches of 64", "reports_per_s_batch64", ""),
+    ("held-out emergency recall", "emergency_recall", ""),
+    ("held-out emergency precision", "emergency_precision", ""),
+    ("held-out urgency macro-F1", "urgency_macro_f1", ""),
+    ("held-out category macro-F1", "category_macro_f1", ""),
+    ("held-out non-English category macro-F1", "non_english_category_macro_f1", ""),
+    ("missed emergencies", "missed_emergencies", ""),
+]
+
+
+def main() -> None:
+    """Run each runtime in its own process, then print the table and save the results."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument("--runtimes", default="onnx,torch")
+    parser.add_argument("--cache-dir", type=pathlib.Path, default=pathlib.Path(".cache"))
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # the child: measure one runtime
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.reports, args.cache_dir)))
+        return
+    results = []
+    for runtime in args.runtimes.split(","):
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.classifier_bench", "--one", runtime,
+             "--reports", str(args.reports), "--cache-dir", str(args.cache_dir)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    names = [r["runtime"] for r in results]
+    print("| figure | " + " | ".join(names) + " |")
+    print("| --- |" + " --- |" * len(names))
+    for label, key, unit in ROWS:
+        print(f"| {label} | " + " | ".join(f"{r[key]} {unit}".strip() for r in results) + " |")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%d")
+    RESULTS.write_text(json.dumps({"date": stamp, "results": results}, indent=1) + "\n")
+    print(f"saved {RESULTS}")
 
 
 if __name__ == "__main__":
