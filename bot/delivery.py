@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,10 +20,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks
-from bot import notifier as jobs
+from bot import blocks, jobs, notifier
 from bot.config import BotConfig
-from tipline.models import Incident, Organization, Step
+from tipline.models import Incident, Organization
 from tipline.ports import Directory, IncidentStore, OutboxJob, SlackOutbox
 
 log = logging.getLogger("tipline.slack")
@@ -56,7 +54,7 @@ class Delivery:
         directory: Directory,
         client: AsyncWebClient,
         look: blocks.Look,
-        now_ms: Callable[[], int] = jobs.wall_ms,
+        now_ms: Callable[[], int] = notifier.wall_ms,
         batch: int = 32,
     ) -> None:
         self._config = config
@@ -97,7 +95,7 @@ class Delivery:
     async def _deliver(self, job: OutboxJob) -> None:
         fields = {"incident_id": job.incident_id, "attempts": job.attempts}
         try:
-            await self._send(job.incident_id, json.loads(job.body))
+            await self._send(job.incident_id, _decoded(job))
         except Retry as retry:
             if not retry.transient and job.attempts + 1 >= self._config.max_refusals:
                 log.error("slack.dropped", extra=fields | {"reason": retry.reason})
@@ -112,19 +110,19 @@ class Delivery:
     def _backoff(self, attempts: int) -> float:
         return float(min(self._config.retry_cap_s, self._config.retry_base_s * 2**attempts))
 
-    async def _send(self, incident_id: str, body: dict[str, Any]) -> None:
+    async def _send(self, incident_id: str, job: jobs.Job) -> None:
         incident = await self._incidents.get(incident_id)
         org = await self._directory.organization(incident.org_code) if incident else None
         if incident is None or org is None:
             log.warning("slack.job_without_incident", extra={"incident_id": incident_id})
             return
-        kind = body["kind"]
-        if kind == jobs.POST:
-            await self._post(incident, org)
-        elif kind == jobs.TRANSLATOR:
-            await self._translator(incident, org, str(body["by"]))
-        else:
-            await self._in_thread(incident, org, body)
+        match job:
+            case jobs.Post():
+                await self._post(incident, org)
+            case jobs.Translator(by=by):
+                await self._translator(incident, org, by)
+            case jobs.Update() | jobs.Reply() | jobs.Alert():
+                await self._in_thread(incident, org, job)
 
     async def _post(self, incident: Incident, org: Organization) -> None:
         payload = blocks.message(incident, org, self._look)
@@ -132,23 +130,23 @@ class Delivery:
         await self._outbox.remember(incident.incident_id, str(answer["channel"]), str(answer["ts"]))
         log.info("slack.posted", extra={"incident_id": incident.incident_id})
 
-    async def _in_thread(self, incident: Incident, org: Organization, body: dict[str, Any]) -> None:
+    async def _in_thread(self, incident: Incident, org: Organization, job: jobs.InThread) -> None:
         where = await self._outbox.posted(incident.incident_id)
         if where is None:
             # Its post was given up (or Slack was off when it came in): nothing to update.
             log.warning("slack.not_posted", extra={"incident_id": incident.incident_id})
             return
         channel, ts = where
-        kind = body["kind"]
-        if kind == jobs.UPDATE:
-            payload = blocks.message(incident, org, self._look)
-            await self._call("chat_update", channel=channel, ts=ts, **payload)
-        elif kind == jobs.REPLY:
-            text = blocks.step_line(Step.from_wire(body["step"]))
-            await self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text)
-        elif kind == jobs.ALERT:
-            text = blocks.alert_text(incident, str(body["reason"]), self._config.mentions)
-            await self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text)
+        match job:
+            case jobs.Update():
+                payload = blocks.message(incident, org, self._look)
+                await self._call("chat_update", channel=channel, ts=ts, **payload)
+            case jobs.Reply(step=step):
+                text = blocks.step_line(step)
+                await self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text)
+            case jobs.Alert(reason=reason):
+                text = blocks.alert_text(incident, reason, self._config.mentions)
+                await self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text)
 
     async def _translator(self, incident: Incident, org: Organization, by: str) -> None:
         channel = self._config.translators_channel
@@ -164,6 +162,15 @@ class Delivery:
             raise _classify(exc) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Retry(f"{type(exc).__name__}: {exc}", transient=True) from None
+
+
+def _decoded(job: OutboxJob) -> jobs.Job:
+    """The stored job; one this version cannot read is refused like a Slack refusal: tried
+    again `max_refusals` times (a newer process may take it meanwhile), then dropped."""
+    decoded = jobs.decode(job.body)
+    if decoded is None:
+        raise Retry("unreadable job", transient=False)
+    return decoded
 
 
 def _classify(exc: SlackApiError) -> Retry:

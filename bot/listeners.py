@@ -4,6 +4,8 @@ Every listener acks first (Slack wants an answer within 3 s) and works after, on
 without blocking it. Whatever changes an incident goes through `IncidentService.claim` or
 `IncidentService.step`, the same calls the console makes, so Slack and the console can
 never disagree; the message itself is updated by the notifier from the stored result.
+Bodies are read through `bot.payloads`: one that is not what Slack sends for our buttons,
+modals and command is logged and does nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks
+from bot import blocks, payloads
 from bot.config import BotConfig
 from bot.notifier import SlackNotifier
 from escalation import commands
@@ -29,6 +31,9 @@ log = logging.getLogger("tipline.slack")
 
 Ack = Callable[..., Awaitable[None]]
 Body = dict[str, Any]
+# bolt finds a listener's arguments by name: `ack`, `body`, `client`.
+Listener = Callable[[Ack, Body, AsyncWebClient], Awaitable[None]]
+Click = Callable[[Responder, payloads.BlockActions, AsyncWebClient], Awaitable[None]]
 
 UNKNOWN_USER = (
     "You are not set up as a Tipline agent, so this did nothing. Ask an administrator to add "
@@ -66,14 +71,14 @@ class Listeners:
         self._notifier = notifier
 
     def register(self, app: AsyncApp) -> None:
-        app.action(blocks.CLAIM)(self.claim)
+        app.action(blocks.CLAIM)(self._on_click(self.claim))
         for result in commands.ContactResult:
-            app.action(blocks.OUTCOME + result.value)(self.outcome)
+            app.action(blocks.OUTCOME + result.value)(self._on_click(self.outcome))
         for action_id in _STEPS:
-            app.action(action_id)(self.step)
-        app.action(blocks.TRANSLATOR)(self.translator)
-        app.action(blocks.SET_URGENCY)(self.open_modal)
-        app.action(blocks.RESOLVE)(self.open_modal)
+            app.action(action_id)(self._on_click(self.step))
+        app.action(blocks.TRANSLATOR)(self._on_click(self.translator))
+        app.action(blocks.SET_URGENCY)(self._on_click(self.open_modal))
+        app.action(blocks.RESOLVE)(self._on_click(self.open_modal))
         app.view(blocks.RESOLVE_VIEW)(self.submitted)
         app.view(blocks.URGENCY_VIEW)(self.submitted)
         app.command("/tipline")(self.command)
@@ -91,90 +96,91 @@ class Listeners:
         return None
 
     # -- buttons ---------------------------------------------------------------------------
-    async def claim(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
-        await ack()
-        click = await self._click(body, client)
-        if click is None:
-            return
-        responder, incident_id = click
+    async def claim(
+        self, responder: Responder, clicked: payloads.BlockActions, client: AsyncWebClient
+    ) -> None:
+        incident_id, where = clicked.action.value, clicked.where
         try:
             claimed = await self._service.claim(responder, incident_id)
             holder = claimed.holder
         except AppError as exc:
             if exc.code != "already_claimed":
-                await _tell(client, body, exc.message)
+                await _tell(client, where, exc.message)
                 return
             # The engine saw the claim before the store did; either way one agent holds it.
             holder = (await self._service.visible(responder, incident_id)).claimed_by or "?"
         if holder != responder.responder_id:
-            await _tell(client, body, ALREADY_CLAIMED.format(holder=holder))
+            await _tell(client, where, ALREADY_CLAIMED.format(holder=holder))
 
-    async def outcome(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
-        await ack()
-        result = _action(body)["action_id"].removeprefix(blocks.OUTCOME)
-        await self._step(body, client, "contact_outcome", outcome=result)
+    async def outcome(
+        self, responder: Responder, clicked: payloads.BlockActions, client: AsyncWebClient
+    ) -> None:
+        result = clicked.action.action_id.removeprefix(blocks.OUTCOME)
+        where, incident_id = clicked.where, clicked.action.value
+        await self._step(responder, where, client, "contact_outcome", incident_id, outcome=result)
 
-    async def step(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
-        await ack()
-        await self._step(body, client, _STEPS[_action(body)["action_id"]])
+    async def step(
+        self, responder: Responder, clicked: payloads.BlockActions, client: AsyncWebClient
+    ) -> None:
+        action = _STEPS.get(clicked.action.action_id)
+        if action is not None:
+            await self._step(responder, clicked.where, client, action, clicked.action.value)
 
-    async def translator(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
-        await ack()
-        click = await self._click(body, client)
-        if click is None:
-            return
-        responder, incident_id = click
+    async def translator(
+        self, responder: Responder, clicked: payloads.BlockActions, client: AsyncWebClient
+    ) -> None:
         try:
-            incident = await self._service.visible(responder, incident_id)
+            incident = await self._service.visible(responder, clicked.action.value)
         except AppError as exc:
-            await _tell(client, body, exc.message)
+            await _tell(client, clicked.where, exc.message)
             return
         await self._notifier.translator(incident, by=responder.responder_id)
-        await _tell(client, body, "A translator has been asked for in the translators' channel.")
+        await _tell(
+            client, clicked.where, "A translator has been asked for in the translators' channel."
+        )
 
-    async def open_modal(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
-        await ack()
-        click = await self._click(body, client)
-        if click is None:
-            return
-        _, incident_id = click
-        meta = json.dumps({"incident_id": incident_id, "channel": _channel(body)})
+    async def open_modal(
+        self, _: Responder, clicked: payloads.BlockActions, client: AsyncWebClient
+    ) -> None:
+        incident_id = clicked.action.value
+        meta = payloads.ModalMeta(incident_id=incident_id, channel=clicked.where.channel)
         make = (
             blocks.resolve_view
-            if _action(body)["action_id"] == blocks.RESOLVE
+            if clicked.action.action_id == blocks.RESOLVE
             else (blocks.urgency_view)
         )
-        await client.views_open(trigger_id=body["trigger_id"], view=make(incident_id, meta))
+        view = make(incident_id, json.dumps(meta.model_dump()))
+        await client.views_open(trigger_id=clicked.trigger_id, view=view)
 
     async def submitted(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
         await ack()
-        view = body["view"]
-        meta = json.loads(view.get("private_metadata") or "{}")
-        values = view["state"]["values"]
-        note = (values.get("note", {}).get("note") or {}).get("value") or None
-        user, channel = body["user"]["id"], str(meta.get("channel", ""))
-        fields = {"user": {"id": user}, "channel": {"id": channel}}
-        if view["callback_id"] == blocks.RESOLVE_VIEW:
-            choice = _selected(values, "resolution")
-            await self._step(fields, client, "resolve", meta, resolution=choice, note=note)
-        else:
-            choice = _selected(values, "urgency")
-            await self._step(fields, client, "set_urgency", meta, urgency=choice, note=note)
+        saved = payloads.parse(payloads.ViewSubmission, body)
+        meta = payloads.meta(saved.view) if saved else None
+        if saved is None or meta is None:
+            return
+        where = payloads.Where(saved.user.id, meta.channel)
+        responder = await self._responder(where, client)
+        if responder is None:
+            return
+        resolve = saved.view.callback_id == blocks.RESOLVE_VIEW
+        action, field = ("resolve", "resolution") if resolve else ("set_urgency", "urgency")
+        fields = {field: saved.selected(field), "note": saved.text("note")}
+        await self._step(responder, where, client, action, meta.incident_id, **fields)
 
     # -- /tipline --------------------------------------------------------------------------
     async def command(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
         await ack()
-        responder = await self.responder(body["user_id"])
-        where = {"user": {"id": body["user_id"]}, "channel": {"id": body["channel_id"]}}
-        if responder is None:
-            await _tell(client, where, UNKNOWN_USER.format(user=body["user_id"]))
+        asked = payloads.parse(payloads.SlashCommand, body)
+        if asked is None:
             return
-        words = str(body.get("text") or "").split()
+        responder = await self._responder(asked.where, client)
+        if responder is None:
+            return
         try:
-            answer = await self._answer(responder, words)
+            answer = await self._answer(responder, asked.text.split())
         except AppError as exc:
             answer = exc.message
-        await _tell(client, where, answer)
+        await _tell(client, asked.where, answer)
 
     async def _answer(self, responder: Responder, words: list[str]) -> str:
         if words[:1] == ["open"]:
@@ -199,59 +205,53 @@ class Listeners:
         return org
 
     # -- shared ----------------------------------------------------------------------------
-    async def _click(self, body: Body, client: AsyncWebClient) -> tuple[Responder, str] | None:
-        """Who clicked and on which incident; an unknown user is told why nothing happens."""
-        user = body["user"]["id"]
-        responder = await self.responder(user)
+    def _on_click(self, handler: Click) -> Listener:
+        """bolt's listener for a button of ours: acks, reads the click and who made it, then
+        `handler(responder, click, client)`; nothing for a body that is no click of ours
+        (logged) or an unknown user (told why nothing happens)."""
+
+        async def listener(ack: Ack, body: Body, client: AsyncWebClient) -> None:
+            await ack()
+            clicked = payloads.parse(payloads.BlockActions, body)
+            if clicked is None:
+                return
+            responder = await self._responder(clicked.where, client)
+            if responder is not None:
+                await handler(responder, clicked, client)
+
+        return listener
+
+    async def _responder(self, where: payloads.Where, client: AsyncWebClient) -> Responder | None:
+        """The agent `where.user` acts as; an unknown user is told why nothing happens."""
+        responder = await self.responder(where.user)
         if responder is None:
             log.info("slack.unknown_user")
-            await _tell(client, body, UNKNOWN_USER.format(user=user))
-            return None
-        return responder, str(_action(body)["value"])
+            await _tell(client, where, UNKNOWN_USER.format(user=where.user))
+        return responder
 
     async def _step(
         self,
-        body: Body,
+        responder: Responder,
+        where: payloads.Where,
         client: AsyncWebClient,
         action: str,
-        meta: dict[str, Any] | None = None,
+        incident_id: str,
         **fields: str | None,
     ) -> None:
-        responder = await self.responder(body["user"]["id"])
-        if responder is None:
-            await _tell(client, body, UNKNOWN_USER.format(user=body["user"]["id"]))
-            return
-        incident_id = str(meta["incident_id"]) if meta else str(_action(body)["value"])
         try:
             command = commands.from_step(action, **fields)
             await self._service.step(responder, incident_id, command)
         except BadCommand as exc:
-            await _tell(client, body, exc.message)
+            await _tell(client, where, exc.message)
         except AppError as exc:
-            await _tell(client, body, f"Not done: {exc.message}")
+            await _tell(client, where, f"Not done: {exc.message}")
 
 
-def _action(body: Body) -> dict[str, Any]:
-    action: dict[str, Any] = body["actions"][0]
-    return action
-
-
-def _channel(body: Body) -> str:
-    return str((body.get("channel") or {}).get("id") or body.get("channel_id") or "")
-
-
-def _selected(values: dict[str, Any], field: str) -> str | None:
-    option = (values.get(field, {}).get(field) or {}).get("selected_option") or {}
-    value = option.get("value")
-    return str(value) if value else None
-
-
-async def _tell(client: AsyncWebClient, body: Body, text: str) -> None:
+async def _tell(client: AsyncWebClient, where: payloads.Where, text: str) -> None:
     """An ephemeral answer to the one user who acted (best effort: it changes nothing)."""
-    channel, user = _channel(body), body["user"]["id"]
-    if not channel:
+    if not where.channel:
         return
     try:
-        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        await client.chat_postEphemeral(channel=where.channel, user=where.user, text=text)
     except Exception:
         log.exception("slack.ephemeral_failed")

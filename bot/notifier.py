@@ -7,24 +7,12 @@ nothing, and the jobs of one incident reach Slack in the order they were taken.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
+from bot import jobs
 from tipline.models import Incident, Step
 from tipline.ports import SlackOutbox
-
-POST = "post"  # chat.postMessage of the incident's message in the agents' channel
-UPDATE = "update"  # chat.update of that message from the incident as it is then
-REPLY = "reply"  # a step as a line in the message's thread
-ALERT = "alert"  # a re-page or a suggestion in the thread, mentioning the on-duty agents
-TRANSLATOR = "translator"  # a request in the translators' channel
-
-
-def job(kind: str, **fields: Any) -> str:
-    """A job as the outbox stores it (sorted keys: two equal jobs are equal strings)."""
-    return json.dumps({"kind": kind, **fields}, sort_keys=True, separators=(",", ":"))
 
 
 def wall_ms() -> int:
@@ -49,20 +37,21 @@ class SlackNotifier:
 
     async def post(self, incident: Incident) -> None:
         # Once per incident across every process: the outbox refuses a second post job.
-        await self._enqueue(incident.incident_id, [job(POST)], once=POST)
+        await self._enqueue(incident.incident_id, [jobs.Post()], once=jobs.POST_ONCE)
 
     async def update(self, incident: Incident, step: Step) -> None:
-        await self._enqueue(incident.incident_id, [job(UPDATE), job(REPLY, step=step.to_wire())])
+        await self._enqueue(incident.incident_id, [jobs.Update(), jobs.Reply(step)])
 
     async def alert(self, incident: Incident, reason: str) -> None:
-        await self._enqueue(incident.incident_id, [job(ALERT, reason=reason)])
+        await self._enqueue(incident.incident_id, [jobs.Alert(reason)])
 
     async def translator(self, incident: Incident, *, by: str) -> None:
         """Ask the translators' channel for help with the incident's language."""
-        await self._enqueue(incident.incident_id, [job(TRANSLATOR, by=by)])
+        await self._enqueue(incident.incident_id, [jobs.Translator(by)])
 
     async def _enqueue(
-        self, incident_id: str, bodies: list[str], *, once: str | None = None
+        self, incident_id: str, queued: Sequence[jobs.Job], *, once: str | None = None
     ) -> None:
+        bodies = [jobs.encode(job) for job in queued]
         if await self._outbox.enqueue(incident_id, bodies, once=once, now_ms=self._now_ms()):
             self._wake()
