@@ -1,0 +1,245 @@
+"""The archive: every acknowledged live write reaches the record (PostgreSQL) by a durable path.
+
+Each live write (an incident created or changed, a message appended) also adds an entry
+`{i: incident id}` to the Redis Stream `<prefix>:archive` **in the same Lua script or
+MULTI as the write itself**, so an acknowledged write always has its entry. The entry is a
+reference, not a copy: the worker reads the incident as it is now (its document, audit
+trail and messages past what it archived before) and writes that through the idempotent
+`Record` port, so many entries of one incident cost one read and one write per batch,
+and a redelivered entry writes nothing new.
+
+Durability: the worker reads with a consumer group (`XREADGROUP`), so several server
+processes share the work, and acknowledges (`XACK`, then `XDEL`) only after the record
+committed. A worker that dies holds its entries in the group's pending list; any other
+worker takes them over once they are idle for `CLAIM_IDLE_MS` (`XAUTOCLAIM`), and a
+restarted one re-reads its own first. With PostgreSQL down the entries wait in Redis and
+the backlog drains when it is back (the live state they point at is still in Redis: an
+incident leaves Redis only once it is archived).
+
+The watermark hash `<prefix>:archive:wm` keeps, per incident, the highest message `seq`
+and the number of audit steps written; it is moved only after a commit, so it is never
+ahead of the record (a lost update only makes the next batch write a few rows again,
+which `ON CONFLICT DO NOTHING` ignores).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import socket
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from adapters import reach
+from tipline import models
+from tipline.ports import IncidentStore, MessageLog, Record
+
+_log = logging.getLogger("tipline.archive")
+
+GROUP = "archive"
+BATCH = 500  # entries a read
+CLAIM_IDLE_MS = 30_000  # a dead worker's entries are taken over after this
+MESSAGES_PAGE = 1000
+
+
+def stream_key(prefix: str) -> str:
+    """The stream the live writes add their entries to (see the module docstring)."""
+    return f"{prefix}:archive"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Entry:
+    entry_id: str
+    incident_id: str
+    receipt: str | None  # the sealed receipt hash, on the entry of a creation
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Lag:
+    """How far the record is behind the live path."""
+
+    backlog: int  # entries not yet archived (written or pending)
+    oldest_s: float  # age of the oldest of them; 0 when there is none
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+@reach.translated
+class ArchiveStream:
+    """The stream and its consumer group, in Redis."""
+
+    def __init__(self, client: aioredis.Redis, *, prefix: str) -> None:
+        self._r = client
+        self.key = stream_key(prefix)
+        self._wm = f"{prefix}:archive:wm"
+
+    async def ensure_group(self) -> None:
+        """Create the group (from the stream's start: entries written before are kept)."""
+        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists
+            await self._r.xgroup_create(self.key, GROUP, id="0", mkstream=True)
+
+    @staticmethod
+    def _entries(raw: Any) -> list[Entry]:
+        out = []
+        for entry_id, fields in raw:
+            if not fields:  # deleted meanwhile (XDEL by another worker after its commit)
+                continue
+            decoded = {_text(k): _text(v) for k, v in fields.items()}
+            out.append(Entry(_text(entry_id), decoded.get("i", ""), decoded.get("r")))
+        return out
+
+    async def read(self, consumer: str, *, count: int, block_ms: int, own: bool) -> list[Entry]:
+        """New entries for `consumer`, or (`own`) those it read before and did not ack."""
+        replies: Any = await self._r.xreadgroup(
+            GROUP, consumer, {self.key: "0" if own else ">"}, count=count, block=block_ms
+        )
+        return [e for _, raw in replies or [] for e in self._entries(raw)]
+
+    async def take_over(self, consumer: str, *, count: int, idle_ms: int) -> list[Entry]:
+        """Entries another worker read and left idle for `idle_ms` (it died)."""
+        reply: Any = await self._r.xautoclaim(
+            self.key, GROUP, consumer, idle_ms, start_id="0-0", count=count
+        )
+        return self._entries(reply[1])
+
+    async def done(self, entry_ids: Sequence[str]) -> None:
+        if not entry_ids:
+            return
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.xack(self.key, GROUP, *entry_ids)
+            pipe.xdel(self.key, *entry_ids)
+            await pipe.execute()
+
+    async def watermarks(self, incident_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(last seq, steps) archived for each incident; (0, 0) for one never archived."""
+        values: list[Any] = await self._r.hmget(self._wm, list(incident_ids))
+        out = {}
+        for incident_id, value in zip(incident_ids, values, strict=True):
+            seq, steps = _text(value).split(",") if value else ("0", "0")
+            out[incident_id] = (int(seq), int(steps))
+        return out
+
+    async def advance(self, marks: dict[str, tuple[int, int]]) -> None:
+        if marks:
+            await self._r.hset(self._wm, mapping={k: f"{s},{n}" for k, (s, n) in marks.items()})
+
+    async def lag(self) -> Lag:
+        """Entries not archived yet, and the age of the oldest (from its stream id)."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.xlen(self.key)
+            pipe.xrange(self.key, count=1)
+            length, first = await pipe.execute()
+        if not first:
+            return Lag(backlog=int(length), oldest_s=0.0)
+        millis = int(_text(first[0][0]).split("-")[0])
+        return Lag(backlog=int(length), oldest_s=max(0.0, time.time() - millis / 1000))
+
+
+def consumer_name() -> str:
+    """This process's name in the group: host and pid (a restart is a new consumer)."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class ArchiveWorker:
+    """Moves what the entries point at into the record; run one per server process."""
+
+    def __init__(
+        self,
+        stream: ArchiveStream,
+        *,
+        incidents: IncidentStore,
+        messages: MessageLog,
+        record: Record,
+        consumer: str | None = None,
+        block_ms: int = 1000,
+        claim_idle_ms: int = CLAIM_IDLE_MS,
+    ) -> None:
+        self._stream = stream
+        self._incidents = incidents
+        self._messages = messages
+        self._record = record
+        self.consumer = consumer or consumer_name()
+        self._block_ms = block_ms
+        self._claim_idle_ms = claim_idle_ms
+        self._own = True  # a (re)started worker reads what it left pending first
+        self.archived = 0  # entries acknowledged by this worker (a figure for tests, logs)
+
+    async def run(self) -> None:
+        """Until cancelled: archive batch after batch; on a failure wait, the entries stay."""
+        await self._stream.ensure_group()
+        backoff = 0.5
+        while True:
+            try:
+                await self.step()
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the record or Redis away: wait, then again
+                _log.warning("archive.retry", extra={"error": type(exc).__name__})
+                self._own = True  # what we read is pending on us: read it again first
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def step(self) -> int:
+        """One batch: own pending entries first (after a start or a failure), then entries a
+        dead worker left, then new ones (waiting up to `block_ms`); how many were archived."""
+        if self._own:
+            entries = await self._stream.read(self.consumer, count=BATCH, block_ms=0, own=True)
+            self._own = bool(entries)
+        if not self._own:
+            entries = await self._stream.take_over(
+                self.consumer, count=BATCH, idle_ms=self._claim_idle_ms
+            ) or await self._stream.read(
+                self.consumer, count=BATCH, block_ms=self._block_ms, own=False
+            )
+        if entries:
+            await self.archive(entries)
+        return len(entries)
+
+    async def archive(self, entries: Sequence[Entry]) -> None:
+        """Write the current state of every incident named in `entries`, then ack them."""
+        receipts = {e.incident_id: e.receipt for e in entries if e.receipt}
+        ids = list(dict.fromkeys(e.incident_id for e in entries if e.incident_id))
+        marks = await self._stream.watermarks(ids)
+        moved: dict[str, tuple[int, int]] = {}
+        batch: list[models.Message] = []
+        steps: list[tuple[str, list[models.Step], int]] = []
+        incidents: list[models.Incident] = []
+        for incident_id in ids:
+            incident = await self._incidents.get(incident_id)
+            if incident is None:  # gone from Redis: archived before it left, nothing to do
+                continue
+            last_seq, step_count = marks[incident_id]
+            new = await self._messages_after(incident_id, last_seq)
+            incidents.append(incident)
+            batch += new
+            steps.append((incident_id, list(incident.escalation[step_count:]), step_count))
+            moved[incident_id] = (new[-1].seq if new else last_seq, len(incident.escalation))
+        for incident in incidents:
+            await self._record.upsert_incident(
+                incident, receipt_hash=receipts.get(incident.incident_id)
+            )
+        await self._record.add_messages(batch)
+        for incident_id, new_steps, start in steps:
+            await self._record.add_steps(incident_id, new_steps, start=start)
+        await self._stream.advance(moved)
+        await self._stream.done([e.entry_id for e in entries])
+        self.archived += len(entries)
+
+    async def _messages_after(self, incident_id: str, after: int) -> list[models.Message]:
+        out: list[models.Message] = []
+        while True:
+            page = await self._messages.since(incident_id, after, limit=MESSAGES_PAGE)
+            out += page
+            if len(page) < MESSAGES_PAGE:
+                return out
+            after = page[-1].seq

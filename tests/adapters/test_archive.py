@@ -1,0 +1,207 @@
+"""The archive worker: what the stream's entries point at reaches PostgreSQL once, durably."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+
+from adapters import archive
+from adapters.record import pool
+from adapters.record.store import PostgresRecord
+from adapters.redis_store import RedisStore
+from tests.escalation import factories
+from tests.postgres import schema
+from tipline import models
+
+T0 = factories.SCHOOL_HOURS
+
+
+@pytest.fixture
+async def database_url() -> AsyncIterator[str]:
+    async with schema() as url:
+        yield url
+
+
+@pytest.fixture
+async def record(database_url: str) -> AsyncIterator[PostgresRecord]:
+    connections = await pool.open_migrated(database_url)
+    implementation = PostgresRecord(connections)
+    await implementation.upsert_organization(factories.org())
+    yield implementation
+    await connections.close()
+
+
+@pytest.fixture
+def stream(redis_client: aioredis.Redis, prefix: str) -> archive.ArchiveStream:
+    return archive.ArchiveStream(redis_client, prefix=prefix)
+
+
+def worker(
+    stream: archive.ArchiveStream,
+    live: RedisStore,
+    record: PostgresRecord,
+    name: str = "w1",
+    **options: int,
+) -> archive.ArchiveWorker:
+    return archive.ArchiveWorker(
+        stream, incidents=live, messages=live, record=record, consumer=name, **options
+    )
+
+
+async def _scenario(live: RedisStore, redis_client: aioredis.Redis, key: str) -> None:
+    """An incident with a two-step trail and four messages, each write noted in the stream."""
+    steps = (
+        models.Step(at=T0, by="triage", action="triage"),
+        models.Step(at=T0 + dt.timedelta(minutes=1), by="agent-7", action="claim"),
+    )
+    incident = factories.incident(escalation=steps)
+    await live.create(incident, receipt_hash="sealed-receipt")
+    await redis_client.xadd(key, {"i": incident.incident_id, "r": "sealed-receipt"})
+    for n in range(4):
+        sender = models.Sender.REPORTER if n % 2 == 0 else models.Sender.RESPONDER
+        await live.append(
+            incident.incident_id,
+            sender=sender,
+            text=f"message {n + 1}",
+            at=T0 + dt.timedelta(seconds=n),
+            dedupe_key=None,
+        )
+        await redis_client.xadd(key, {"i": incident.incident_id})
+
+
+async def _stored(url: str) -> tuple[list[int], list[int], str | None]:
+    conn = await asyncpg.connect(url)
+    try:
+        seqs = [r["seq"] for r in await conn.fetch("SELECT seq FROM messages ORDER BY seq")]
+        steps = [
+            r["step_index"]
+            for r in await conn.fetch("SELECT step_index FROM escalation_steps ORDER BY 1")
+        ]
+        receipt = await conn.fetchval("SELECT receipt_hash FROM incidents")
+    finally:
+        await conn.close()
+    return seqs, steps, receipt
+
+
+async def test_an_incident_its_trail_and_messages_reach_the_record_once(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    database_url: str,
+) -> None:
+    """Five entries of one incident: one write of it, every message and step, stream emptied."""
+    await stream.ensure_group()
+    await _scenario(store, redis_client, stream.key)
+    one = worker(stream, store, record)
+    entries = await stream.read("w1", count=100, block_ms=0, own=False)
+    assert len(entries) == 5
+    await one.archive(entries)
+    assert await _stored(database_url) == ([1, 2, 3, 4], [0, 1], "sealed-receipt")
+    assert (await stream.lag()).backlog == 0
+    stored = await record.incident("inc-1")
+    assert stored is not None
+    assert [s.action for s in stored.escalation] == ["triage", "claim"]
+    assert next(m.text for m in await record.messages("inc-1")) == "message 1"
+
+
+async def test_a_batch_delivered_again_writes_nothing_twice(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    database_url: str,
+) -> None:
+    """The same entries archived twice, with the watermark lost between: rows stored once."""
+    await stream.ensure_group()
+    await _scenario(store, redis_client, stream.key)
+    one = worker(stream, store, record)
+    entries = await stream.read("w1", count=100, block_ms=0, own=False)
+    await one.archive(entries)
+    await redis_client.delete(stream.key + ":wm")
+    await one.archive(entries)
+    assert await _stored(database_url) == ([1, 2, 3, 4], [0, 1], "sealed-receipt")
+
+
+async def test_a_dead_workers_entries_are_taken_over(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    database_url: str,
+) -> None:
+    """Entries read by a worker that died before its ack are archived by another one."""
+    await stream.ensure_group()
+    await _scenario(store, redis_client, stream.key)
+    read = await stream.read("dead", count=100, block_ms=0, own=False)
+    assert len(read) == 5  # ... and then the process is killed: nothing acknowledged
+    other = worker(stream, store, record, "w2", claim_idle_ms=0)
+    assert await other.step() == 5
+    assert await _stored(database_url) == ([1, 2, 3, 4], [0, 1], "sealed-receipt")
+    assert (await stream.lag()).backlog == 0
+
+
+async def test_with_the_record_away_entries_wait_and_drain_afterwards(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    stream: archive.ArchiveStream,
+    database_url: str,
+) -> None:
+    """A failed write acknowledges nothing; the same worker writes all once the record is back."""
+    await stream.ensure_group()
+    await _scenario(store, redis_client, stream.key)
+    closed = await pool.open_migrated(database_url)
+    away = PostgresRecord(closed)
+    await away.upsert_organization(factories.org())
+    await closed.close()  # the record is away
+    first = worker(stream, store, away)
+    with pytest.raises(asyncpg.InterfaceError):
+        await first.step()
+    lag = await stream.lag()
+    assert lag.backlog == 5
+    assert lag.oldest_s >= 0
+    connections = await pool.open_migrated(database_url)
+    try:
+        back = worker(stream, store, PostgresRecord(connections))  # same consumer name
+        assert await back.step() == 5  # its own pending entries first
+    finally:
+        await connections.close()
+    assert await _stored(database_url) == ([1, 2, 3, 4], [0, 1], "sealed-receipt")
+
+
+async def test_later_writes_add_only_what_is_new(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    database_url: str,
+) -> None:
+    """After a first archive, a new message and a new step arrive with the next entry."""
+    await stream.ensure_group()
+    await _scenario(store, redis_client, stream.key)
+    one = worker(stream, store, record)
+    assert await one.step() == 5
+    current = await store.get("inc-1")
+    assert current is not None
+    resolved = dataclasses.replace(
+        current,
+        status=models.Status.RESOLVED,
+        escalation=(*current.escalation, models.Step(at=T0, by="agent-7", action="resolve")),
+    )
+    assert await store.update(
+        resolved, expected_version=current.version, steps=resolved.escalation[-1:]
+    )
+    await store.append(
+        "inc-1", sender=models.Sender.REPORTER, text="thanks", at=T0, dedupe_key=None
+    )
+    await redis_client.xadd(stream.key, {"i": "inc-1"})
+    assert await one.step() == 1
+    assert await _stored(database_url) == ([1, 2, 3, 4, 5], [0, 1, 2], "sealed-receipt")
+    stored = await record.incident("inc-1")
+    assert stored is not None
+    assert stored.status is models.Status.RESOLVED
