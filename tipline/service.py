@@ -7,7 +7,6 @@ It talks to the world only through ports; the composition root injects the adapt
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
