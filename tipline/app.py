@@ -21,7 +21,7 @@ from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from adapters import data_dir, deadlines, embedded_redis, fanout
+from adapters import archive, data_dir, deadlines, embedded_redis, fanout
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.pow_ledger import RedisProofLedger
 from adapters.ratelimit import RedisRateLimiter
@@ -34,6 +34,7 @@ from realtime.broadcast import SocketBroadcaster
 from tipline import admission, credentials, demo, guessing
 from tipline.clock import SystemClock
 from tipline.database import Database, close_database, discard, open_database
+from tipline.errors import Unavailable
 from tipline.ports import Classifier, Clock
 from tipline.service import IncidentService
 from tipline.settings import Settings
@@ -271,6 +272,8 @@ TRIAGE = web.AppKey("triage", TriageService)
 DEADLINES = web.AppKey("deadlines", deadlines.DeadlineStore)
 SERVICE = web.AppKey("service", IncidentService)
 URL = web.AppKey("url", str)
+ARCHIVE_LAG: web.AppKey[ArchiveLag] = web.AppKey("archive_lag")
+ARCHIVE_PROBE_S = 2.0
 
 
 async def claim(parts: web.Application) -> AsyncIterator[None]:
@@ -434,6 +437,8 @@ def application(
             "degraded": triager.degraded,
             # Additive: PostgreSQL down never fails /healthz yet (docs/record.md).
             "database": database.state,
+            # How far the record is behind (adapters/archive.py); never fails /healthz.
+            "archive": parts[ARCHIVE_LAG].wire() if ARCHIVE_LAG in parts else None,
         },
     )
     return web_app.build(
@@ -480,7 +485,65 @@ async def deadline_sweeper(parts: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(sweeper, return_exceptions=True)
 
 
-PARTS = (claim, stores, store, triage, web_server, model_loading, retriage, deadline_sweeper)
+async def archiver(parts: web.Application) -> AsyncIterator[None]:
+    """This process's share of the archive (adapters/archive.py): what the live path
+    acknowledged goes into the record. The schools and responders go first (the record's
+    incidents need their school); the lag is probed for /healthz."""
+    settings, live, record = parts[SETTINGS], parts[STORE], parts[DATABASE].record
+    stream = archive.ArchiveStream(parts[CLIENT], prefix=settings.key_prefix)
+    for org in {o.code: o for o in (*await live.organizations(), *settings.organizations)}.values():
+        await record.upsert_organization(org)
+    people = [seed.responder for seed in settings.responders]
+    if settings.demo:
+        people += [demo.agent(), demo.admin()]
+    for responder in people:
+        await record.upsert_responder(responder)
+    lag = parts[ARCHIVE_LAG] = ArchiveLag()
+    worker = archive.ArchiveWorker(stream, incidents=live, messages=live, record=record)
+    tasks = [
+        asyncio.create_task(worker.run(), name="archive"),
+        asyncio.create_task(lag.probe(stream), name="archive-lag"),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@dataclasses.dataclass(slots=True)
+class ArchiveLag:
+    """The archive's last measured lag, for /healthz (a probe every ARCHIVE_PROBE_S)."""
+
+    backlog: int = 0
+    oldest_s: float = 0.0
+    known: bool = False
+
+    async def probe(self, stream: archive.ArchiveStream) -> None:
+        while True:
+            with contextlib.suppress(Unavailable):
+                measured = await stream.lag()
+                self.backlog, self.oldest_s, self.known = measured.backlog, measured.oldest_s, True
+            await asyncio.sleep(ARCHIVE_PROBE_S)
+
+    def wire(self) -> dict[str, object]:
+        """`/healthz`'s `archive`: "lagging" once the oldest entry waits past the 5 s aim."""
+        state = "unknown" if not self.known else "lagging" if self.oldest_s > 5 else "ok"
+        return {"state": state, "backlog": self.backlog, "oldest_s": round(self.oldest_s, 1)}
+
+
+PARTS = (
+    claim,
+    stores,
+    store,
+    triage,
+    web_server,
+    model_loading,
+    retriage,
+    deadline_sweeper,
+    archiver,
+)
 
 
 @contextlib.asynccontextmanager
