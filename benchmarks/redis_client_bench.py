@@ -22,7 +22,7 @@ from typing import Any
 import redis.asyncio as aioredis
 import redis.utils
 
-from adapters import redis_store
+from adapters import redis_messages
 from adapters.redis_batch import ScriptBatcher
 from adapters.redis_pool import SemaphorePool
 from tipline import app
@@ -42,9 +42,9 @@ async def one(name: str, tasks: int, appends: int) -> str:
     )
     client = aioredis.Redis.from_pool(pool)
     script: Any = (
-        ScriptBatcher(client, redis_store._APPEND)
+        ScriptBatcher(client, redis_messages._APPEND)
         if name.endswith("batcher")
-        else client.register_script(redis_store._APPEND)
+        else client.register_script(redis_messages._APPEND)
     )
     prefix = f"bench-{uuid.uuid4().hex[:10]}"
     keys = [

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from adapters.redis_store import RedisStore
 from tests.adapters.test_redis_store import incident
 from tests.conftest import REDIS_URL
-from tipline import models
+from tipline import demo, models
 
 ROUTINE = models.Urgency.ROUTINE
 
@@ -135,3 +135,51 @@ async def test_a_page_of_fifty_takes_two_round_trips(
     finally:
         await counting.aclose()
         await pool.disconnect()
+
+
+async def round_trips_of(prefix: str, call: Any) -> tuple[int, Any]:
+    """The round trips that `call(store)` takes on a counting client, and what it returned."""
+    pool = aioredis.ConnectionPool.from_url(REDIS_URL)
+    counting = CountingRedis(connection_pool=pool)
+    try:
+        result = await call(RedisStore(counting, prefix=prefix))
+        return counting.round_trips, result
+    finally:
+        await counting.aclose()
+        await pool.disconnect()
+
+
+async def test_round_trips_of_a_list_do_not_grow_with_its_length(
+    prefix: str, redis_client: aioredis.Redis
+) -> None:
+    """Listing 500 incidents takes as many round trips as listing 5, and lists each
+    incident as it reads back on its own, newest first."""
+    writer = RedisStore(redis_client, prefix=prefix)
+    listed: dict[int, list[models.Incident]] = {}
+    trips: dict[int, int] = {}
+    for start, upto in ((0, 5), (5, 500)):
+        for n in range(start, upto):
+            await writer.create(with_urgency(n, ROUTINE), receipt_hash=f"h{n}")
+        trips[upto], listed[upto] = await round_trips_of(
+            prefix, lambda s: s.list_incidents(org_code=None, status=None)
+        )
+    assert trips[5] == trips[500] <= 2
+    one_by_one = [await writer.get(f"TL-TEST{n:05d}") for n in reversed(range(500))]
+    assert listed[500] == one_by_one
+    assert len(listed[5]) == 5
+
+
+async def test_round_trips_of_the_schools_do_not_grow_with_their_number(
+    prefix: str, redis_client: aioredis.Redis
+) -> None:
+    """Reading every school takes two round trips, for one school as for forty."""
+    writer = RedisStore(redis_client, prefix=prefix)
+    trips = []
+    for count in (1, 40):
+        for n in range(count):
+            org = dataclasses.replace(demo.organization(), code=f"S{n:02d}")
+            await writer.put_organization(org, overwrite=True)
+        found, orgs = await round_trips_of(prefix, lambda s: s.organizations())
+        assert [o.code for o in orgs] == [f"S{n:02d}" for n in range(count)]
+        trips.append(found)
+    assert trips == [2, 2]

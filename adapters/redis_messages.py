@@ -1,0 +1,105 @@
+"""The chat in Redis (the MessageLog port): one stream per incident, `seq` per incident,
+`client_id` deduplicated, a message budget per sender. Keys: adapters/redis_keys.py.
+
+Appending is one Lua script, below, so a crash can never leave a dedupe record without its
+message or a gap in `seq` (ARCHITECTURE.md); it is the hottest call and auto-pipelined
+(adapters/redis_batch.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from adapters import reach, redis_codec
+from adapters.redis_base import RedisPart, StoreError
+from adapters.redis_batch import ScriptBatcher
+from tipline import models
+from tipline.ports import Appended, Budget, BudgetSpent
+
+# KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter.
+# ARGV: dedupe key or "", from, text, at, budget limit or "", budget window in ms, the
+# responder's id or "", the responder's name.
+# Returns {1, seq, status} when written, {0, seq, status} for a duplicate (not counted against
+# the budget), {-1, 0} for an unknown incident, {-2, 0} when the sender's budget is spent;
+# `status` is the incident's (a reporter writing on a resolved case reopens it). One script:
+# the budget and the status cost no extra round trip on the hottest path.
+_APPEND = """
+if ARGV[1] ~= '' then
+  local seen = redis.call('HGET', KEYS[3], ARGV[1])
+  if seen then return {0, tonumber(seen), redis.call('HGET', KEYS[1], 'status')} end
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+if ARGV[5] ~= '' then
+  local used = redis.call('INCR', KEYS[4])
+  if used == 1 then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
+  if used > tonumber(ARGV[5]) then return {-2, 0} end
+end
+local seq = redis.call('HINCRBY', KEYS[1], 'last_seq', 1)
+if ARGV[7] ~= '' then
+  redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4],
+    'by', ARGV[7], 'by_name', ARGV[8])
+else
+  redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4])
+end
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
+return {1, seq, redis.call('HGET', KEYS[1], 'status')}
+"""
+
+
+@reach.translated  # Redis out of reach: `unavailable` (adapters/reach.py)
+class RedisMessages(RedisPart):
+    """Implements the MessageLog port."""
+
+    def __init__(
+        self, client: aioredis.Redis, *, prefix: str = "tl", key: bytes | None = None
+    ) -> None:
+        super().__init__(client, prefix=prefix, key=key)
+        self._append = ScriptBatcher(client, _APPEND)  # the hottest call: auto-pipelined
+
+    async def append(
+        self,
+        incident_id: str,
+        *,
+        sender: models.Sender,
+        text: str,
+        at: dt.datetime,
+        dedupe_key: str | None,
+        budget: Budget | None = None,
+        author: models.Author | None = None,
+    ) -> Appended:
+        k = self._keys
+        keys = [
+            k.incident(incident_id),
+            k.messages(incident_id),
+            k.dedupe(incident_id),
+            k.budget(incident_id, sender),
+        ]
+        args: list[str | int] = [dedupe_key or "", sender.value, text, models.iso(at)]
+        args += [budget.limit, int(budget.window_s * 1000)] if budget else ["", 0]
+        args += [author.responder_id, author.name] if author else ["", ""]
+        status, seq, *rest = await self._append(keys=keys, args=args)
+        incident_status = models.Status(redis_codec.text(rest[0])) if rest and rest[0] else None
+        if status == -2:
+            raise BudgetSpent(f"the {sender.value}'s message budget of {incident_id} is spent")
+        if status == -1:
+            raise StoreError(f"unknown incident {incident_id}")
+        if status == 0:
+            original = await self.since(incident_id, int(seq) - 1, limit=1)
+            if not original:
+                raise StoreError(f"dedupe record of {incident_id} points at no message")
+            return Appended(message=original[0], duplicate=True, status=incident_status)
+        message = models.Message(
+            incident_id=incident_id, seq=int(seq), sender=sender, text=text, at=at, author=author
+        )
+        return Appended(message=message, duplicate=False, status=incident_status)
+
+    async def since(
+        self, incident_id: str, after_seq: int, limit: int = 1000
+    ) -> list[models.Message]:
+        entries: Any = await self._r.xrange(
+            self._keys.messages(incident_id), min=f"{max(after_seq, 0) + 1}-0", count=limit
+        )
+        return [redis_codec.message_from(incident_id, eid, fields) for eid, fields in entries]
