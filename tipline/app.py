@@ -25,6 +25,9 @@ from adapters import archive, data_dir, deadlines, embedded_redis, fanout
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.pow_ledger import RedisProofLedger
 from adapters.ratelimit import RedisRateLimiter
+from adapters.redis_directory import RedisDirectory
+from adapters.redis_incidents import RedisIncidents
+from adapters.redis_messages import RedisMessages
 from adapters.redis_pool import SemaphorePool
 from adapters.redis_store import RedisStore
 from adapters.slack_outbox import RedisSlackOutbox
@@ -50,7 +53,7 @@ class Running:
 
     settings: Settings
     url: str
-    store: RedisStore
+    store: RedisStore  # the three Redis parts in one, for tests (the service takes each)
     service: IncidentService
     triage: TriageService
     deadlines: deadlines.DeadlineStore
@@ -187,7 +190,7 @@ async def _load_then_freeze(triage: TriageService) -> None:
     gc.freeze()
 
 
-async def seed(store: RedisStore, settings: Settings) -> tuple[str | None, str | None]:
+async def seed(store: RedisDirectory, settings: Settings) -> tuple[str | None, str | None]:
     """Make the store's schools and responders exactly the configured ones. What is not
     configured does not exist: a responder removed from the config (or demo mode's, under a
     config file) loses their token and Slack user at this start, a school removed takes no
@@ -230,16 +233,17 @@ def fanout_manager(settings: Settings, redis_url: str) -> fanout.PooledRedisMana
 
 
 # --- Slack bot (bot/, docs/slack.md) ----------------------------------------------------
-def slack_bot(settings: Settings, store: RedisStore, client: aioredis.Redis) -> SlackBot | None:
+def slack_bot(settings: Settings, parts: web.Application) -> SlackBot | None:
     """The Slack bot on `settings.slack`, taken as it is; None leaves Slack off (the CLI says
     why: `settings.slack_off`)."""
     if settings.slack is None:
         return None
+    client = parts[CLIENT]
     return SlackBot(
         config=settings.slack,
         outbox=RedisSlackOutbox(client, prefix=settings.key_prefix),
-        incidents=store,
-        directory=store,
+        incidents=parts[INCIDENTS],
+        directory=parts[DIRECTORY],
         replays=RedisRateLimiter(client, prefix=settings.key_prefix),
         demo=settings.demo,
         public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
@@ -265,7 +269,10 @@ DATABASE = web.AppKey("database", Database)
 EMBEDDED: web.AppKey[EmbeddedRedis | None] = web.AppKey("embedded_redis")
 REDIS_URL = web.AppKey("redis_url", str)
 CLIENT = web.AppKey("redis_client", aioredis.Redis)
-STORE = web.AppKey("store", RedisStore)
+SEAL_KEY = web.AppKey("seal_key", bytes)
+DIRECTORY = web.AppKey("directory", RedisDirectory)
+INCIDENTS = web.AppKey("incidents", RedisIncidents)
+MESSAGES = web.AppKey("messages", RedisMessages)
 DEMO_TOKENS: web.AppKey[tuple[str | None, str | None]] = web.AppKey("demo_tokens")
 NET = web.AppKey("safety_net", admission.SafetyNet)
 TRIAGE = web.AppKey("triage", TriageService)
@@ -318,13 +325,17 @@ async def stores(parts: web.Application) -> AsyncIterator[None]:
 
 
 async def store(parts: web.Application) -> AsyncIterator[None]:
-    """The store on its Redis client, seeded with the configured schools and responders."""
+    """The Redis parts on one client (the schools and responders, the incidents, the chat),
+    the directory seeded with the configured schools and responders."""
     settings = parts[SETTINGS]
     client = parts[CLIENT] = redis_client(parts[REDIS_URL])
     try:
         key = settings.secret_key or credentials.demo_key(settings.data_dir)
-        parts[STORE] = RedisStore(client, prefix=settings.key_prefix, key=key)
-        parts[DEMO_TOKENS] = await seed(parts[STORE], settings)
+        parts[SEAL_KEY] = key
+        parts[DIRECTORY] = RedisDirectory(client, prefix=settings.key_prefix, key=key)
+        parts[INCIDENTS] = RedisIncidents(client, prefix=settings.key_prefix, key=key)
+        parts[MESSAGES] = RedisMessages(client, prefix=settings.key_prefix, key=key)
+        parts[DEMO_TOKENS] = await seed(parts[DIRECTORY], settings)
         yield
     finally:
         await client.aclose()
@@ -355,7 +366,7 @@ async def web_server(parts: web.Application) -> AsyncIterator[None]:
     settings = parts[SETTINGS]
     manager = fanout_manager(settings, parts[REDIS_URL])
     sio = web_app.new_server(client_manager=manager, allowed_hosts=settings.allowed_hosts)
-    slack = slack_bot(settings, parts[STORE], parts[CLIENT])
+    slack = slack_bot(settings, parts)
     service = parts[SERVICE] = incident_service(parts, sio, slack)
     runner = web.AppRunner(
         application(parts, sio, service, slack),
@@ -385,14 +396,14 @@ def incident_service(
     parts: web.Application, sio: socketio.AsyncServer, slack: SlackBot | None
 ) -> IncidentService:
     """The incident service over the store, the triage, the sockets and Slack (when on)."""
-    settings, clock, client, store = parts[SETTINGS], parts[CLOCK], parts[CLIENT], parts[STORE]
+    settings, clock, client = parts[SETTINGS], parts[CLOCK], parts[CLIENT]
     timers = parts[DEADLINES] = deadlines.DeadlineStore(client, settings.key_prefix)
     ledger = RedisProofLedger(client, prefix=settings.key_prefix)
     limiter = RedisRateLimiter(client, prefix=settings.key_prefix)
     return IncidentService(
-        directory=store,
-        incidents=store,
-        messages=store,
+        directory=parts[DIRECTORY],
+        incidents=parts[INCIDENTS],
+        messages=parts[MESSAGES],
         triager=parts[TRIAGE],
         broadcaster=SocketBroadcaster(sio),
         deadlines=timers,
@@ -429,7 +440,7 @@ def application(
     """The served application: the pages, /healthz, the sockets and Slack's events route."""
     triager, database = parts[TRIAGE], parts[DATABASE]
     health = web_app.Health(
-        store_ping=parts[STORE].ping,
+        store_ping=parts[INCIDENTS].ping,
         triager=triager,
         # `degraded`: the model could not load and the rules alone triage (at least urgent).
         extra=lambda: {
@@ -489,9 +500,10 @@ async def archiver(parts: web.Application) -> AsyncIterator[None]:
     """This process's share of the archive (adapters/archive.py): what the live path
     acknowledged goes into the record. The schools and responders go first (the record's
     incidents need their school); the lag is probed for /healthz."""
-    settings, live, record = parts[SETTINGS], parts[STORE], parts[DATABASE].record
+    settings, record, directory = parts[SETTINGS], parts[DATABASE].record, parts[DIRECTORY]
     stream = archive.ArchiveStream(parts[CLIENT], prefix=settings.key_prefix)
-    for org in {o.code: o for o in (*await live.organizations(), *settings.organizations)}.values():
+    orgs = {o.code: o for o in (*await directory.organizations(), *settings.organizations)}
+    for org in orgs.values():
         await record.upsert_organization(org)
     people = [seed.responder for seed in settings.responders]
     if settings.demo:
@@ -499,7 +511,9 @@ async def archiver(parts: web.Application) -> AsyncIterator[None]:
     for responder in people:
         await record.upsert_responder(responder)
     lag = parts[ARCHIVE_LAG] = ArchiveLag()
-    worker = archive.ArchiveWorker(stream, incidents=live, messages=live, record=record)
+    worker = archive.ArchiveWorker(
+        stream, incidents=parts[INCIDENTS], messages=parts[MESSAGES], record=record
+    )
     tasks = [
         asyncio.create_task(worker.run(), name="archive"),
         asyncio.create_task(lag.probe(stream), name="archive-lag"),
@@ -576,7 +590,7 @@ def started(parts: web.Application) -> Running:
     return Running(
         settings=parts[SETTINGS],
         url=parts[URL],
-        store=parts[STORE],
+        store=RedisStore(parts[CLIENT], prefix=parts[SETTINGS].key_prefix, key=parts[SEAL_KEY]),
         service=parts[SERVICE],
         triage=parts[TRIAGE],
         deadlines=parts[DEADLINES],
