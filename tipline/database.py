@@ -18,8 +18,10 @@ import asyncpg
 from adapters.embedded_postgres import EmbeddedPostgres
 from adapters.record import pool
 from adapters.record.store import PostgresRecord
+from adapters.sealing import DataKeyError
+from tipline import datakeys
 from tipline.errors import Unavailable
-from tipline.settings import Settings
+from tipline.settings import ConfigError, Settings
 
 log = logging.getLogger("tipline.database")
 PROBE_EVERY_S = 5.0
@@ -63,9 +65,17 @@ async def open_database(settings: Settings) -> Database:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
         raise
-    database = Database(
-        url=url, pool=connections, record=PostgresRecord(connections), embedded=embedded
-    )
+    record = PostgresRecord(connections, datakeys.ring(settings))
+    try:
+        await record.check_keys()
+    except BaseException as exc:
+        await connections.close()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+        if isinstance(exc, DataKeyError):
+            raise ConfigError(str(exc)) from None
+        raise
+    database = Database(url=url, pool=connections, record=record, embedded=embedded)
     database.probe = asyncio.create_task(_probe(database), name="record-probe")
     return database
 

@@ -1,4 +1,5 @@
-"""`tipline db upgrade` and `tipline db status`: the record's migrations (docs/record.md).
+"""`tipline db upgrade`, `status` and `reseal`: the record's migrations (docs/record.md) and
+its data key rotation (docs/operations.md).
 
 Both work on `TIPLINE_DATABASE_URL` (or `[server] database_url`), or, with neither set, on
 the embedded PostgreSQL in `<data_dir>/postgres` as `tipline serve` would start it (started
@@ -17,10 +18,11 @@ from pathlib import Path
 
 import asyncpg
 
-from adapters import data_dir
+from adapters import data_dir, sealing
 from adapters.embedded_postgres import EmbeddedPostgres, EmbeddedPostgresError
 from adapters.record import migrate, pool
-from tipline import settings
+from adapters.record.store import PostgresRecord
+from tipline import datakeys, settings
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +31,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     for name, help_ in (
         ("upgrade", "apply the pending migrations (tipline serve does this at start too)"),
         ("status", "list the applied and the pending migrations; changes nothing"),
+        ("reseal", "seal every record again under the first data key (a key rotation)"),
     ):
         action = actions.add_parser(name, help=help_)
         action.add_argument("--config", type=Path, default=None, help="TOML file, as for serve")
@@ -43,8 +46,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _database(config) as (url, where):
             print(f"database: {where}")
+            if args.action == "reseal":
+                return asyncio.run(_reseal(url, datakeys.ring(config)))
             return asyncio.run(_upgrade(url) if args.action == "upgrade" else _status(url))
-    except (data_dir.StartupError, EmbeddedPostgresError, migrate.MigrationError) as exc:
+    except (
+        data_dir.StartupError,
+        EmbeddedPostgresError,
+        migrate.MigrationError,
+        settings.ConfigError,
+        sealing.DataKeyError,
+    ) as exc:
         print(f"tipline: {exc}", file=sys.stderr)
         return 1
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -119,3 +130,19 @@ async def _status(url: str) -> int:
         print(f"pending  {migration.filename}")
     print(f"{len(now.applied)} applied, {len(now.pending)} pending")
     return 1 if now.edited else 0
+
+
+async def _reseal(url: str, ring: sealing.KeyRing) -> int:
+    """Rotate: every row sealed under another key (or plain) is sealed under the first key;
+    keys no row uses any more are forgotten and may leave TIPLINE_DATA_KEY (docs/operations.md)."""
+    connections = await pool.open_migrated(url)
+    try:
+        record = PostgresRecord(connections, ring)
+        await record.check_keys()
+        moved = await record.reseal()
+    finally:
+        await connections.close()
+    for table, count in moved.items():
+        print(f"resealed {count:>8} {table}")
+    print(f"every record is sealed under data key {ring.current!r}")
+    return 0

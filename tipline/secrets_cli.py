@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from adapters import sealing
 from tipline import credentials
 
 ROLES = ("agent", "admin")
@@ -33,11 +34,21 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     key_actions = key.add_subparsers(dest="action", required=True)
     made = key_actions.add_parser("new", help="write a new server key file (mode 0600)")
     made.add_argument("path", type=Path, help="where to write it; an existing file is kept")
+    datakey = commands.add_parser("datakey", help="a data key (encryption at rest): new")
+    datakey_actions = datakey.add_subparsers(dest="action", required=True)
+    line = datakey_actions.add_parser(
+        "new", help="print a new `key_id:base64` data key for TIPLINE_DATA_KEY or its file"
+    )
+    line.add_argument("--id", default=None, help="its key id (a random one: k + 6 hex)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "token":
         return _token(args)
+    if args.command == "datakey":
+        # Put first in TIPLINE_DATA_KEY (comma-separated, the old keys after it) to rotate.
+        print(sealing.new_key_line(args.id))
+        return 0
     return _key(args)
 
 

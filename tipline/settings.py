@@ -113,6 +113,9 @@ class ServerConfig(_Strict):
     allowed_hosts: list[str] = []
     # A file holding the server key (docs/configuration.md); or TIPLINE_SECRET_KEY(_FILE).
     secret_key_file: str | None = None
+    # A file of data keys (`key_id:base64` lines, the first seals; docs/operations.md);
+    # or TIPLINE_DATA_KEY / TIPLINE_DATA_KEY_FILE. None: <data_dir>/data.key.
+    data_key_file: str | None = None
 
 
 class SlackConfig(_Strict):
@@ -222,6 +225,10 @@ class Settings:
     # The key under which the store files token and receipt hashes (tipline/credentials.py).
     # None only in demo mode without TIPLINE_SECRET_KEY: then `<data_dir>/secret.key`.
     secret_key: bytes | None = None
+    # The data keys that seal what people wrote (tipline/datakeys.py): TIPLINE_DATA_KEY's
+    # text, or the file that holds them; both None: <data_dir>/data.key.
+    data_key: str | None = dataclasses.field(default=None, repr=False)
+    data_key_file: Path | None = None
     # -- Slack bot (bot/, docs/slack.md) -------------------------------------------------
     # None: Slack is off, for the reason in `slack_off` (logged at start).
     slack: SlackSettings | None = None
@@ -295,6 +302,8 @@ def load(
         demo_agent_token=_demo_token(env, "TIPLINE_DEMO_AGENT_TOKEN"),
         demo_admin_token=_demo_token(env, "TIPLINE_DEMO_ADMIN_TOKEN"),
         secret_key=_secret_key(env, server, config_path),
+        data_key=env.get("TIPLINE_DATA_KEY") or None,
+        data_key_file=_data_key_file(env, server, config_path),
         **_slack(env, slack),
     )
 
@@ -330,6 +339,18 @@ def _secret_key(env: Mapping[str, str], server: ServerConfig, config: Path | Non
             "[server] secret_key_file (a file of at least 32 characters, mode 0600; make one "
             "with: tipline key new FILE)"
         )
+    return None
+
+
+def _data_key_file(
+    env: Mapping[str, str], server: ServerConfig, config: Path | None
+) -> Path | None:
+    """TIPLINE_DATA_KEY_FILE, else `[server] data_key_file` (relative to the config file)."""
+    if env.get("TIPLINE_DATA_KEY_FILE"):
+        return Path(env["TIPLINE_DATA_KEY_FILE"])
+    if server.data_key_file:
+        path = Path(server.data_key_file)
+        return config.parent / path if config is not None else path
     return None
 
 

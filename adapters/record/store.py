@@ -5,38 +5,53 @@ its id (a snapshot older than the stored one changes nothing), a message by inci
 `seq`, a step by incident and its index in the audit trail. A batch is one statement over
 arrays (`unnest`), the fastest of the shapes measured in docs/record.md.
 
-What people wrote goes through `seal`/`unseal`: until encryption lands (docs/record.md) it is
-stored as UTF-8 under the key id `plain`, so that the step that adds a real key can find and
-re-seal every such row.
+What people wrote is sealed with AES-256-GCM under the data key ring (adapters/sealing.py),
+each record bound to its own name (`report:<id>`, `msg:<id>:<seq>`, `note:<id>:<index>`);
+rows from before encryption (key id `plain`) still open, and `reseal` moves them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import asyncpg
 
 from adapters import reach
+from adapters.sealing import DataKeyError, KeyRing, SealedError
 from tipline import models
 
-PLAIN = "plain"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CHECK_TEXT = "tipline data key check"
 
 
 class RecordError(RuntimeError):
     """The record holds something this release cannot read."""
 
 
-def seal(text: str) -> tuple[str, bytes]:
-    """(key id, stored bytes) of `text`; `plain` until encryption comes."""
-    return PLAIN, text.encode()
+def _report(incident_id: str) -> str:
+    return f"report:{incident_id}"
 
 
-def unseal(key_id: str, data: bytes) -> str:
-    if key_id != PLAIN:
-        raise RecordError(f"sealed with key {key_id!r}, which this release cannot open")
-    return bytes(data).decode()
+def _message_context(incident_id: str, seq: int) -> str:
+    return f"msg:{incident_id}:{seq}"
+
+
+def _note(incident_id: str, index: int) -> str:
+    return f"note:{incident_id}:{index}"
+
+
+# The sealed columns: table -> (key id column, bytes column, row key columns, its context).
+_SEALED: dict[str, tuple[str, str, tuple[str, ...], Callable[..., str]]] = {
+    "incidents": ("report_key_id", "report", ("incident_id",), _report),
+    "messages": ("key_id", "body", ("incident_id", "seq"), _message_context),
+    "escalation_steps": (
+        "note_key_id",
+        "note",
+        ("incident_id", "step_index"),
+        _note,
+    ),
+}
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
@@ -96,6 +111,10 @@ ON CONFLICT (incident_id) DO UPDATE SET channel = EXCLUDED.channel, ts = EXCLUDE
 """
 
 
+def _span(hours: models.Hours) -> str:
+    return f"{hours.opens:%H:%M}-{hours.closes:%H:%M}"
+
+
 def _count(status: str) -> int:
     """Rows written, from a command tag such as `INSERT 0 3`."""
     return int(status.rsplit(" ", 1)[-1])
@@ -105,11 +124,81 @@ def _count(status: str) -> int:
 class PostgresRecord:
     """tipline.ports.Record on an asyncpg pool (built with `init_connection`)."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, ring: KeyRing) -> None:
         self.pool = pool
+        self.ring = ring
+
+    async def check_keys(self) -> None:
+        """Stop (DataKeyError) unless every key that sealed the record is in the ring and
+        is the same key; then register the ring's current key. Run at every start."""
+        rows = await self.pool.fetch('SELECT key_id, "check" FROM data_keys')
+        for row in rows:
+            try:
+                opened = self.ring.unseal(row["key_id"], row["check"], context="check")
+            except SealedError as exc:
+                raise DataKeyError(
+                    f"the record was sealed with data key {row['key_id']!r}, and "
+                    + (
+                        "that key is not configured"
+                        if row["key_id"] not in self.ring.key_ids
+                        else "the key configured under that id is another one"
+                    )
+                    + ": set TIPLINE_DATA_KEY (or the data key file) to the keys it was "
+                    "sealed with (docs/operations.md)"
+                ) from exc
+            if opened != CHECK_TEXT:
+                raise DataKeyError(f"data key {row['key_id']!r}: its check row is not ours")
+        key_id, check = self.ring.seal(CHECK_TEXT, context="check")
+        await self.pool.execute(
+            'INSERT INTO data_keys (key_id, "check") VALUES ($1, $2) ON CONFLICT DO NOTHING',
+            key_id,
+            check,
+        )
 
     async def ping(self) -> bool:
         return bool(await self.pool.fetchval("SELECT true"))
+
+    async def reseal(self, *, batch: int = 500) -> dict[str, int]:
+        """Seal again, under the ring's current key, every row sealed under another key (or
+        stored plain before encryption); then forget the keys no row uses any more, so they
+        may leave the ring. Rows per table; safe to run while the service writes."""
+        moved = {table: await self._reseal(table, batch) for table in _SEALED}
+        await self.pool.execute(
+            "DELETE FROM data_keys d WHERE d.key_id <> $1"
+            " AND NOT EXISTS (SELECT 1 FROM incidents WHERE report_key_id = d.key_id)"
+            " AND NOT EXISTS (SELECT 1 FROM messages WHERE key_id = d.key_id)"
+            " AND NOT EXISTS (SELECT 1 FROM escalation_steps WHERE note_key_id = d.key_id)",
+            self.ring.current,
+        )
+        return moved
+
+    async def _reseal(self, table: str, batch: int) -> int:
+        key_col, data_col, keys, context = _SEALED[table]
+        done = 0
+        while True:
+            async with self.pool.acquire() as conn, conn.transaction():
+                rows = await conn.fetch(
+                    f"SELECT {', '.join(keys)}, {key_col} AS k, {data_col} AS d FROM {table}"  # noqa: S608 # names from _SEALED
+                    f" WHERE {key_col} <> $1 AND {data_col} IS NOT NULL LIMIT $2"
+                    " FOR UPDATE SKIP LOCKED",
+                    self.ring.current,
+                    batch,
+                )
+                if not rows:
+                    return done
+                for row in rows:
+                    name = context(*(row[k] for k in keys))
+                    key_id, data = self.ring.seal(
+                        self.ring.unseal(row["k"], row["d"], context=name), context=name
+                    )
+                    where = " AND ".join(f"{k} = ${i + 3}" for i, k in enumerate(keys))
+                    await conn.execute(
+                        f"UPDATE {table} SET {key_col} = $1, {data_col} = $2 WHERE {where}",  # noqa: S608
+                        key_id,
+                        data,
+                        *(row[k] for k in keys),
+                    )
+                done += len(rows)
 
     async def upsert_organization(self, org: models.Organization) -> None:
         policy = org.policy.to_wire()
@@ -139,7 +228,7 @@ class PostgresRecord:
     async def upsert_incident(
         self, incident: models.Incident, *, receipt_hash: str | None = None
     ) -> bool:
-        key_id, report = seal(incident.text)
+        key_id, report = self.ring.seal(incident.text, context=_report(incident.incident_id))
         triage = incident.triage
         status = await self.pool.execute(
             _INCIDENT,
@@ -171,7 +260,9 @@ class PostgresRecord:
     async def add_messages(self, messages: Sequence[models.Message]) -> int:
         if not messages:
             return 0
-        sealed = [seal(m.text) for m in messages]
+        sealed = [
+            self.ring.seal(m.text, context=_message_context(m.incident_id, m.seq)) for m in messages
+        ]
         status = await self.pool.execute(
             _MESSAGES,
             [m.incident_id for m in messages],
@@ -188,7 +279,12 @@ class PostgresRecord:
     async def add_steps(self, incident_id: str, steps: Sequence[models.Step], *, start: int) -> int:
         if not steps:
             return 0
-        notes = [seal(s.note) if s.note is not None else (None, None) for s in steps]
+        notes = [
+            self.ring.seal(s.note, context=_note(incident_id, start + i))
+            if s.note is not None
+            else (None, None)
+            for i, s in enumerate(steps)
+        ]
         status = await self.pool.execute(
             _STEPS,
             incident_id,
@@ -216,7 +312,7 @@ class PostgresRecord:
                 "SELECT * FROM escalation_steps WHERE incident_id = $1 ORDER BY step_index",
                 incident_id,
             )
-        return _incident(row, tuple(_step(s) for s in steps))
+        return self._incident(row, tuple(self._step(s) for s in steps))
 
     async def messages(
         self, incident_id: str, after_seq: int = 0, limit: int = 1000
@@ -227,62 +323,63 @@ class PostgresRecord:
             after_seq,
             limit,
         )
-        return [_message(r) for r in rows]
+        return [self._message(r) for r in rows]
 
+    def _incident(self, row: asyncpg.Record, steps: tuple[models.Step, ...]) -> models.Incident:
+        policy = row["policy"]
+        return models.Incident(
+            incident_id=row["incident_id"],
+            org_code=row["org_code"],
+            text=self.ring.unseal(
+                row["report_key_id"], row["report"], context=_report(row["incident_id"])
+            ),
+            channel=models.Channel(row["channel"]),
+            created_at=row["created_at"],
+            triage=models.Triage(
+                urgency=models.Urgency(row["initial_urgency"]),
+                category=models.Category(row["initial_category"]),
+                language=row["language"],
+                confidence=row["confidence"],
+                reasons=tuple(row["reasons"]),
+            ),
+            urgency=models.Urgency(row["urgency"]),
+            category=models.Category(row["category"]),
+            status=models.Status(row["status"]),
+            state=row["state"],
+            claimed_by=row["claimed_by"],
+            contact_index=row["contact_index"],
+            policy=models.Policy.from_wire(policy) if policy is not None else None,
+            escalation=steps,
+            version=row["version"],
+            org_name=row["org_name"],
+            org_timezone=row["org_timezone"],
+        )
 
-def _span(hours: models.Hours) -> str:
-    return f"{hours.opens:%H:%M}-{hours.closes:%H:%M}"
+    def _step(self, row: asyncpg.Record) -> models.Step:
+        note = row["note"]
+        return models.Step(
+            at=row["at"],
+            by=row["actor"],
+            action=row["action"],
+            contact=models.Contact.from_wire(row["contact"]) if row["contact"] else None,
+            outcome=row["outcome"],
+            note=self.ring.unseal(
+                row["note_key_id"], note, context=_note(row["incident_id"], row["step_index"])
+            )
+            if note is not None
+            else None,
+            urgency=models.Urgency(row["urgency"]) if row["urgency"] else None,
+        )
 
-
-def _incident(row: asyncpg.Record, steps: tuple[models.Step, ...]) -> models.Incident:
-    policy = row["policy"]
-    return models.Incident(
-        incident_id=row["incident_id"],
-        org_code=row["org_code"],
-        text=unseal(row["report_key_id"], row["report"]),
-        channel=models.Channel(row["channel"]),
-        created_at=row["created_at"],
-        triage=models.Triage(
-            urgency=models.Urgency(row["initial_urgency"]),
-            category=models.Category(row["initial_category"]),
-            language=row["language"],
-            confidence=row["confidence"],
-            reasons=tuple(row["reasons"]),
-        ),
-        urgency=models.Urgency(row["urgency"]),
-        category=models.Category(row["category"]),
-        status=models.Status(row["status"]),
-        state=row["state"],
-        claimed_by=row["claimed_by"],
-        contact_index=row["contact_index"],
-        policy=models.Policy.from_wire(policy) if policy is not None else None,
-        escalation=steps,
-        version=row["version"],
-        org_name=row["org_name"],
-        org_timezone=row["org_timezone"],
-    )
-
-
-def _step(row: asyncpg.Record) -> models.Step:
-    note = row["note"]
-    return models.Step(
-        at=row["at"],
-        by=row["actor"],
-        action=row["action"],
-        contact=models.Contact.from_wire(row["contact"]) if row["contact"] else None,
-        outcome=row["outcome"],
-        note=unseal(row["note_key_id"], note) if note is not None else None,
-        urgency=models.Urgency(row["urgency"]) if row["urgency"] else None,
-    )
-
-
-def _message(row: asyncpg.Record) -> models.Message:
-    author_id = row["author_id"]
-    return models.Message(
-        incident_id=row["incident_id"],
-        seq=row["seq"],
-        sender=models.Sender(row["sender"]),
-        text=unseal(row["key_id"], row["body"]),
-        at=row["at"],
-        author=models.Author(author_id, row["author_name"] or "") if author_id else None,
-    )
+    def _message(self, row: asyncpg.Record) -> models.Message:
+        author_id = row["author_id"]
+        return models.Message(
+            incident_id=row["incident_id"],
+            seq=row["seq"],
+            sender=models.Sender(row["sender"]),
+            text=self.ring.unseal(
+                row["key_id"], row["body"], context=_message_context(row["incident_id"], row["seq"])
+            ),
+            at=row["at"],
+            author=models.Author(author_id, row["author_name"] or "") if author_id else None,
+        )

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
-from adapters import archive
+from adapters import archive, sealing
 from adapters.record import pool
 from adapters.record.store import PostgresRecord
 from adapters.redis_store import RedisStore
@@ -19,6 +19,7 @@ from tests.postgres import schema
 from tipline import models
 
 T0 = factories.SCHOOL_HOURS
+RING = sealing.parse(sealing.new_key_line("k-test"))
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ async def database_url() -> AsyncIterator[str]:
 @pytest.fixture
 async def record(database_url: str) -> AsyncIterator[PostgresRecord]:
     connections = await pool.open_migrated(database_url)
-    implementation = PostgresRecord(connections)
+    implementation = PostgresRecord(connections, RING)
     await implementation.upsert_organization(factories.org())
     yield implementation
     await connections.close()
@@ -156,7 +157,7 @@ async def test_with_the_record_away_entries_wait_and_drain_afterwards(
     await stream.ensure_group()
     await _scenario(store, redis_client, stream.key)
     closed = await pool.open_migrated(database_url)
-    away = PostgresRecord(closed)
+    away = PostgresRecord(closed, RING)
     await away.upsert_organization(factories.org())
     await closed.close()  # the record is away
     first = worker(stream, store, away)
@@ -167,7 +168,7 @@ async def test_with_the_record_away_entries_wait_and_drain_afterwards(
     assert lag.oldest_s >= 0
     connections = await pool.open_migrated(database_url)
     try:
-        back = worker(stream, store, PostgresRecord(connections))  # same consumer name
+        back = worker(stream, store, PostgresRecord(connections, RING))  # same consumer name
         assert await back.step() == 5  # its own pending entries first
     finally:
         await connections.close()

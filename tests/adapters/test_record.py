@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from adapters import sealing
 from adapters.record import pool, store
 from tests.escalation import factories
 from tests.postgres import schema
@@ -19,6 +20,7 @@ from tipline import models, ports
 
 T0 = dt.datetime(2026, 3, 3, 18, 0, tzinfo=dt.UTC)
 AGENT = models.Author("agent-7", "Ana Agent")
+RING = sealing.parse(sealing.new_key_line("k-test"))
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ async def database() -> AsyncIterator[asyncpg.Pool]:
 @pytest.fixture(params=["postgres"])
 async def record(request: pytest.FixtureRequest, database: asyncpg.Pool) -> ports.Record:
     """Every implementation of the port; the school of the incidents is already there."""
-    implementation: ports.Record = store.PostgresRecord(database)
+    implementation: ports.Record = store.PostgresRecord(database, RING)
     await implementation.upsert_organization(factories.org())
     return implementation
 
@@ -115,10 +117,11 @@ async def test_an_incident_round_trips_and_an_older_snapshot_changes_nothing(
     assert await record.incident("inc-2") is None
 
 
-async def test_what_people_wrote_is_bytea_under_a_key_id_and_figures_are_plain(
+async def test_what_people_wrote_is_sealed_under_a_key_id_and_figures_are_plain(
     record: ports.Record, database: asyncpg.Pool
 ) -> None:
-    """Report, messages and notes are bytes with a key id; school, urgency, category plain."""
+    """Report, messages and notes are AES-GCM bytes under the ring's key id (no text in
+    them); school, urgency, category plain; all read back as written."""
     await record.upsert_incident(factories.incident(text="he has a knife"), receipt_hash="r" * 64)
     await record.add_messages([message(1, "where are you?")])
     await record.add_steps("inc-1", [step(0, note="called the office")], start=0)
@@ -128,12 +131,19 @@ async def test_what_people_wrote_is_bytea_under_a_key_id_and_figures_are_plain(
         " JOIN messages m USING (incident_id) JOIN escalation_steps s USING (incident_id)"
     )
     assert row is not None
-    assert (row["report"], row["body"], row["note"]) == (
-        b"he has a knife",
-        b"where are you?",
-        b"called the office",
-    )
-    assert {row["report_key_id"], row["key_id"], row["note_key_id"]} == {store.PLAIN}
+    for sealed, text in (
+        (row["report"], b"knife"),
+        (row["body"], b"where"),
+        (row["note"], b"office"),
+    ):
+        assert text not in bytes(sealed)
+        assert len(bytes(sealed)) >= 12 + 16  # a nonce and a tag at least
+    assert {row["report_key_id"], row["key_id"], row["note_key_id"]} == {RING.current}
+    stored = await record.incident("inc-1")
+    assert stored is not None
+    assert stored.text == "he has a knife"
+    assert stored.escalation[0].note == "called the office"
+    assert [m.text for m in await record.messages("inc-1")] == ["where are you?"]
     assert (row["org_code"], row["urgency"], row["category"]) == ("LHS", "emergency", "threat")
     assert row["receipt_hash"] == "r" * 64
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from adapters import sealing
 from tests.conftest import wait_for
 from tests.postgres import postgres_processes
 from tests.procs import ServeProcess, free_port
@@ -74,4 +75,37 @@ async def test_demo_serve_runs_embedded_postgres_and_no_exit_leaves_it_running(
     assert status.returncode == 0, status.stderr
     assert "applied  0001_initial.sql" in status.stdout
     assert status.stdout.rstrip().endswith("0 pending")
+    assert postgres_processes(data_dir) == []
+
+
+async def test_a_wrong_data_key_stops_serve_with_a_clear_message(tmp_path: Path) -> None:
+    """Demo mode makes data_dir/data.key; with that file replaced by another key, the next
+    start refuses (the record holds rows sealed with the first) and says why."""
+    data_dir = tmp_path / "data"
+    serve = demo_serve(data_dir)
+    try:
+        await serve.read_banner()
+        await wait_for(serve.healthy, what="healthz 200", timeout=30)
+        assert await stopped(serve, signal.SIGTERM) == 0
+    finally:
+        serve.close()
+    key_file = data_dir / "data.key"
+    first_id = key_file.read_text().split(":")[0]
+    key_file.write_text(sealing.new_key_line(first_id) + "\n")  # same id, another key
+    again = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "tipline.cli", "serve", "--port", str(free_port())],
+        env={
+            "TIPLINE_DATA_DIR": str(data_dir),
+            "TIPLINE_CLASSIFIER": "rules",
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert again.returncode != 0
+    assert f"data key {first_id!r}" in again.stderr
+    assert "docs/operations.md" in again.stderr
     assert postgres_processes(data_dir) == []
