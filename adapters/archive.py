@@ -38,6 +38,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from adapters import reach
+from adapters.redis_keys import Keys
 from tipline import models
 from tipline.ports import IncidentStore, MessageLog, Record
 
@@ -51,7 +52,7 @@ MESSAGES_PAGE = 1000
 
 def stream_key(prefix: str) -> str:
     """The stream the live writes add their entries to (see the module docstring)."""
-    return f"{prefix}:archive"
+    return Keys(prefix).archive()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -173,20 +174,25 @@ class ArchiveWorker:
         self._own = True  # a (re)started worker reads what it left pending first
         self.archived = 0  # entries acknowledged by this worker (a figure for tests, logs)
 
-    async def run(self) -> None:
-        """Until cancelled: archive batch after batch; on a failure wait, the entries stay."""
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set: archive batch after batch; on a failure wait (the entries
+        stay pending), then again. A stop is seen within `block_ms` (the longest read): the
+        caller sets it and waits, rather than cancelling a read (redis-py may retry a
+        cancelled blocking read instead of giving it up, measured: the stop then hung)."""
         await self._stream.ensure_group()
         backoff = 0.5
-        while True:
+        while not stop.is_set():
             try:
                 await self.step()
                 backoff = 0.5
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:  # the record or Redis away: wait, then again
-                _log.warning("archive.retry", extra={"error": type(exc).__name__})
+                # The type and, for PostgreSQL, its SQLSTATE: never a message, which may
+                # quote a row (what someone wrote).
+                code = getattr(exc, "sqlstate", None)
+                _log.warning("archive.retry", extra={"error": type(exc).__name__, "sqlstate": code})
                 self._own = True  # what we read is pending on us: read it again first
-                await asyncio.sleep(backoff)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
                 backoff = min(backoff * 2, 10.0)
 
     async def step(self) -> int:

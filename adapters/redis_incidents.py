@@ -19,7 +19,7 @@ from tipline import models
 from tipline.ports import Claimed, IncidentPage
 
 # KEYS: incident hash, steps list, then the index keys: open all, open org, resolved all,
-# resolved org. ARGV: expected version ("" = any), claim holder ("" = not a
+# resolved org, then the archive stream. ARGV: expected version ("" = any), claim holder ("" = not a
 # claim), doc, new status, created score, incident id, the holder a plain update writes
 # (a take-over, or "" when a reporter's message reopens it unclaimed), then the steps.
 # Returns {'ok', version}, {'claimed', holder}, {'conflict', version} or {'missing'}.
@@ -46,25 +46,28 @@ else
 end
 redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'status', ARGV[4])
 for i = 8, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('XADD', KEYS[7], '*', 'i', ARGV[6])
 return {'ok', redis.call('HINCRBY', KEYS[1], 'version', 1)}
 """
 
-# KEYS: incident hash, steps list, index all, index org, receipt key, retry record.
-# ARGV: doc, status, claimed_by, created score, incident id, sealed receipt, window in ms,
-# then the steps. Returns the incident id that holds the retry record: this one, created
-# now, or the one an earlier try created (then nothing is written). One script, so a crash
-# can never leave a retry record that points at no incident.
+# KEYS: incident hash, steps list, index all, index org, receipt key, retry record, the
+# archive stream. ARGV: doc, status, claimed_by, created score, incident id, sealed receipt,
+# window in ms, the receipt hash as the receipt key names it (for the archive), the steps.
+# Returns the incident id that holds the retry record: this one, created now, or the one an
+# earlier try created (then nothing is written). One script, so a crash can never leave a
+# retry record that points at no incident, nor an incident the archive never hears of.
 _CREATE_ONCE = """
 local held = redis.call('HGET', KEYS[6], 'incident_id')
 if held then return held end
 redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'status', ARGV[2], 'claimed_by', ARGV[3],
            'version', 1, 'last_seq', 0)
-for i = 8, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+for i = 9, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
 redis.call('SET', KEYS[5], ARGV[5])
 redis.call('HSET', KEYS[6], 'incident_id', ARGV[5], 'sealed', ARGV[6])
 redis.call('PEXPIRE', KEYS[6], ARGV[7])
+redis.call('XADD', KEYS[7], '*', 'i', ARGV[5], 'r', ARGV[8])
 return ARGV[5]
 """
 
@@ -107,6 +110,7 @@ class RedisIncidents(RedisPart):
                 pipe.zadd(k.pinned(None), score)
                 pipe.zadd(k.pinned(incident.org_code), score)
             pipe.set(k.receipt(receipt_hash), incident_id)
+            pipe.xadd(k.archive(), {"i": incident_id, "r": k.seal(receipt_hash)})
             await pipe.execute()
 
     async def create_once(
@@ -129,6 +133,7 @@ class RedisIncidents(RedisPart):
             k.index(incident.status, incident.org_code),
             k.receipt(receipt_hash),
             k.retry(client_key),
+            k.archive(),
         ]
         args: list[str | int | float] = [
             redis_codec.incident_doc(incident),
@@ -138,6 +143,7 @@ class RedisIncidents(RedisPart):
             incident_id,
             sealed_receipt,
             int(window_s * 1000),
+            k.seal(receipt_hash),
             *_steps_json(incident.escalation),
         ]
         await self._pin(incident)
@@ -303,6 +309,7 @@ class RedisIncidents(RedisPart):
         keys = [k.incident(incident.incident_id), k.steps(incident.incident_id)]
         for status in (models.Status.OPEN, models.Status.RESOLVED):
             keys += [k.index(status, None), k.index(status, incident.org_code)]
+        keys.append(k.archive())
         args: list[str | int | float] = [
             "" if expected is None else str(expected),
             holder or "",

@@ -45,6 +45,12 @@ class Keys:
             return digest
         return credentials.keyed_hash(self.seal_key, digest)
 
+    def archive(self) -> str:
+        """The archive stream (adapters/archive.py): one entry a live write, in its script.
+        Not hash-tagged: every incident's writes name it, so the store needs one Redis (a
+        primary with replicas, Sentinel), not a cluster."""
+        return f"{self.prefix}:archive"
+
     # -- incidents -------------------------------------------------------------------------
     def incident(self, incident_id: str) -> str:
         return f"{self.prefix}:inc:{{{incident_id}}}"

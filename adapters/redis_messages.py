@@ -19,9 +19,9 @@ from adapters.redis_batch import ScriptBatcher
 from tipline import models
 from tipline.ports import Appended, Budget, BudgetSpent
 
-# KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter.
-# ARGV: dedupe key or "", from, text, at, budget limit or "", budget window in ms, the
-# responder's id or "", the responder's name.
+# KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter, the
+# archive stream. ARGV: dedupe key or "", from, text, at, budget limit or "", budget window
+# in ms, the responder's id or "", the responder's name, the incident id (for the archive).
 # Returns {1, seq, status} when written, {0, seq, status} for a duplicate (not counted against
 # the budget), {-1, 0} for an unknown incident, {-2, 0} when the sender's budget is spent;
 # `status` is the incident's (a reporter writing on a resolved case reopens it). One script:
@@ -45,6 +45,7 @@ else
   redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4])
 end
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
+redis.call('XADD', KEYS[5], '*', 'i', ARGV[9])
 return {1, seq, redis.call('HGET', KEYS[1], 'status')}
 """
 
@@ -76,10 +77,12 @@ class RedisMessages(RedisPart):
             k.messages(incident_id),
             k.dedupe(incident_id),
             k.budget(incident_id, sender),
+            k.archive(),
         ]
         args: list[str | int] = [dedupe_key or "", sender.value, text, models.iso(at)]
         args += [budget.limit, int(budget.window_s * 1000)] if budget else ["", 0]
         args += [author.responder_id, author.name] if author else ["", ""]
+        args.append(incident_id)
         status, seq, *rest = await self._append(keys=keys, args=args)
         incident_status = models.Status(redis_codec.text(rest[0])) if rest and rest[0] else None
         if status == -2:

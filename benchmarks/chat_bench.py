@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -246,12 +247,54 @@ def _cpu(pids: list[int]) -> float:
     return sum(procstat.cpu_seconds(p) for p in pids)
 
 
-def measure(clients: Clients, server_pids: list[int], command: dict[str, Any]) -> dict[str, Any]:
-    """Run one phase; CPU of servers, clients and Redis is read over its recording window."""
+class ArchiveLag(threading.Thread):
+    """Samples Tipline's archive stream every 50 ms during a phase: the age of the oldest
+    entry not yet in PostgreSQL (an upper bound of every message's lag at that moment) and
+    the backlog (docs/record.md)."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__(daemon=True)
+        self.key, self.ages_s, self.backlogs = f"{prefix}:archive", [0.0], [0]
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        client = redis.Redis.from_url(REDIS_URL)
+        while not self.done.wait(0.05):
+            pipe = client.pipeline(transaction=False)
+            pipe.xlen(self.key)
+            pipe.xrange(self.key, count=1)
+            length, first = pipe.execute()
+            self.backlogs.append(int(length))
+            if first:
+                millis = int(first[0][0].decode().split("-")[0])
+                self.ages_s.append(max(0.0, time.time() - millis / 1000))
+            else:
+                self.ages_s.append(0.0)
+
+    def result(self) -> dict[str, float]:
+        return {
+            "archive_lag_p50_s": procstat.percentile(self.ages_s, 50),
+            "archive_lag_p99_s": procstat.percentile(self.ages_s, 99),
+            "archive_lag_max_s": max(self.ages_s),
+            "archive_backlog_max": max(self.backlogs),
+        }
+
+
+def measure(
+    clients: Clients,
+    server_pids: list[int],
+    command: dict[str, Any],
+    archive_prefix: str | None = None,
+) -> dict[str, Any]:
+    """Run one phase; CPU of servers, clients and Redis is read over its recording window;
+    with `archive_prefix` (Tipline), the archive's lag is sampled over it too."""
     start, end = command["start"], command["end"]
     for pipe in clients.pipes:
         pipe.send(command)
     time.sleep(max(0.0, start - time.monotonic()))
+    lag = ArchiveLag(archive_prefix) if archive_prefix else None
+    if lag is not None:
+        lag.start()
     s0, c0, r0 = _cpu(server_pids), _cpu(clients.pids), redis_cpu()
     time.sleep(max(0.0, end - time.monotonic()))
     s1, c1, r1 = _cpu(server_pids), _cpu(clients.pids), redis_cpu()
@@ -266,7 +309,12 @@ def measure(clients: Clients, server_pids: list[int], command: dict[str, Any]) -
     delivered = sum(a["delivered"] for a in answers)
     latencies = [x for a in answers for x in a["latencies_ms"]]
     per_msg = max(delivered, 1)
-    return {
+    archived: dict[str, float] = {}
+    if lag is not None:
+        lag.done.set()
+        lag.join()
+        archived = lag.result()
+    return archived | {
         "sent": sum(a["sent"] for a in answers),
         "delivered": delivered,
         "duplicates": sum(a["duplicates"] for a in answers),
@@ -324,7 +372,8 @@ def run(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
                         "start": start,
                         "end": start + args.seconds,
                     }
-                    runs.append(measure(clients, pids, command))
+                    archive_prefix = prefix if setup.kind == "tipline" else None
+                    runs.append(measure(clients, pids, command, archive_prefix))
                     _report(setup, f"open {rate}/s", runs[-1])
             active = sum(procstat.rss_kib(p) for p in pids)
             result["active_kib_per_conn"] = (active - base) / connections
@@ -347,7 +396,13 @@ def _report(setup: Setup, phase: str, m: dict[str, Any]) -> None:
         f"cpu/msg server {m['server_cpu_us']:5.0f} us client {m['client_cpu_us']:5.0f} us "
         f"redis {m['redis_cpu_us']:4.0f} us  util {m['server_cpu_util']:.2f}  "
         f"lost {m['sent'] - m['delivered'] if phase != 'closed' else '-'} "
-        f"dup {m['duplicates']} ack_err {m['acks_err']} load {m['load_avg']:.1f} {m['errors'][:1]}",
+        f"dup {m['duplicates']} ack_err {m['acks_err']} load {m['load_avg']:.1f} {m['errors'][:1]}"
+        + (
+            f"  archive lag p50 {m['archive_lag_p50_s']:.2f} p99 {m['archive_lag_p99_s']:.2f} "
+            f"max {m['archive_lag_max_s']:.2f} s backlog<= {m['archive_backlog_max']}"
+            if "archive_lag_p50_s" in m
+            else ""
+        ),
         flush=True,
     )
 

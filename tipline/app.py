@@ -514,14 +514,17 @@ async def archiver(parts: web.Application) -> AsyncIterator[None]:
     worker = archive.ArchiveWorker(
         stream, incidents=parts[INCIDENTS], messages=parts[MESSAGES], record=record
     )
+    stop = asyncio.Event()
     tasks = [
-        asyncio.create_task(worker.run(), name="archive"),
-        asyncio.create_task(lag.probe(stream), name="archive-lag"),
+        asyncio.create_task(worker.run(stop), name="archive"),
+        asyncio.create_task(lag.probe(stream, stop), name="archive-lag"),
     ]
     try:
         yield
     finally:
-        for task in tasks:
+        stop.set()  # seen within a read's block (1 s); cancelled only past that and a margin
+        _, late = await asyncio.wait(tasks, timeout=3.0)
+        for task in late:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
@@ -534,12 +537,16 @@ class ArchiveLag:
     oldest_s: float = 0.0
     known: bool = False
 
-    async def probe(self, stream: archive.ArchiveStream) -> None:
-        while True:
-            with contextlib.suppress(Unavailable):
+    async def probe(self, stream: archive.ArchiveStream, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
                 measured = await stream.lag()
+            except Unavailable:
+                self.known = False
+            else:
                 self.backlog, self.oldest_s, self.known = measured.backlog, measured.oldest_s, True
-            await asyncio.sleep(ARCHIVE_PROBE_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), ARCHIVE_PROBE_S)
 
     def wire(self) -> dict[str, object]:
         """`/healthz`'s `archive`: "lagging" once the oldest entry waits past the 5 s aim."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -54,15 +55,14 @@ def worker(
     )
 
 
-async def _scenario(live: RedisStore, redis_client: aioredis.Redis, key: str) -> None:
-    """An incident with a two-step trail and four messages, each write noted in the stream."""
+async def _scenario(live: RedisStore) -> None:
+    """An incident with a two-step trail and four messages: five writes, five entries."""
     steps = (
         models.Step(at=T0, by="triage", action="triage"),
         models.Step(at=T0 + dt.timedelta(minutes=1), by="agent-7", action="claim"),
     )
     incident = factories.incident(escalation=steps)
     await live.create(incident, receipt_hash="sealed-receipt")
-    await redis_client.xadd(key, {"i": incident.incident_id, "r": "sealed-receipt"})
     for n in range(4):
         sender = models.Sender.REPORTER if n % 2 == 0 else models.Sender.RESPONDER
         await live.append(
@@ -72,7 +72,6 @@ async def _scenario(live: RedisStore, redis_client: aioredis.Redis, key: str) ->
             at=T0 + dt.timedelta(seconds=n),
             dedupe_key=None,
         )
-        await redis_client.xadd(key, {"i": incident.incident_id})
 
 
 async def _stored(url: str) -> tuple[list[int], list[int], str | None]:
@@ -98,7 +97,7 @@ async def test_an_incident_its_trail_and_messages_reach_the_record_once(
 ) -> None:
     """Five entries of one incident: one write of it, every message and step, stream emptied."""
     await stream.ensure_group()
-    await _scenario(store, redis_client, stream.key)
+    await _scenario(store)
     one = worker(stream, store, record)
     entries = await stream.read("w1", count=100, block_ms=0, own=False)
     assert len(entries) == 5
@@ -120,7 +119,7 @@ async def test_a_batch_delivered_again_writes_nothing_twice(
 ) -> None:
     """The same entries archived twice, with the watermark lost between: rows stored once."""
     await stream.ensure_group()
-    await _scenario(store, redis_client, stream.key)
+    await _scenario(store)
     one = worker(stream, store, record)
     entries = await stream.read("w1", count=100, block_ms=0, own=False)
     await one.archive(entries)
@@ -138,7 +137,7 @@ async def test_a_dead_workers_entries_are_taken_over(
 ) -> None:
     """Entries read by a worker that died before its ack are archived by another one."""
     await stream.ensure_group()
-    await _scenario(store, redis_client, stream.key)
+    await _scenario(store)
     read = await stream.read("dead", count=100, block_ms=0, own=False)
     assert len(read) == 5  # ... and then the process is killed: nothing acknowledged
     other = worker(stream, store, record, "w2", claim_idle_ms=0)
@@ -155,7 +154,7 @@ async def test_with_the_record_away_entries_wait_and_drain_afterwards(
 ) -> None:
     """A failed write acknowledges nothing; the same worker writes all once the record is back."""
     await stream.ensure_group()
-    await _scenario(store, redis_client, stream.key)
+    await _scenario(store)
     closed = await pool.open_migrated(database_url)
     away = PostgresRecord(closed, RING)
     await away.upsert_organization(factories.org())
@@ -184,7 +183,7 @@ async def test_later_writes_add_only_what_is_new(
 ) -> None:
     """After a first archive, a new message and a new step arrive with the next entry."""
     await stream.ensure_group()
-    await _scenario(store, redis_client, stream.key)
+    await _scenario(store)
     one = worker(stream, store, record)
     assert await one.step() == 5
     current = await store.get("inc-1")
@@ -200,9 +199,20 @@ async def test_later_writes_add_only_what_is_new(
     await store.append(
         "inc-1", sender=models.Sender.REPORTER, text="thanks", at=T0, dedupe_key=None
     )
-    await redis_client.xadd(stream.key, {"i": "inc-1"})
-    assert await one.step() == 1
+    assert await one.step() == 2  # the update's entry and the message's
     assert await _stored(database_url) == ([1, 2, 3, 4, 5], [0, 1, 2], "sealed-receipt")
     stored = await record.incident("inc-1")
     assert stored is not None
     assert stored.status is models.Status.RESOLVED
+
+
+async def test_a_stopped_worker_ends_within_a_read_even_while_blocked(
+    store: RedisStore, stream: archive.ArchiveStream, record: PostgresRecord
+) -> None:
+    """run() blocked on an empty stream ends within its block time once stop is set (not
+    cancelled: redis-py could retry a cancelled blocking read, and the stop hung)."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker(stream, store, record, block_ms=500).run(stop))
+    await asyncio.sleep(0.3)  # inside the blocking read now
+    stop.set()
+    await asyncio.wait_for(running, timeout=2)
