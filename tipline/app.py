@@ -35,10 +35,14 @@ from bot.slack_app import SlackBot
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
 from tipline import admission, credentials, demo, guessing
+from tipline.casework import Casework
 from tipline.clock import SystemClock
+from tipline.conversation import Conversation
 from tipline.database import Database, close_database, discard, open_database
 from tipline.errors import Unavailable
+from tipline.intake import Intake
 from tipline.ports import Classifier, Clock
+from tipline.responding import Responding
 from tipline.service import IncidentService
 from tipline.settings import Settings
 from tipline.triage import TriageService
@@ -395,22 +399,33 @@ async def web_server(parts: web.Application) -> AsyncIterator[None]:
 def incident_service(
     parts: web.Application, sio: socketio.AsyncServer, slack: SlackBot | None
 ) -> IncidentService:
-    """The incident service over the store, the triage, the sockets and Slack (when on)."""
+    """The incident service over the store, the triage, the sockets and Slack (when on):
+    its shared core, then its three parts (tipline/service.py)."""
     settings, clock, client = parts[SETTINGS], parts[CLOCK], parts[CLIENT]
     timers = parts[DEADLINES] = deadlines.DeadlineStore(client, settings.key_prefix)
     ledger = RedisProofLedger(client, prefix=settings.key_prefix)
     limiter = RedisRateLimiter(client, prefix=settings.key_prefix)
-    return IncidentService(
+    core = Casework(
         directory=parts[DIRECTORY],
         incidents=parts[INCIDENTS],
         messages=parts[MESSAGES],
-        triager=parts[TRIAGE],
         broadcaster=SocketBroadcaster(sio),
         deadlines=timers,
         notifier=slack.notifier if slack else None,
-        urgent_offhours=slack is not None and slack.config.urgent_offhours,
-        limits=settings.limits,
         clock=clock,
+    )
+    # Past the free budget of wrong receipts or tokens, a proof of work as hard as a
+    # report's (the same bits and cap), bound to its kind (tipline/guessing.py).
+    guesses = guessing.GuessGate(
+        ledger=ledger,
+        limiter=limiter,
+        limits=settings.limits,
+        policy=settings.proof_of_work,
+        clock=clock,
+    )
+    intake = Intake(
+        core,
+        triager=parts[TRIAGE],
         gate=admission.ReportGate(
             ledger=ledger,
             limiter=limiter,
@@ -419,15 +434,14 @@ def incident_service(
             clock=clock,
             is_emergency=parts[NET].is_emergency,
         ),
-        # Past the free budget of wrong receipts or tokens, a proof of work as hard as a
-        # report's (the same bits and cap), bound to its kind (tipline/guessing.py).
-        guesses=guessing.GuessGate(
-            ledger=ledger,
-            limiter=limiter,
-            limits=settings.limits,
-            policy=settings.proof_of_work,
-            clock=clock,
-        ),
+        guesses=guesses,
+        urgent_offhours=slack is not None and slack.config.urgent_offhours,
+    )
+    return IncidentService(
+        core=core,
+        intake=intake,
+        conversation=Conversation(core, triager=parts[TRIAGE], limits=settings.limits),
+        responding=Responding(core, guesses=guesses),
     )
 
 
