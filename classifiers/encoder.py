@@ -20,10 +20,10 @@ from tokenizers import Tokenizer
 from transformers import AutoModel
 from transformers.utils import logging as hf_logging
 
+from classifiers.onnx_runtime import embed_in_batches
+
 PREFIX = "query: "
 MAX_TOKENS = 256
-# Texts per forward pass; sorted by length first, so padding stays small.
-MICRO_BATCH = 16
 
 
 def configure_threads(threads: int | None = None) -> int:
@@ -75,12 +75,6 @@ class Encoder:
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """One unit vector per text, in order; shape (len(texts), dim)."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
-            return out
-        ids = self.token_ids(texts)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), MICRO_BATCH):
-            chunk = order[start : start + MICRO_BATCH]
-            out[chunk] = self._forward([ids[i] for i in chunk])
-        return out
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return embed_in_batches(self.token_ids(texts), self._forward, self.dim)

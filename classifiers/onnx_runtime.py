@@ -35,7 +35,7 @@ MODEL_NAME = "model.onnx"
 BUILD_VERSION = 2
 PREFIX = "query: "
 MAX_TOKENS = 256
-MICRO_BATCH = 16
+MICRO_BATCH = 16  # texts per forward pass; sorted by length first, so padding stays small
 _BLOCK = 32
 _BITS = 8
 _ACCURACY_LEVEL = 4  # MatMulNBits: int8 compute on the activations, per block
@@ -212,12 +212,19 @@ class OnnxEncoder:
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """One unit vector per text, in order; shape (len(texts), dim)."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        ids = self.token_ids(texts)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), MICRO_BATCH):
-            chunk = order[start : start + MICRO_BATCH]
-            out[chunk] = self._forward([ids[i] for i in chunk])
-        return out
+        return embed_in_batches(self.token_ids(texts), self._forward, self.dim)
+
+
+def embed_in_batches(
+    ids: Sequence[list[int]],
+    forward: Callable[[list[list[int]]], npt.NDArray[np.float32]],
+    dim: int,
+) -> npt.NDArray[np.float32]:
+    """`forward` over micro-batches of similar length (sorted first: padding stays small),
+    the vectors put back in the texts' order. Both encoders, ONNX and torch, embed so."""
+    out = np.zeros((len(ids), dim), dtype=np.float32)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    for start in range(0, len(order), MICRO_BATCH):
+        chunk = order[start : start + MICRO_BATCH]
+        out[chunk] = forward([list(ids[i]) for i in chunk])
+    return out
