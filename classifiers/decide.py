@@ -40,9 +40,9 @@ def _pct(p: float) -> str:
     return f"{round(100 * p)}%"
 
 
-def _model_urgency(p: npt.NDArray[np.float32], thresholds: Thresholds) -> tuple[str, str]:
+def _model_urgency(p: npt.NDArray[np.float32], threshold: float) -> tuple[str, str]:
     """Urgency from the model alone, and the reason for it."""
-    if p[_E] >= thresholds.emergency:
+    if p[_E] >= threshold:
         if p[_E] == p.max():
             return EMERGENCY, f"model: emergency ({_pct(p[_E])})"
         return EMERGENCY, f"model: possible emergency ({_pct(p[_E])}), flagged to be safe"
@@ -53,7 +53,7 @@ def _model_urgency(p: npt.NDArray[np.float32], thresholds: Thresholds) -> tuple[
 def decide(evidence: Evidence, thresholds: Thresholds) -> Verdict:
     """The verdict for one text; see the module docstring for the order of the rules."""
     p_u, p_c = evidence.urgency, evidence.category
-    urgency, why = _model_urgency(p_u, thresholds)
+    urgency, why = _model_urgency(p_u, thresholds.emergency_for(evidence.language.code))
     category = CATEGORIES[int(np.argmax(p_c))]
     about = f"about {category.replace('_', '-')} ({_pct(float(p_c.max()))})"
     reasons = [why]

@@ -56,23 +56,30 @@ class TransformerEngine:
             _log.exception("classifier.failed")  # the safety net answers alone
             return self._fallback.classify(texts)
 
-    def _classify(self, texts: Sequence[str]) -> list[Verdict]:
+    @property
+    def thresholds(self) -> heads.Thresholds:
+        """The decision thresholds the heads were trained with."""
+        return self._heads.thresholds
+
+    def evidence(self, texts: Sequence[str]) -> list[decide.Evidence]:
+        """What the decision reads for each text (model probabilities, pattern hits,
+        language); for evaluation (benchmarks.false_alarms). Raises on a model failure."""
         if not texts:
             return []
         vectors = self._encoder.embed(texts)
         p_urgency, p_category = self._heads.probabilities(vectors)
         return [
-            decide.decide(
-                decide.Evidence(
-                    urgency=p_urgency[i],
-                    category=p_category[i],
-                    hits=rules.scan(text),
-                    language=self._detector.detect(text),
-                ),
-                self._heads.thresholds,
+            decide.Evidence(
+                urgency=p_urgency[i],
+                category=p_category[i],
+                hits=rules.scan(text),
+                language=self._detector.detect(text),
             )
             for i, text in enumerate(texts)
         ]
+
+    def _classify(self, texts: Sequence[str]) -> list[Verdict]:
+        return [decide.decide(e, self._heads.thresholds) for e in self.evidence(texts)]
 
 
 def load_engine(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from classifiers import corpus, metrics
-from classifiers.verdict import CATEGORIES, EMERGENCY, URGENCIES, Verdict
+from classifiers.verdict import CATEGORIES, EMERGENCY, URGENCIES, URGENT, Verdict
 
 if TYPE_CHECKING:
     from classifiers import Engine
@@ -35,6 +35,12 @@ class Subset:
     def emergency_precision(self) -> float:
         """Share of predicted emergencies that are true emergencies."""
         return self.urgency.of(EMERGENCY).precision
+
+    @property
+    def urgent_called_emergency(self) -> float:
+        """Share of urgent reports called emergency (each one pages someone at night)."""
+        row = self.urgency.confusion[self.urgency.labels.index(URGENT)]
+        return row[self.urgency.labels.index(EMERGENCY)] / sum(row) if sum(row) else 0.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,7 +96,8 @@ def render(report: EvalReport) -> list[str]:
         lines += metrics.render(subset.category, "category")
         lines.append(
             f"  emergency recall {subset.emergency_recall:.3f}, "
-            f"precision {subset.emergency_precision:.3f}"
+            f"precision {subset.emergency_precision:.3f}; "
+            f"urgent called emergency {subset.urgent_called_emergency:.3f}"
         )
         lines.append(f"  missed emergencies: {len(subset.missed)}")
         for row, verdict in subset.missed:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,13 @@ class Thresholds:
     emergency: float
     # A top urgency probability below this is "unsure": at least urgent.
     confident: float
+    # Per corpus language, where its own out-of-fold recall allows a higher threshold than
+    # `emergency` (which stays the floor: a language not listed, or `und`, gets it).
+    by_language: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+    def emergency_for(self, language: str) -> float:
+        """The emergency threshold for a text detected as `language`."""
+        return self.by_language.get(language, self.emergency)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,6 +98,9 @@ class Heads:
                 thresholds=np.array(
                     [self.thresholds.emergency, self.thresholds.confident], dtype=np.float64
                 ),
+                thresholds_by_language=np.array(
+                    json.dumps(dict(self.thresholds.by_language), sort_keys=True)
+                ),
                 probe=self.probe,
                 meta=np.array(json.dumps(self.meta, sort_keys=True)),
                 labels=np.array(json.dumps([list(URGENCIES), list(CATEGORIES)])),
@@ -132,6 +143,11 @@ def load(path: pathlib.Path = DEFAULT_PATH) -> Heads:
         if "joint_w" not in data:
             raise ValueError(f"{path}: heads without the joint head; retrain them")
         emergency, confident = (float(x) for x in data["thresholds"])
+        by_language = (
+            json.loads(str(data["thresholds_by_language"]))
+            if "thresholds_by_language" in data
+            else {}
+        )
         return Heads(
             urgency_w=data["urgency_w"].astype(np.float32),
             urgency_b=data["urgency_b"].astype(np.float32),
@@ -140,7 +156,9 @@ def load(path: pathlib.Path = DEFAULT_PATH) -> Heads:
             joint_w=data["joint_w"].astype(np.float32),
             joint_b=data["joint_b"].astype(np.float32),
             joint_pairs=data["joint_pairs"].astype(np.int64),
-            thresholds=Thresholds(emergency=emergency, confident=confident),
+            thresholds=Thresholds(
+                emergency=emergency, confident=confident, by_language=by_language
+            ),
             probe=data["probe"].astype(np.float32),
             meta=json.loads(str(data["meta"])),
         )

@@ -85,13 +85,15 @@ class Hit:
 
 
 def _guarded(pattern: Pattern, text: str, start: int, end: int) -> bool:
-    """Whether a near-miss guard vetoes the match at text[start:end]."""
-    if pattern.unless is None:
-        return False
+    """Whether a near-miss guard vetoes the match at text[start:end]: `unless` words not
+    cancelled by `despite` words, or `ongoing` words (a habit) not cancelled by `acute` ones."""
     window = text[max(0, start - _GUARD_WINDOW) : end + _GUARD_WINDOW]
-    if not pattern.unless.search(window):
-        return False
-    return not (pattern.despite and pattern.despite.search(window))
+    past = bool(pattern.unless and pattern.unless.search(window))
+    if past and not (pattern.despite and pattern.despite.search(window)):
+        return True
+    if pattern.ongoing and pattern.ongoing.search(window):
+        return not (pattern.acute and pattern.acute.search(window))
+    return False
 
 
 def scan(text: str, patterns: Sequence[Pattern] = PATTERNS) -> list[Hit]:

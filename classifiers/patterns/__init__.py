@@ -109,6 +109,11 @@ class Pattern:
     negatives: tuple[str, ...]
     # None, or letters every match contains: a text with none of them is skipped (fast).
     gate: re.Pattern[str] | None = None
+    # A second guard, of a habit or a relapse ("again", "scars", "long sleeves to hide it"),
+    # cancelled only by its own `acute` words (blood, now, a hospital): `despite` is not
+    # asked, so "years ago ... blood" stays vetoed by `unless` as before.
+    ongoing: re.Pattern[str] | None = None
+    acute: re.Pattern[str] | None = None
 
 
 def pattern(
@@ -121,6 +126,8 @@ def pattern(
     negatives: tuple[str, ...],
     unless: str | None = None,
     despite: str | None = None,
+    ongoing: str | None = None,
+    acute: str | None = None,
     spaced: bool = True,
 ) -> Pattern:
     """Build a Pattern; `pattern_id` is "<language>.<name>"; `spaced=False` for Chinese."""
@@ -136,4 +143,6 @@ def pattern(
         despite=compile_source(despite, spaced=spaced) if despite else None,
         positives=positives,
         negatives=negatives,
+        ongoing=compile_source(ongoing, spaced=spaced) if ongoing else None,
+        acute=compile_source(acute, spaced=spaced) if acute else None,
     )

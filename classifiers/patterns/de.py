@@ -58,10 +58,18 @@ PATTERNS: tuple[Pattern, ...] = (
             r"haare|nagel|finger|kuche|papier|seit (?:den |dem |der |einem |einigen )?"
             r"(?:sommerferien|ferien|monaten|jahren|wochen|langem|jahr|sommer)|" + _FICTION
         ),
-        positives=("sie ritzt sich gerade auf der toilette",),
+        # A habit or a relapse (again, scars, sleeves to hide it) is urgent (labelling.md)
+        # unless it is acute: blood, now, a hospital.
+        ongoing=r"wieder|narben?|armel|pulli|hoodie|versteck\w*",
+        acute=r"gerade|jetzt|blut\w*|krankenhaus|tief",
+        positives=(
+            "sie ritzt sich gerade auf der toilette",
+            "er ritzt sich wieder auf dem klo und es blutet voll",
+        ),
         negatives=(
             "sie schneidet sich die haare selbst",
             "ich ritze mich seit den sommerferien, keiner weiß es",
+            "meine sitznachbarin verletzt sich wieder, ich hab narben am ellbogen gesehen",
         ),
     ),
     pattern(
@@ -138,10 +146,14 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|" + _FICTION
         ),
         despite=r"gerade|jetzt|heute abend|heute nacht",
+        # Recurring and disclosed ("on weekends", "all the time"): urgent, not happening now.
+        ongoing=r"am wochenende|jedes wochenende|standig|immer wieder|oft|jedes mal",
+        acute=r"gerade|jetzt|heute abend|heute nacht",
         positives=("mein stiefvater schlägt gerade meine mutter und mich",),
         negatives=(
             "im training haut er mich immer beim boxen",
             "ihr vater schlägt sie wenn sie mit nem jungen redet, heute ist sie bei mir",
+            "ihr onkel haut sie oft am wochenende, hat sie mir in der pause erzählt",
         ),
     ),
     pattern(

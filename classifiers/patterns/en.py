@@ -78,13 +78,22 @@ PATTERNS: tuple[Pattern, ...] = (
             r"used to|years ago|last year|in the past|stopped|since (?:the )?(?:summer|winter"
             r"|spring|fall|\w+ grade|last \w+)|for (?:months|years|a while)|" + _FICTION
         ),
+        # A habit or a relapse (again, scars, sleeves to hide it) is urgent (labelling.md)
+        # unless it is acute: blood, now, a hospital.
+        ongoing=(
+            r"again|scars?|long sleeves|hoodies?|to hide"
+            r"|when (?:im|shes|hes|theyre) (?:stressed|sad|upset)"
+        ),
+        acute=r"right now|blood|bleeding|hospital|deep|wont stop",
         positives=(
             "she is cutting herself in the bathroom right now",
+            "hes cutting himself again, theres blood everywhere",
             "i want to slit my wrists",
         ),
         negatives=(
             "she used to be cutting herself years ago but stopped, she's fine now",
             "she has been cutting herself for months, she hides her arms",
+            "i think my lab partner is hurting herself again, i noticed scars near her elbow",
         ),
     ),
     pattern(
@@ -175,7 +184,7 @@ PATTERNS: tuple[Pattern, ...] = (
         unless=(
             r"hoops|basketball|soccer|football|photos?|pictures?|selfie|film|paintball"
             r"|laser tag|water balloons?|snowballs?|nerf|zombies?|homework|assignment|test"
-            r"|quiz|exam|" + _FICTION
+            r"|quiz|exam|practice|coach|laps|scrimmage|" + _FICTION
         ),
         positives=(
             "he said he is going to shoot up the school on friday",
@@ -185,6 +194,7 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=(
             "we are going to shoot some hoops after school",
             "lets shoot everyone in fortnite tonight",
+            "if we lose the scrimmage the coach will murder us all with suicides",
         ),
     ),
 )

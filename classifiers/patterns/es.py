@@ -75,10 +75,18 @@ PATTERNS: tuple[Pattern, ...] = (
             r"pelo|cabello|unas|cebolla|cocina|papel|dedo|flequillo|desde hace (?:meses|anos"
             r"|tiempo)|hace (?:meses|anos) que|desde el verano|" + _FICTION
         ),
-        positives=("mi amiga se está cortando en el baño ahora mismo",),
+        # A habit or a relapse (again, scars, sleeves to hide it) is urgent (labelling.md)
+        # unless it is acute: blood, now, a hospital.
+        ongoing=r"otra vez|de nuevo|cicatri\w*|marcas|mangas largas|sudadera|taparse|esconder\w*",
+        acute=r"ahora mismo|ahorita|sangr\w*|sangre|hospital|profund\w*",
+        positives=(
+            "mi amiga se está cortando en el baño ahora mismo",
+            "se está cortando otra vez en el baño y está sangrando mucho",
+        ),
         negatives=(
             "me estoy cortando el pelo yo solo",
             "mi hermana se está cortando desde hace meses, lo esconde con mangas largas",
+            "creo que mi compañera se está lastimando de nuevo, le vi cicatrices en el brazo",
         ),
     ),
     pattern(

@@ -66,11 +66,19 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|(?:jours|semaines|mois|ans) que je me coupe plus(?! (?:souvent|fort|profond\w*))"
             r"|" + _FICTION
         ),
-        positives=("elle se scarifie dans les toilettes en ce moment",),
+        # A habit or a relapse (again, scars, sleeves to hide it) is urgent (labelling.md)
+        # unless it is acute: blood, now, a hospital.
+        ongoing=r"encore|a nouveau|cicatrices?|marques|manches longues|sweat|cache\w*",
+        acute=r"en ce moment|maintenant|sang|saign\w*|hopital|profond\w*",
+        positives=(
+            "elle se scarifie dans les toilettes en ce moment",
+            "il se coupe encore dans les toilettes et ça saigne beaucoup",
+        ),
         negatives=(
             "elle se coupe les cheveux toute seule",
             "ma soeur se scarifie depuis des mois, elle cache ses bras",
             "ça fait 3 mois que je me coupe plus mais j'y pense encore",
+            "ma voisine de table se mutile à nouveau je crois, j'ai vu des cicatrices au coude",
         ),
     ),
     pattern(

@@ -57,10 +57,18 @@ PATTERNS: tuple[Pattern, ...] = (
             r"capelli|unghie|cipolla|cucina|carta|dito|frangia|da (?:mesi|anni|settimane)"
             r"|dall estate|" + _FICTION
         ),
-        positives=("si sta tagliando in bagno adesso",),
+        # A habit or a relapse (again, scars, sleeves to hide it) is urgent (labelling.md)
+        # unless it is acute: blood, now, a hospital.
+        ongoing=r"di nuovo|ancora|cicatrici|segni|maniche lunghe|felpa|nascond\w*",
+        acute=r"adesso|in questo momento|sangue|sanguin\w*|ospedale|profond\w*",
+        positives=(
+            "si sta tagliando in bagno adesso",
+            "si sta tagliando di nuovo in bagno e perde tanto sangue",
+        ),
         negatives=(
             "mi sto tagliando i capelli da sola",
             "mia sorella si taglia da mesi, nasconde le braccia",
+            "la mia compagna si sta facendo del male di nuovo, ho visto cicatrici sul gomito",
         ),
     ),
     pattern(

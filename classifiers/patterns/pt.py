@@ -57,7 +57,8 @@ PATTERNS: tuple[Pattern, ...] = (
         # Ongoing or relapsing ("de novo", "faz meses") is urgent unless it is acute now.
         unless=(
             r"cabelo|unha|cebola|cozinha|papel|dedo|franja|futebol|treino|de novo"
-            r"|faz (?:meses|tempo|um ano)|ha (?:meses|anos)|" + _FICTION
+            r"|faz (?:meses|tempo|um ano)|ha (?:meses|anos)|cicatriz\w*|marcas|manga comprida"
+            r"|moletom|esconde\w*|" + _FICTION
         ),
         despite=r"sangr\w*|sangue|agora|neste momento|hospital|fundo",
         positives=(
@@ -67,6 +68,7 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=(
             "ele vive se machucando no treino de futebol",
             "to me machucando de novo, queimando o braço com isqueiro",
+            "acho que minha colega de sala ta se machucando, vi cicatrizes perto do cotovelo",
         ),
     ),
     pattern(

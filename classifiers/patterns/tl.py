@@ -88,10 +88,18 @@ PATTERNS: tuple[Pattern, ...] = (
             r"dati|noon|last year|tumigil|huminto|nung bata|sibuyas|luto"
             r"|ilang (?:months|buwan|linggo|weeks|taon) na|tuwing|" + _FICTION
         ),
-        positives=("may babae sa cr ng girls naglalaslas, ang daming dugo",),
+        # A habit or a relapse (again, scars, sleeves to hide it) is urgent (labelling.md)
+        # unless it is acute: blood, now, a hospital.
+        ongoing=r"na naman|ulit|peklat|jacket|hoodie|long sleeves|tinatago|itago",
+        acute=r"ngayon|dugo|dumudugo|ospital|malalim",
+        positives=(
+            "may babae sa cr ng girls naglalaslas, ang daming dugo",
+            "naglalaslas na naman siya sa cr, ang daming dugo",
+        ),
         negatives=(
             "dati naglalaslas siya pero tumigil na siya last year",
             "pag stressed ako sinusugatan ko sarili ko ng cutter, ilang months na",
+            "parang naglalaslas yung katabi ko, may peklat sa braso niya",
         ),
     ),
     pattern(
@@ -264,6 +272,9 @@ PATTERNS += (
             r"(?:nasusunog|nagliliyab|umaapoy|umuusok)",
         ),
         unless=_FIRE_FICTION,
+        # A fire that is out ("napatay na ng bumbero", last week) is over, unless still burning.
+        ongoing=r"last week|kahapon|napatay na|naapula|namatay na|tapos na|walang nasaktan",
+        acute=r"ngayon|pa rin|parin|may (?:mga )?(?:estudyante|tao|bata) pa",
         positives=(
             "nasusunog yung science lab may mga estudyante pa sa loob",
             "may usok na lumalabas sa gym",
@@ -271,6 +282,7 @@ PATTERNS += (
         negatives=(
             "laging amoy vape yung cr, puro usok sa cr",
             "sunog yung kanin sa canteen kanina",
+            "nagkasunog sa library kahapon pero naapula agad",
         ),
     ),
     pattern(

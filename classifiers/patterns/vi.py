@@ -102,10 +102,18 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|[đd]a ngung|[đd]a bo|het roi|lau (?:roi|r)|tu lau|may (?:thang|tuan|nam) nay"
             r"|nhieu thang|" + _FICTION
         ),
-        positives=("trong nhà vệ sinh nữ có bạn cắt tay chảy máu nhiều lắm",),
+        # A habit or a relapse (again, scars, sleeves to hide it) is urgent (labelling.md)
+        # unless it is acute: blood, now, a hospital.
+        ongoing=r"lai roi|hoai|thuong xuyen|vet seo|seo|ao khoac|dai tay|[đd]e che",
+        acute=r"chay mau|mau|bay gio|benh vien",
+        positives=(
+            "trong nhà vệ sinh nữ có bạn cắt tay chảy máu nhiều lắm",
+            "nó lại rạch tay trong toilet rồi, máu chảy nhiều lắm",
+        ),
         negatives=(
             "em bị đứt tay lúc thái rau, hơi chảy máu, hồi trước em cắt tay rồi nhưng đã ngưng",
             "bạn cùng bàn lấy compa rạch tay mấy tháng nay rồi",
+            "hình như bạn ngồi cạnh mình tự cắt tay, mình thấy vết sẹo ở khuỷu tay",
         ),
     ),
     pattern(

@@ -77,11 +77,19 @@ PATTERNS: tuple[Pattern, ...] = (
             r"以前|之前|去年|曾经|已经不|停了|好了|上学期|在治疗|治疗了|心理医生|心理咨询"
             r"|算(?:不算)?自残|一(?:难受|生气|焦虑|紧张|有压力|压力大)就|" + _FICTION
         ),
-        positives=("她现在正在厕所里割腕，流了很多血",),
+        # A habit or a relapse (again, scars, sleeves to hide it) is urgent (labelling.md)
+        # unless it is acute: blood, now, a hospital.
+        ongoing=r"又|伤疤|疤痕|长袖|遮|藏|经常|总是|老是",
+        acute=r"现在|正在|流血|血|医院|很深",
+        positives=(
+            "她现在正在厕所里割腕，流了很多血",
+            "他又在厕所割腕了，一直在流血",
+        ),
         negatives=(
             "她以前自残过，现在已经好了",
             "上学期我那个朋友自残的事，现在她在治疗了",
             "我一难受就拿头撞墙，这算自残吗",
+            "同桌好像自残，我看到她胳膊肘附近有疤痕",
         ),
         spaced=False,
     ),

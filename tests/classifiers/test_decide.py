@@ -66,6 +66,17 @@ def test_rule_hit_category_replaces_another_danger_category() -> None:
     assert verdict.reasons[-1] == "about weapon (safety net)"
 
 
+def test_a_language_with_its_own_threshold_uses_it_and_others_the_floor() -> None:
+    """P(emergency) 0.25 is an emergency at the floor (0.2) but not at English's own 0.3;
+    a language without one, or an undetermined one, gets the floor."""
+    thresholds = Thresholds(emergency=0.2, confident=0.6, by_language={"en": 0.3})
+    english = decide.decide(_evidence((0.7, 0.05, 0.25)), thresholds)
+    spanish = decide.decide(
+        _evidence((0.7, 0.05, 0.25), language=Detected("es", 0.99, known=True)), thresholds
+    )
+    assert (english.urgency, spanish.urgency) == ("routine", "emergency")
+
+
 def test_unsure_routine_is_raised_to_urgent() -> None:
     """A routine call below the confidence floor becomes urgent, and says why."""
     verdict = decide.decide(_evidence((0.55, 0.35, 0.10)), THRESHOLDS)

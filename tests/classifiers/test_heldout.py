@@ -1,11 +1,11 @@
-"""The acceptance figures on the held-out file, overall and for non-English reports.
+"""The acceptance figures on the held-out file, overall, for non-English reports and per language.
 
 heldout.jsonl holds scenarios (and their translations) that training never saw; nothing
-is tuned on it. Targets (issue 3): emergency recall >= 0.97 with precision >= 0.5, urgency
-macro-F1 >= 0.65, category macro-F1 >= 0.75, overall and for non-English reports.
-
-Every target is met and asserted (docs/classifier.md has the figures), and each figure is
-also held to a floor just under the one measured now, so a regression fails at once.
+is tuned on it. Issue 16 asks: emergency recall 1.00 in every language, emergency
+precision >= 0.85, urgent reports called emergency at most 10 %. Recall is asserted at
+1.00 in every language; precision and the urgent rate are held to what the shipped model
+measures (docs/classifier.md, "False alarms": short of the targets), so a regression fails
+at once; urgency and category macro-F1 to the earlier targets (issue 3).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 
 from classifiers import corpus, evaluate, evaluation
 from classifiers.engine import TransformerEngine
+from classifiers.verdict import EMERGENCY
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +32,18 @@ def _subset(report: evaluation.EvalReport, name: str) -> evaluation.Subset:
     return report.overall if name == "overall" else report.non_english
 
 
-# Measured on 2026-12-01 after training on the 4,420-row corpus (round 4, issue #18;
-# docs/classifier.md: 0.677 / 0.619, 0.752 / 0.687, 0.797 / 0.757), minus a small margin for
-# CPU numerics. Non-English category fell from 0.778 (4,398 rows) to 0.757: its floor is the
-# target itself, 0.75; precision and urgency rose.
+# Measured on 2026-12-02 after the fifth corpus round (4,628 rows), the safety net's habit
+# guards and the per-language thresholds (issue #16; docs/classifier.md "False alarms":
+# 0.724 / 0.653, 0.797 / 0.729, 0.826 / 0.794), minus a small margin for CPU numerics.
 FLOORS = {
-    ("precision", "overall"): 0.66, ("precision", "non-English"): 0.60,
-    ("urgency", "overall"): 0.73, ("urgency", "non-English"): 0.67,
-    ("category", "overall"): 0.78, ("category", "non-English"): 0.75,
+    ("precision", "overall"): 0.71, ("precision", "non-English"): 0.64,
+    ("urgency", "overall"): 0.78, ("urgency", "non-English"): 0.71,
+    ("category", "overall"): 0.81, ("category", "non-English"): 0.78,
 }  # fmt: skip
 TARGETS = {"precision": 0.5, "urgency": 0.65, "category": 0.75}
+# Urgent reports called emergency: measured now (0.414 / 0.567) plus a margin; issue #16
+# asks <= 0.10, not reached yet.
+URGENT_CEILING = {"overall": 0.43, "non-English": 0.59}
 
 
 def _figure(report: evaluation.EvalReport, metric: str, part: str) -> float:
@@ -53,9 +56,24 @@ def _figure(report: evaluation.EvalReport, metric: str, part: str) -> float:
 @pytest.mark.slow
 @pytest.mark.parametrize("part", ["overall", "non-English"])
 def test_emergency_recall(report: evaluation.EvalReport, part: str) -> None:
-    """Emergencies are not missed: recall >= 0.97 (the safety requirement)."""
-    recall = _subset(report, part).emergency_recall
-    assert recall >= 0.97, f"emergency recall {recall:.3f}"
+    """No emergency is missed: recall 1.00 (the safety requirement)."""
+    subset = _subset(report, part)
+    assert subset.emergency_recall == 1.0, [row.id for row, _ in subset.missed]
+
+
+@pytest.mark.slow
+def test_no_emergency_missed_in_any_language(report: evaluation.EvalReport) -> None:
+    """Every language of the held-out file keeps every one of its emergencies."""
+    missed = {row.language for row, _ in report.overall.missed if row.urgency == EMERGENCY}
+    assert not missed, f"emergencies missed in {sorted(missed)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part", ["overall", "non-English"])
+def test_urgent_reports_called_emergency(report: evaluation.EvalReport, part: str) -> None:
+    """Urgent reports called emergency (each pages someone at night) stay at today's share."""
+    rate = _subset(report, part).urgent_called_emergency
+    assert rate <= URGENT_CEILING[part], f"urgent called emergency {part} {rate:.3f}"
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from classifiers import normalize, rules
-from classifiers.patterns import Pattern, compile_source
+from classifiers.patterns import Pattern, compile_source, pattern
 
 _POSITIVES = [(p, text) for p in rules.PATTERNS for text in p.positives]
 _NEGATIVES = [(p, text) for p in rules.PATTERNS for text in p.negatives]
@@ -177,3 +177,16 @@ def test_threat_already_traced_by_police_is_framed() -> None:
         "la policía ya lo encontró"
     )
     assert rules.scan(text) == []
+
+
+def test_a_habit_guard_is_cancelled_only_by_its_acute_words() -> None:
+    """`ongoing` words (again, scars) veto unless `acute` ones (blood, now) are near, and
+    an `acute` word does not lift the `unless` guard of the past ("years ago")."""
+    cuts = pattern(
+        "en.test_cuts", category="self_harm", reason="test", sources=(r"cuts herself",),
+        positives=(), negatives=(), unless=r"years ago", ongoing=r"again|scars",
+        acute=r"blood|now",
+    )  # fmt: skip
+    assert rules.scan("she cuts herself again, i saw scars", [cuts]) == []
+    assert rules.scan("she cuts herself again and theres blood", [cuts]) != []
+    assert rules.scan("years ago she cuts herself, blood everywhere", [cuts]) == []

@@ -54,7 +54,7 @@ def test_heads_file_round_trip(tmp_path: pathlib.Path) -> None:
         joint_w=rng.normal(size=(4, 2)).astype(np.float32),
         joint_b=np.zeros(2, dtype=np.float32),
         joint_pairs=np.array([[0, 8], [2, 3]], dtype=np.int64),
-        thresholds=heads.Thresholds(emergency=0.07, confident=0.5),
+        thresholds=heads.Thresholds(emergency=0.07, confident=0.5, by_language={"en": 0.2}),
         probe=np.full(4, 0.5, dtype=np.float32),
         meta={"seed": 1},
     )
@@ -67,6 +67,18 @@ def test_heads_file_round_trip(tmp_path: pathlib.Path) -> None:
     p_u, p_c = loaded.probabilities(np.ones((2, 4), dtype=np.float32))
     assert np.allclose(p_u.sum(axis=1), 1.0)
     assert np.allclose(p_c.sum(axis=1), 1.0)
+
+
+def test_heads_file_without_language_thresholds_uses_the_floor_everywhere(
+    tmp_path: pathlib.Path,
+) -> None:
+    """A heads file from before per-language thresholds loads with the one threshold."""
+    with np.load(heads.DEFAULT_PATH) as data:
+        old = {k: data[k] for k in data.files if k != "thresholds_by_language"}
+    np.savez(tmp_path / "old.npz", **old)
+    thresholds = heads.load(tmp_path / "old.npz").thresholds
+    assert thresholds.by_language == {}
+    assert thresholds.emergency_for("en") == thresholds.emergency
 
 
 def test_joint_head_marginals_are_averaged_with_the_plain_heads() -> None:
@@ -124,3 +136,17 @@ def test_emergency_threshold_holds_recall_in_every_language() -> None:
     pooled = train.tune_emergency(p, is_e, hit)
     assert pooled > 0.2  # overall recall 109/110 = 0.99 misses the Tagalog one
     assert train.tune_emergency(p, is_e, hit, [~tagalog, tagalog]) <= 0.2
+
+
+def test_a_language_threshold_rises_only_as_far_as_it_loses_no_emergency() -> None:
+    """Above the floor, a language's own threshold stops below its lowest emergency that
+    the floor catches; a language already missing one at the floor may not rise past the
+    next, and a pattern hit counts as caught at any threshold."""
+    from classifiers import train  # noqa: PLC0415 - imports torch
+
+    p = np.array([0.9, 0.233, 0.01, 0.15, 0.123, 0.5, 0.02], dtype=np.float32)
+    is_e = np.array([True, True, True, False, True, True, True])
+    hit = np.array([False, False, True, False, False, False, False])
+    languages = ["en", "en", "en", "en", "tl", "tl", "tl"]
+    chosen = train.tune_by_language(p, is_e, hit, languages, floor=0.1)
+    assert chosen == {"en": 0.23, "tl": 0.12}
