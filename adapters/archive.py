@@ -212,40 +212,44 @@ class ArchiveWorker:
         return len(entries)
 
     async def archive(self, entries: Sequence[Entry]) -> None:
-        """Write the current state of every incident named in `entries`, then ack them."""
+        """Write the current state of every incident named in `entries`, then ack them:
+        one Redis round trip for the incidents, one a page of their new messages, and one
+        PostgreSQL transaction for the batch."""
         receipts = {e.incident_id: e.receipt for e in entries if e.receipt}
         ids = list(dict.fromkeys(e.incident_id for e in entries if e.incident_id))
         marks = await self._stream.watermarks(ids)
+        found = [i for i in await self._incidents.get_many(ids) if i is not None]
+        # an incident gone from Redis was archived before it left: nothing to do for it
+        messages = await self._messages_after(
+            {i.incident_id: marks[i.incident_id][0] for i in found}
+        )
         moved: dict[str, tuple[int, int]] = {}
-        batch: list[models.Message] = []
-        steps: list[tuple[str, list[models.Step], int]] = []
-        incidents: list[models.Incident] = []
-        for incident_id in ids:
-            incident = await self._incidents.get(incident_id)
-            if incident is None:  # gone from Redis: archived before it left, nothing to do
-                continue
-            last_seq, step_count = marks[incident_id]
-            new = await self._messages_after(incident_id, last_seq)
-            incidents.append(incident)
-            batch += new
-            steps.append((incident_id, list(incident.escalation[step_count:]), step_count))
-            moved[incident_id] = (new[-1].seq if new else last_seq, len(incident.escalation))
-        for incident in incidents:
-            await self._record.upsert_incident(
-                incident, receipt_hash=receipts.get(incident.incident_id)
+        steps: list[tuple[str, Sequence[models.Step], int]] = []
+        for incident in found:
+            last_seq, step_count = marks[incident.incident_id]
+            new = messages.get(incident.incident_id, [])
+            steps.append((incident.incident_id, incident.escalation[step_count:], step_count))
+            moved[incident.incident_id] = (
+                new[-1].seq if new else last_seq,
+                len(incident.escalation),
             )
-        await self._record.add_messages(batch)
-        for incident_id, new_steps, start in steps:
-            await self._record.add_steps(incident_id, new_steps, start=start)
+        await self._record.write_batch(
+            [(i, receipts.get(i.incident_id)) for i in found],
+            [m for i in found for m in messages.get(i.incident_id, [])],
+            steps,
+        )
         await self._stream.advance(moved)
         await self._stream.done([e.entry_id for e in entries])
         self.archived += len(entries)
 
-    async def _messages_after(self, incident_id: str, after: int) -> list[models.Message]:
-        out: list[models.Message] = []
-        while True:
-            page = await self._messages.since(incident_id, after, limit=MESSAGES_PAGE)
-            out += page
-            if len(page) < MESSAGES_PAGE:
-                return out
-            after = page[-1].seq
+    async def _messages_after(self, after: dict[str, int]) -> dict[str, list[models.Message]]:
+        """Every message after each incident's mark, a page of MESSAGES_PAGE at a time."""
+        out: dict[str, list[models.Message]] = {incident_id: [] for incident_id in after}
+        while after:
+            pages = await self._messages.since_many(after, limit=MESSAGES_PAGE)
+            after = {}
+            for incident_id, page in pages.items():
+                out[incident_id] += page
+                if len(page) == MESSAGES_PAGE:
+                    after[incident_id] = page[-1].seq
+        return out

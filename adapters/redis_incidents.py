@@ -212,7 +212,7 @@ class RedisIncidents(RedisPart):
         entries = [(score, redis_codec.text(raw)) for found in ranges for raw, score in found]
         page, next_cursor = redis_pages.take(redis_pages.after(entries, edge), limit)
         ids = {incident_id for _, incident_id in page} | set(pinned)
-        found_by_id = dict(zip(ids, await self._get_many(list(ids)), strict=True))
+        found_by_id = dict(zip(ids, await self.get_many(list(ids)), strict=True))
         stale = [i for i in pinned if not _still_pinned(found_by_id[i])]
         if stale:
             await self._unpin(stale, org_code, found_by_id)
@@ -262,7 +262,7 @@ class RedisIncidents(RedisPart):
         pipe.hgetall(self._keys.incident(incident_id))
         pipe.lrange(self._keys.steps(incident_id), 0, -1)
 
-    async def _get_many(self, ids: list[str]) -> list[models.Incident | None]:
+    async def get_many(self, ids: Sequence[str]) -> list[models.Incident | None]:
         """Incidents by id in one round trip."""
         if not ids:
             return []

@@ -9,6 +9,7 @@ message or a gap in `seq` (ARCHITECTURE.md); it is the hottest call and auto-pip
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -98,6 +99,22 @@ class RedisMessages(RedisPart):
             incident_id=incident_id, seq=int(seq), sender=sender, text=text, at=at, author=author
         )
         return Appended(message=message, duplicate=False, status=incident_status)
+
+    async def since_many(
+        self, after: Mapping[str, int], limit: int = 1000
+    ) -> dict[str, list[models.Message]]:
+        if not after:
+            return {}
+        async with self._r.pipeline(transaction=False) as pipe:
+            for incident_id, seq in after.items():
+                pipe.xrange(
+                    self._keys.messages(incident_id), min=f"{max(seq, 0) + 1}-0", count=limit
+                )
+            replies: list[Any] = await pipe.execute()
+        return {
+            incident_id: [redis_codec.message_from(incident_id, eid, f) for eid, f in entries]
+            for incident_id, entries in zip(after, replies, strict=True)
+        }
 
     async def since(
         self, incident_id: str, after_seq: int, limit: int = 1000

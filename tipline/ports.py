@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from escalation import commands
@@ -145,6 +145,10 @@ class IncidentStore(Protocol):
         ...
 
     async def get(self, incident_id: str) -> Incident | None: ...
+
+    async def get_many(self, ids: Sequence[str]) -> list[Incident | None]:
+        """`get` for many incidents, in order, in one round trip."""
+        ...
 
     async def in_org(self, incident_id: str, org_code: str) -> bool:
         """Whether the incident belongs to `org_code`, read from that school's data only."""
@@ -291,6 +295,12 @@ class MessageLog(Protocol):
 
     async def since(self, incident_id: str, after_seq: int, limit: int = 1000) -> list[Message]: ...
 
+    async def since_many(
+        self, after: Mapping[str, int], limit: int = 1000
+    ) -> dict[str, list[Message]]:
+        """`since` for many incidents (id -> after_seq) in one round trip."""
+        ...
+
 
 class Triager(Protocol):
     """The asynchronous face of the classifier that the service awaits."""
@@ -393,6 +403,17 @@ class Record(Protocol):
     async def add_steps(self, incident_id: str, steps: Sequence[Step], *, start: int) -> int:
         """Store the audit-trail steps numbered `start`, `start + 1`, ... that are not stored
         yet; how many were new."""
+        ...
+
+    async def write_batch(
+        self,
+        incidents: Sequence[tuple[Incident, str | None]],
+        messages: Sequence[Message],
+        steps: Sequence[tuple[str, Sequence[Step], int]],
+    ) -> None:
+        """`upsert_incident` (with its receipt hash or None), `add_messages` and `add_steps`
+        (incident, steps, start) for many incidents in one transaction: what the archive
+        writes a batch with (one commit, not one per row)."""
         ...
 
     async def put_slack_message(self, incident_id: str, *, channel: str, ts: str) -> None:

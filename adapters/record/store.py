@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -228,10 +229,13 @@ class PostgresRecord:
     async def upsert_incident(
         self, incident: models.Incident, *, receipt_hash: str | None = None
     ) -> bool:
+        status = await self.pool.execute(_INCIDENT, *self._incident_args(incident, receipt_hash))
+        return _count(status) == 1
+
+    def _incident_args(self, incident: models.Incident, receipt_hash: str | None) -> list[Any]:
         key_id, report = self.ring.seal(incident.text, context=_report(incident.incident_id))
         triage = incident.triage
-        status = await self.pool.execute(
-            _INCIDENT,
+        return [
             incident.incident_id,
             incident.org_code,
             incident.channel.value,
@@ -254,17 +258,34 @@ class PostgresRecord:
             receipt_hash,
             key_id,
             report,
-        )
-        return _count(status) == 1
+        ]
+
+    async def write_batch(
+        self,
+        incidents: Sequence[tuple[models.Incident, str | None]],
+        messages: Sequence[models.Message],
+        steps: Sequence[tuple[str, Sequence[models.Step], int]],
+    ) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            if incidents:
+                await conn.executemany(_INCIDENT, [self._incident_args(i, r) for i, r in incidents])
+            if messages:
+                await conn.execute(_MESSAGES, *self._message_args(messages))
+            trails = [(i, list(s), n) for i, s, n in steps if s]
+            if trails:
+                await conn.executemany(_STEPS, [self._step_args(i, s, n) for i, s, n in trails])
 
     async def add_messages(self, messages: Sequence[models.Message]) -> int:
         if not messages:
             return 0
+        status = await self.pool.execute(_MESSAGES, *self._message_args(messages))
+        return _count(status)
+
+    def _message_args(self, messages: Sequence[models.Message]) -> list[Any]:
         sealed = [
             self.ring.seal(m.text, context=_message_context(m.incident_id, m.seq)) for m in messages
         ]
-        status = await self.pool.execute(
-            _MESSAGES,
+        return [
             [m.incident_id for m in messages],
             [m.seq for m in messages],
             [m.sender.value for m in messages],
@@ -273,20 +294,22 @@ class PostgresRecord:
             [m.author.name if m.author else None for m in messages],
             [key_id for key_id, _ in sealed],
             [data for _, data in sealed],
-        )
-        return _count(status)
+        ]
 
     async def add_steps(self, incident_id: str, steps: Sequence[models.Step], *, start: int) -> int:
         if not steps:
             return 0
+        status = await self.pool.execute(_STEPS, *self._step_args(incident_id, steps, start))
+        return _count(status)
+
+    def _step_args(self, incident_id: str, steps: Sequence[models.Step], start: int) -> list[Any]:
         notes = [
             self.ring.seal(s.note, context=_note(incident_id, start + i))
             if s.note is not None
             else (None, None)
             for i, s in enumerate(steps)
         ]
-        status = await self.pool.execute(
-            _STEPS,
+        return [
             incident_id,
             list(range(start, start + len(steps))),
             [s.at for s in steps],
@@ -297,8 +320,7 @@ class PostgresRecord:
             [s.urgency.value if s.urgency else None for s in steps],
             [key_id for key_id, _ in notes],
             [data for _, data in notes],
-        )
-        return _count(status)
+        ]
 
     async def put_slack_message(self, incident_id: str, *, channel: str, ts: str) -> None:
         await self.pool.execute(_SLACK, incident_id, channel, ts)
