@@ -356,7 +356,7 @@ def run(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
             s1, t1 = sum(procstat.cpu_seconds(p) for p in pids), time.monotonic()
             result["idle_cpu_util"] = (s1 - s0) / (t1 - t0)
             result["closed"] = []
-            for _ in range(args.repeat):
+            for _ in range(0 if args.no_closed else args.repeat):
                 start = time.monotonic() + args.warmup
                 command = {"cmd": "closed", "start": start, "end": start + args.seconds}
                 result["closed"].append(measure(clients, pids, command))
@@ -415,9 +415,13 @@ def summary(results: list[dict[str, Any]]) -> None:
         f"p99@{rate} (x base)" for rate in results[0]["open"]
     ))  # fmt: skip
     for r in results:
-        closed = statistics.median(m["rate"] for m in r["closed"])
         b = base.get((r["pairs"], r.get("loop", "uvloop")))
-        ratio = closed / statistics.median(m["rate"] for m in b["closed"]) if b else float("nan")
+        closed = statistics.median(m["rate"] for m in r["closed"]) if r["closed"] else float("nan")
+        ratio = (
+            closed / statistics.median(m["rate"] for m in b["closed"])
+            if b and b["closed"]
+            else float("nan")
+        )
         cells = []
         for rate, runs in r["open"].items():
             p99 = statistics.median(m["p99_ms"] for m in runs)
@@ -450,6 +454,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--out", default=None)
+    # Open loop only: e.g. the archive's lag at a rate, without the closed loop's backlog.
+    parser.add_argument("--no-closed", action="store_true")
     args = parser.parse_args()
     args.rates = [int(r) for r in args.rates.split(",") if r]
     results = []
