@@ -68,6 +68,7 @@ class Lag:
 
     backlog: int  # entries not yet archived (written or pending)
     oldest_s: float  # age of the oldest of them; 0 when there is none
+    dead: int = 0  # entries of incidents the record refused (archive:dead)
 
 
 def _text(value: Any) -> str:
@@ -82,6 +83,7 @@ class ArchiveStream:
         self._r = client
         self.key = stream_key(prefix)
         self._wm = f"{prefix}:archive:wm"
+        self._dead = f"{self.key}:dead"
 
     async def ensure_group(self) -> None:
         """Create the group (from the stream's start: entries written before are kept)."""
@@ -120,6 +122,14 @@ class ArchiveStream:
             pipe.xdel(self.key, *entry_ids)
             await pipe.execute()
 
+    async def dead_letter(self, entries: Sequence[Entry], refused: dict[str, str]) -> None:
+        """Keep what the record refused in `<prefix>:archive:dead` (the incident and the
+        error code), for an operator: the incident stays in Redis, so nothing is lost."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                pipe.xadd(self._dead, {"i": entry.incident_id, "error": refused[entry.incident_id]})
+            await pipe.execute()
+
     async def watermarks(self, incident_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(last seq, steps) archived for each incident; (0, 0) for one never archived."""
         values: list[Any] = await self._r.hmget(self._wm, list(incident_ids))
@@ -138,11 +148,40 @@ class ArchiveStream:
         async with self._r.pipeline(transaction=False) as pipe:
             pipe.xlen(self.key)
             pipe.xrange(self.key, count=1)
-            length, first = await pipe.execute()
+            pipe.xlen(self._dead)
+            length, first, dead = await pipe.execute()
         if not first:
-            return Lag(backlog=int(length), oldest_s=0.0)
+            return Lag(backlog=int(length), oldest_s=0.0, dead=int(dead))
         millis = int(_text(first[0][0]).split("-")[0])
-        return Lag(backlog=int(length), oldest_s=max(0.0, time.time() - millis / 1000))
+        age = max(0.0, time.time() - millis / 1000)
+        return Lag(backlog=int(length), oldest_s=age, dead=int(dead))
+
+
+# One incident of a batch: its state, its receipt hash, its new messages, its new steps.
+_Written = tuple[
+    models.Incident, str | None, list[models.Message], tuple[str, Sequence[models.Step], int]
+]
+
+
+def _columns(
+    batch: Sequence[_Written],
+) -> tuple[
+    list[tuple[models.Incident, str | None]],
+    list[models.Message],
+    list[tuple[str, Sequence[models.Step], int]],
+]:
+    return (
+        [(incident, receipt) for incident, receipt, _, _ in batch],
+        [m for _, _, new, _ in batch for m in new],
+        [trail for _, _, _, trail in batch],
+    )
+
+
+def _refused(exc: BaseException) -> bool:
+    """The record refused these rows for what they are (SQLSTATE class 22, a data
+    exception, or 23, an integrity violation): retrying them cannot help. Anything else
+    (the record away, a closed pool, a bug) is retried with the whole batch."""
+    return str(getattr(exc, "sqlstate", "") or "")[:2] in {"22", "23"}
 
 
 def consumer_name() -> str:
@@ -233,14 +272,50 @@ class ArchiveWorker:
                 new[-1].seq if new else last_seq,
                 len(incident.escalation),
             )
-        await self._record.write_batch(
-            [(i, receipts.get(i.incident_id)) for i in found],
-            [m for i in found for m in messages.get(i.incident_id, [])],
-            steps,
-        )
+        batch = [
+            (
+                incident,
+                receipts.get(incident.incident_id),
+                messages.get(incident.incident_id, []),
+                trail,
+            )
+            for incident, trail in zip(found, steps, strict=True)
+        ]
+        refused = await self._write(batch)
+        for incident_id in refused:
+            moved.pop(incident_id)
         await self._stream.advance(moved)
+        if refused:
+            await self._stream.dead_letter(
+                [e for e in entries if e.incident_id in refused], refused
+            )
         await self._stream.done([e.entry_id for e in entries])
         self.archived += len(entries)
+
+    async def _write(self, batch: Sequence[_Written]) -> dict[str, str]:
+        """Write the batch in one transaction. If the record refuses its rows (`_refused`),
+        write each incident alone, so that one incident the record cannot take does not stop
+        every other; the ids refused, with their SQLSTATE, go to the dead letters, never
+        silently. Any other failure (the record away) raises: the batch is retried whole."""
+        try:
+            await self._record.write_batch(*_columns(batch))
+            return {}
+        except Exception as exc:
+            if not _refused(exc):
+                raise  # away, or our bug: the whole batch waits and is retried
+        refused: dict[str, str] = {}
+        for one in batch:
+            try:
+                await self._record.write_batch(*_columns([one]))
+            except Exception as exc:
+                if not _refused(exc):
+                    raise
+                code = str(getattr(exc, "sqlstate", ""))
+                refused[one[0].incident_id] = code
+                _log.error(
+                    "archive.refused", extra={"incident_id": one[0].incident_id, "error": code}
+                )
+        return refused
 
     async def _messages_after(self, after: dict[str, int]) -> dict[str, list[models.Message]]:
         """Every message after each incident's mark, a page of MESSAGES_PAGE at a time."""

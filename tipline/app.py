@@ -549,6 +549,7 @@ class ArchiveLag:
 
     backlog: int = 0
     oldest_s: float = 0.0
+    dead: int = 0
     known: bool = False
 
     async def probe(self, stream: archive.ArchiveStream, stop: asyncio.Event) -> None:
@@ -558,14 +559,20 @@ class ArchiveLag:
             except Unavailable:
                 self.known = False
             else:
-                self.backlog, self.oldest_s, self.known = measured.backlog, measured.oldest_s, True
+                self.backlog, self.oldest_s = measured.backlog, measured.oldest_s
+                self.dead, self.known = measured.dead, True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), ARCHIVE_PROBE_S)
 
     def wire(self) -> dict[str, object]:
         """`/healthz`'s `archive`: "lagging" once the oldest entry waits past the 5 s aim."""
         state = "unknown" if not self.known else "lagging" if self.oldest_s > 5 else "ok"
-        return {"state": state, "backlog": self.backlog, "oldest_s": round(self.oldest_s, 1)}
+        return {
+            "state": state,
+            "backlog": self.backlog,
+            "oldest_s": round(self.oldest_s, 1),
+            "refused": self.dead,  # entries the record refused (archive:dead), for a person
+        }
 
 
 PARTS = (

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -216,3 +217,27 @@ async def test_a_stopped_worker_ends_within_a_read_even_while_blocked(
     await asyncio.sleep(0.3)  # inside the blocking read now
     stop.set()
     await asyncio.wait_for(running, timeout=2)
+
+
+async def test_an_incident_the_record_refuses_is_set_aside_and_the_rest_archived(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    database_url: str,
+) -> None:
+    """An incident of a school the record does not know (a foreign-key refusal) goes to the
+    dead letters with its error code; the good incident of the same batch is archived, the
+    stream empties, and the refused one stays in Redis."""
+    await stream.ensure_group()
+    await _scenario(store)
+    stray = factories.incident(incident_id="inc-stray", org_code="NOPE")
+    await store.create(stray, receipt_hash="stray-receipt")
+    one = worker(stream, store, record)
+    assert await one.step() == 6
+    assert await _stored(database_url) == ([1, 2, 3, 4], [0, 1], "sealed-receipt")
+    lag = await stream.lag()
+    assert (lag.backlog, lag.dead) == (0, 1)
+    dead: Any = await redis_client.xrange(stream.key + ":dead")
+    assert [fields for _, fields in dead] == [{b"i": b"inc-stray", b"error": b"23503"}]
+    assert await store.get("inc-stray") is not None
