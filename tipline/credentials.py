@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 # A token of 22 URL-safe base64 characters carries 132 bits; shorter ones are refused where
@@ -114,22 +115,30 @@ def demo_key(data_dir: Path) -> bytes:
     folder of mode 0700) and read at every later one, so a restart keeps every receipt.
     Written aside and linked into place, so that two processes starting at once on one
     folder never read a half-written key: both end up with the one that was linked first."""
+    return read_key_file(made_once(data_dir, KEY_FILE, new_server_key))
+
+
+def made_once(data_dir: Path, name: str, make: Callable[[], str]) -> Path:
+    """`<data_dir>/<name>` (mode 0600, in a folder of mode 0700), written with `make()` at
+    the first start and kept after. Written aside and linked into place, so that two
+    processes starting at once never read a half-written file: both end up with the one
+    that was linked first."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     data_dir.chmod(0o700)
-    path = data_dir / KEY_FILE
+    path = data_dir / name
     if not path.exists():
-        aside = data_dir / f".{KEY_FILE}.{secrets.token_hex(8)}"
+        aside = data_dir / f".{name}.{secrets.token_hex(8)}"
         fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(new_server_key() + "\n")
+            out.write(make() + "\n")
         try:
             os.link(aside, path)
         except FileExistsError:
-            pass  # another process linked its key first; that one is the key
+            pass  # another process linked its file first; that one is kept
         finally:
             aside.unlink()
     path.chmod(0o600)
-    return read_key_file(path)
+    return path
 
 
 def new_incident_id() -> str:

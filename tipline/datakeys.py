@@ -11,11 +11,10 @@ does not open what the record holds stops the start (`PostgresRecord.check_keys`
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from pathlib import Path
 
 from adapters import sealing
+from tipline import credentials
 from tipline.settings import ConfigError, Settings
 
 log = logging.getLogger("tipline.datakeys")
@@ -31,7 +30,8 @@ def ring(settings: Settings) -> sealing.KeyRing:
             return sealing.parse(_read(settings.data_key_file))
         if not settings.demo:
             log.warning("datakeys.beside_data", extra={"file": str(settings.data_dir / KEY_FILE)})
-        return sealing.parse(_read(_made(settings.data_dir)))
+        made = credentials.made_once(settings.data_dir, KEY_FILE, sealing.new_key_line)
+        return sealing.parse(_read(made))
     except sealing.DataKeyError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -41,23 +41,3 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise sealing.DataKeyError(f"cannot read the data key file {path}: {exc}") from None
-
-
-def _made(data_dir: Path) -> Path:
-    """`<data_dir>/data.key`, written aside and linked into place (two processes starting
-    at once both end up with the key that was linked first)."""
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = data_dir / KEY_FILE
-    if not path.exists():
-        aside = data_dir / f".{KEY_FILE}.{secrets.token_hex(8)}"
-        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(sealing.new_key_line() + "\n")
-        try:
-            os.link(aside, path)
-        except FileExistsError:
-            pass
-        finally:
-            aside.unlink()
-    path.chmod(0o600)
-    return path
