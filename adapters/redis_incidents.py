@@ -13,17 +13,21 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from adapters import reach, redis_codec, redis_pages
+from adapters import effects_outbox, reach, redis_codec, redis_pages
 from adapters.redis_base import RedisPart
 from tipline import models
 from tipline.ports import Claimed, IncidentPage
 
 # KEYS: incident hash, steps list, then the index keys: open all, open org, resolved all,
-# resolved org, then the archive stream. ARGV: expected version ("" = any), claim holder ("" = not a
-# claim), doc, new status, created score, incident id, the holder a plain update writes
-# (a take-over, or "" when a reporter's message reopens it unclaimed), then the steps.
+# resolved org, then the archive stream, then the effects outbox's due and data.
+# ARGV: expected version ("" = any), claim holder ("" = not a claim), doc, new status,
+# created score, incident id, the holder a plain update writes (a take-over, or "" when a
+# reporter's message reopens it unclaimed), the new version's effects ("" = none), when the
+# sweeper may re-run them (ms), then the steps.
 # Returns {'ok', version}, {'claimed', holder}, {'conflict', version} or {'missing'}.
-_UPDATE = """
+_UPDATE = (
+    effects_outbox.WRITE_LUA
+    + """
 local version = redis.call('HGET', KEYS[1], 'version')
 if not version then return {'missing'} end
 if ARGV[2] ~= '' then
@@ -45,31 +49,39 @@ else
   redis.call('HSET', KEYS[1], 'claimed_by', ARGV[7])
 end
 redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'status', ARGV[4])
-for i = 8, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+for i = 10, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('XADD', KEYS[7], '*', 'i', ARGV[6])
-return {'ok', redis.call('HINCRBY', KEYS[1], 'version', 1)}
+local new_version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+effects_write(KEYS[8], KEYS[9], ARGV[6], new_version, ARGV[8], ARGV[9])
+return {'ok', new_version}
 """
+)
 
 # KEYS: incident hash, steps list, index all, index org, receipt key, retry record, the
-# archive stream. ARGV: doc, status, claimed_by, created score, incident id, sealed receipt,
-# window in ms, the receipt hash as the receipt key names it (for the archive), the steps.
+# archive stream, the effects outbox's due and data. ARGV: doc, status, claimed_by, created
+# score, incident id, sealed receipt, window in ms, the receipt hash as the receipt key names
+# it (for the archive), the effects of version 1 ("" = none), their re-run time, the steps.
 # Returns the incident id that holds the retry record: this one, created now, or the one an
 # earlier try created (then nothing is written). One script, so a crash can never leave a
 # retry record that points at no incident, nor an incident the archive never hears of.
-_CREATE_ONCE = """
+_CREATE_ONCE = (
+    effects_outbox.WRITE_LUA
+    + """
 local held = redis.call('HGET', KEYS[6], 'incident_id')
 if held then return held end
 redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'status', ARGV[2], 'claimed_by', ARGV[3],
            'version', 1, 'last_seq', 0)
-for i = 9, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+for i = 11, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
 redis.call('SET', KEYS[5], ARGV[5])
 redis.call('HSET', KEYS[6], 'incident_id', ARGV[5], 'sealed', ARGV[6])
 redis.call('PEXPIRE', KEYS[6], ARGV[7])
 redis.call('XADD', KEYS[7], '*', 'i', ARGV[5], 'r', ARGV[8])
+effects_write(KEYS[8], KEYS[9], ARGV[5], 1, ARGV[9], ARGV[10])
 return ARGV[5]
 """
+)
 
 # Pinned incidents (open emergencies, unclaimed urgent ones) on a first page at most: past
 # that many at once the oldest of them are on later pages, in time order, like any other.
@@ -84,10 +96,13 @@ class RedisIncidents(RedisPart):
         self, client: aioredis.Redis, *, prefix: str = "tl", key: bytes | None = None
     ) -> None:
         super().__init__(client, prefix=prefix, key=key)
+        self._effects = effects_outbox.Keys.of(prefix)
         self._update = client.register_script(_UPDATE)
         self._create_once = client.register_script(_CREATE_ONCE)
 
-    async def create(self, incident: models.Incident, *, receipt_hash: str) -> None:
+    async def create(
+        self, incident: models.Incident, *, receipt_hash: str, effects: str | None = None
+    ) -> None:
         k = self._keys
         incident_id = incident.incident_id
         score = {incident_id: incident.created_at.timestamp()}
@@ -111,6 +126,9 @@ class RedisIncidents(RedisPart):
                 pipe.zadd(k.pinned(incident.org_code), score)
             pipe.set(k.receipt(receipt_hash), incident_id)
             pipe.xadd(k.archive(), {"i": incident_id, "r": k.seal(receipt_hash)})
+            if effects:  # the effects of version 1, in the same MULTI (effects_outbox)
+                pipe.hset(self._effects.data, effects_outbox.field(incident_id, 1), effects)
+                pipe.zadd(self._effects.due, {effects_outbox.field(incident_id, 1): _due_ms()})
             await pipe.execute()
 
     async def create_once(
@@ -121,6 +139,7 @@ class RedisIncidents(RedisPart):
         client_key: str,
         sealed_receipt: str,
         window_s: float,
+        effects: str | None = None,
     ) -> str:
         """Create `incident` unless a report was already filed under `client_key`; the id of
         the incident that holds the key (this one when it was created now)."""
@@ -134,6 +153,8 @@ class RedisIncidents(RedisPart):
             k.receipt(receipt_hash),
             k.retry(client_key),
             k.archive(),
+            self._effects.due,
+            self._effects.data,
         ]
         args: list[str | int | float] = [
             redis_codec.incident_doc(incident),
@@ -144,6 +165,8 @@ class RedisIncidents(RedisPart):
             sealed_receipt,
             int(window_s * 1000),
             k.seal(receipt_hash),
+            effects or "",
+            _due_ms(),
             *_steps_json(incident.escalation),
         ]
         await self._pin(incident)
@@ -227,10 +250,11 @@ class RedisIncidents(RedisPart):
         holder: str,
         expected_version: int,
         steps: Sequence[models.Step],
+        effects: str | None = None,
     ) -> Claimed | None:
         """Store a claimed incident if nobody holds it; a loser learns who does."""
         result = await self._run_update(
-            incident, expected=expected_version, holder=holder, steps=steps
+            incident, expected=expected_version, holder=holder, steps=steps, effects=effects
         )
         if result[0] == b"claimed":
             current = await self.get(incident.incident_id)
@@ -248,9 +272,10 @@ class RedisIncidents(RedisPart):
         *,
         expected_version: int,
         steps: Sequence[models.Step],
+        effects: str | None = None,
     ) -> models.Incident | None:
         result = await self._run_update(
-            incident, expected=expected_version, holder=None, steps=steps
+            incident, expected=expected_version, holder=None, steps=steps, effects=effects
         )
         if result[0] != b"ok":
             return None
@@ -304,12 +329,13 @@ class RedisIncidents(RedisPart):
         expected: int | None,
         holder: str | None,
         steps: Sequence[models.Step],
+        effects: str | None,
     ) -> list[Any]:
         k = self._keys
         keys = [k.incident(incident.incident_id), k.steps(incident.incident_id)]
         for status in (models.Status.OPEN, models.Status.RESOLVED):
             keys += [k.index(status, None), k.index(status, incident.org_code)]
-        keys.append(k.archive())
+        keys += [k.archive(), self._effects.due, self._effects.data]
         args: list[str | int | float] = [
             "" if expected is None else str(expected),
             holder or "",
@@ -318,6 +344,8 @@ class RedisIncidents(RedisPart):
             incident.created_at.timestamp(),
             incident.incident_id,
             incident.claimed_by or "",
+            effects or "",
+            _due_ms(),
             *_steps_json(steps),
         ]
         await self._pin(incident)
@@ -327,6 +355,11 @@ class RedisIncidents(RedisPart):
 
 def _still_pinned(incident: models.Incident | None) -> bool:
     return incident is not None and incident.pinned
+
+
+def _due_ms() -> int:
+    """When the sweeper may re-run effects written now (adapters/effects_outbox.py)."""
+    return effects_outbox.wall_ms() + effects_outbox.GRACE_MS
 
 
 def _steps_json(steps: Sequence[models.Step]) -> list[str]:

@@ -39,11 +39,11 @@ class SlackNotifier:
         # Once per incident across every process: the outbox refuses a second post job.
         await self._enqueue(incident.incident_id, [jobs.Post()], once=jobs.POST_ONCE)
 
-    async def update(self, incident: Incident, step: Step) -> None:
-        await self._enqueue(incident.incident_id, [jobs.Update(), jobs.Reply(step)])
+    async def update(self, incident: Incident, step: Step, *, once: str | None = None) -> None:
+        await self._enqueue(incident.incident_id, [jobs.Update(), jobs.Reply(step)], once=once)
 
-    async def alert(self, incident: Incident, reason: str) -> None:
-        await self._enqueue(incident.incident_id, [jobs.Alert(reason)])
+    async def alert(self, incident: Incident, reason: str, *, once: str | None = None) -> None:
+        await self._enqueue(incident.incident_id, [jobs.Alert(reason)], once=once)
 
     async def translator(self, incident: Incident, *, by: str) -> None:
         """Ask the translators' channel for help with the incident's language."""

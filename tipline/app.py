@@ -21,7 +21,8 @@ from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from adapters import archive, data_dir, deadlines, embedded_redis, fanout
+from adapters import archive, data_dir, deadlines, effects_outbox, embedded_redis, fanout
+from adapters.effects_outbox import RedisEffectsOutbox
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.pow_ledger import RedisProofLedger
 from adapters.ratelimit import RedisRateLimiter
@@ -34,7 +35,7 @@ from adapters.slack_outbox import RedisSlackOutbox
 from bot.slack_app import SlackBot
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
-from tipline import admission, credentials, demo, guessing
+from tipline import admission, credentials, demo, effects, guessing
 from tipline.casework import Casework
 from tipline.clock import SystemClock
 from tipline.conversation import Conversation
@@ -281,6 +282,7 @@ DEMO_TOKENS: web.AppKey[tuple[str | None, str | None]] = web.AppKey("demo_tokens
 NET = web.AppKey("safety_net", admission.SafetyNet)
 TRIAGE = web.AppKey("triage", TriageService)
 DEADLINES = web.AppKey("deadlines", deadlines.DeadlineStore)
+EFFECTS = web.AppKey("effects_outbox", RedisEffectsOutbox)
 SERVICE = web.AppKey("service", IncidentService)
 URL = web.AppKey("url", str)
 ARCHIVE_LAG: web.AppKey[ArchiveLag] = web.AppKey("archive_lag")
@@ -403,6 +405,7 @@ def incident_service(
     its shared core, then its three parts (tipline/service.py)."""
     settings, clock, client = parts[SETTINGS], parts[CLOCK], parts[CLIENT]
     timers = parts[DEADLINES] = deadlines.DeadlineStore(client, settings.key_prefix)
+    outbox = parts[EFFECTS] = RedisEffectsOutbox(client, prefix=settings.key_prefix)
     ledger = RedisProofLedger(client, prefix=settings.key_prefix)
     limiter = RedisRateLimiter(client, prefix=settings.key_prefix)
     core = Casework(
@@ -413,6 +416,7 @@ def incident_service(
         deadlines=timers,
         notifier=slack.notifier if slack else None,
         clock=clock,
+        outbox=outbox,
     )
     # Past the free budget of wrong receipts or tokens, a proof of work as hard as a
     # report's (the same bits and cap), bound to its kind (tipline/guessing.py).
@@ -510,6 +514,29 @@ async def deadline_sweeper(parts: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(sweeper, return_exceptions=True)
 
 
+async def effects_sweeper(parts: web.Application) -> AsyncIterator[None]:
+    """This process's share of the effects left behind by a crash or a Redis error
+    (adapters/effects_outbox.py): run again past their grace, once across processes."""
+    settings, service = parts[SETTINGS], parts[SERVICE]
+    stop = asyncio.Event()
+    sweeper = asyncio.create_task(
+        effects.run_sweeper(
+            parts[EFFECTS],
+            parts[INCIDENTS],
+            service.effects,
+            now_ms=effects_outbox.wall_ms,
+            interval_s=settings.sweep_interval_s,
+            stop_event=stop,
+        ),
+        name="effects-sweeper",
+    )
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(sweeper, return_exceptions=True)
+
+
 async def archiver(parts: web.Application) -> AsyncIterator[None]:
     """This process's share of the archive (adapters/archive.py): what the live path
     acknowledged goes into the record. The schools and responders go first (the record's
@@ -584,6 +611,7 @@ PARTS = (
     model_loading,
     retriage,
     deadline_sweeper,
+    effects_sweeper,
     archiver,
 )
 

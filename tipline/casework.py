@@ -26,6 +26,7 @@ from tipline.ports import (
     Clock,
     Deadlines,
     Directory,
+    EffectsOutbox,
     IncidentStore,
     MessageLog,
     Notifier,
@@ -88,6 +89,7 @@ class Casework:
         deadlines: Deadlines,
         notifier: Notifier | None,
         clock: Clock,
+        outbox: EffectsOutbox | None = None,
     ) -> None:
         self.directory = directory
         self.incidents = incidents
@@ -99,6 +101,7 @@ class Casework:
             broadcaster=broadcaster,
             deadlines=deadlines,
             notifier=notifier,
+            outbox=outbox,
         )
         self._background: set[asyncio.Task[None]] = set()
 
@@ -122,9 +125,15 @@ class Casework:
     async def store(
         self, read: models.Incident, outcome: engine.Outcome
     ) -> models.Incident | Again:
-        """The outcome stored if the incident is still as `read`; AGAIN otherwise."""
+        """The outcome stored if the incident is still as `read`, with the record of its
+        durable effects (tipline/effects.py); AGAIN otherwise."""
         stored = await self.incidents.update(
-            outcome.incident, expected_version=read.version, steps=outcome.steps
+            outcome.incident,
+            expected_version=read.version,
+            steps=outcome.steps,
+            effects=self.effects.durable(
+                outcome.incident, outcome.effects, version=read.version + 1
+            ),
         )
         return AGAIN if stored is None else stored
 

@@ -127,7 +127,8 @@ class Intake:
         )
         incident = outcome.incident
         receipt = credentials.new_receipt()
-        earlier = await self._store_report(incident, receipt, client)
+        durable = self._core.effects.durable(incident, outcome.effects, version=1)
+        earlier = await self._store_report(incident, receipt, client, durable)
         if earlier is not None:
             for verdict in pending:
                 verdict.cancel()
@@ -187,13 +188,18 @@ class Intake:
         return Filed(incident=incident, receipt=receipt)
 
     async def _store_report(
-        self, incident: models.Incident, receipt: str, client: report_client.ReportClient | None
+        self,
+        incident: models.Incident,
+        receipt: str,
+        client: report_client.ReportClient | None,
+        effects: str | None,
     ) -> Filed | None:
-        """Store a new report; with a client id only if no try of it got in first, whose
-        answer is returned instead (two tries at once: one incident)."""
+        """Store a new report with the record of its durable `effects`; with a client id
+        only if no try of it got in first, whose answer is returned instead (two tries at
+        once: one incident)."""
         receipt_hash = credentials.receipt_hash(receipt)
         if client is None:
-            await self._incidents.create(incident, receipt_hash=receipt_hash)
+            await self._incidents.create(incident, receipt_hash=receipt_hash, effects=effects)
             return None
         holder = await self._incidents.create_once(
             incident,
@@ -201,6 +207,7 @@ class Intake:
             client_key=client.key,
             sealed_receipt=client.seal(receipt, incident.incident_id),
             window_s=report_client.RETRY_WINDOW_S,
+            effects=effects,
         )
         if holder == incident.incident_id:
             return None

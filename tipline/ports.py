@@ -124,7 +124,11 @@ class Directory(Protocol):
 class IncidentStore(Protocol):
     """Incidents, their indexes, receipts and claims."""
 
-    async def create(self, incident: Incident, *, receipt_hash: str) -> None: ...
+    async def create(
+        self, incident: Incident, *, receipt_hash: str, effects: str | None = None
+    ) -> None:
+        """Store a new incident; `effects` as for `update` (of its version 1)."""
+        ...
 
     async def create_once(
         self,
@@ -134,6 +138,7 @@ class IncidentStore(Protocol):
         client_key: str,
         sealed_receipt: str,
         window_s: float,
+        effects: str | None = None,
     ) -> str:
         """Atomically create `incident` and keep (`sealed_receipt`, its id) under `client_key`
         for `window_s`, unless that key already names an incident: the id of the incident
@@ -173,7 +178,13 @@ class IncidentStore(Protocol):
         ...
 
     async def claim(
-        self, incident: Incident, *, holder: str, expected_version: int, steps: Sequence[Step]
+        self,
+        incident: Incident,
+        *,
+        holder: str,
+        expected_version: int,
+        steps: Sequence[Step],
+        effects: str | None = None,
     ) -> Claimed | None:
         """Atomically store `incident` (already showing `holder` as claimer) and append `steps`
         if nobody holds it yet. `taken=False` names who holds it; None when the incident is
@@ -181,10 +192,44 @@ class IncidentStore(Protocol):
         ...
 
     async def update(
-        self, incident: Incident, *, expected_version: int, steps: Sequence[Step]
+        self,
+        incident: Incident,
+        *,
+        expected_version: int,
+        steps: Sequence[Step],
+        effects: str | None = None,
     ) -> Incident | None:
         """Compare-and-set: write `incident`'s mutable fields and append `steps` when its
-        stored version is `expected_version`. None when someone else changed it first."""
+        stored version is `expected_version`. None when someone else changed it first.
+        `effects` (create and claim alike): the durable effects of the version stored, as
+        its EffectsOutbox record, written in the same atomic step; nothing when refused."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PendingEffects:
+    """The durable effects of one stored version of an incident, written with it."""
+
+    incident_id: str
+    version: int
+    body: str  # what is to be done, one JSON line an effect (tipline/effects.py)
+
+
+class EffectsOutbox(Protocol):
+    """The effects written atomically with an incident's change (adapters.effects_outbox):
+    dropped once they ran, re-run by a sweeper when they were left behind."""
+
+    async def claim(self, now_ms: int, limit: int) -> list[PendingEffects]:
+        """Lease up to `limit` records left past their grace, or whose lease ran out."""
+        ...
+
+    async def record(self, incident_id: str, version: int) -> str | None:
+        """The pending record of the version (with the lines of earlier ones carried into
+        it), or None."""
+        ...
+
+    async def done(self, incident_id: str, version: int) -> None:
+        """The record's effects all ran: drop it (pending or held)."""
         ...
 
 
@@ -203,12 +248,14 @@ class Notifier(Protocol):
         """Post the emergency with its claim button, once per incident."""
         ...
 
-    async def update(self, incident: Incident, step: Step) -> None:
-        """Update the posted message and add `step` as a line in its thread."""
+    async def update(self, incident: Incident, step: Step, *, once: str | None = None) -> None:
+        """Update the posted message and add `step` as a line in its thread; with `once`,
+        at most once per incident under that key (a left effect run again)."""
         ...
 
-    async def alert(self, incident: Incident, reason: str) -> None:
-        """Tell the on-duty agents again (a re-page or a suggestion) in the thread."""
+    async def alert(self, incident: Incident, reason: str, *, once: str | None = None) -> None:
+        """Tell the on-duty agents again (a re-page or a suggestion) in the thread; `once`
+        as for `update`."""
         ...
 
 

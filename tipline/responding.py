@@ -118,6 +118,9 @@ class Responding:
                 holder=me,
                 expected_version=incident.version,
                 steps=outcome.steps,
+                effects=self._core.effects.durable(
+                    outcome.incident, outcome.effects, version=incident.version + 1
+                ),
             )
             return AGAIN if claimed is None else (claimed, outcome)
 

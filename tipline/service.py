@@ -58,6 +58,7 @@ class IncidentService:
         self.join = responding.join
         self.claim = responding.claim
         self.step = responding.step
-        # -- the deadline sweeper's, and the process's stop --------------------------------
+        # -- the sweepers', and the process's stop -----------------------------------------
         self.deadline_fired = responding.deadline_fired
+        self.effects = core.effects  # what the effects sweeper runs again
         self.close = core.close

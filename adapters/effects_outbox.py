@@ -1,0 +1,140 @@
+"""The effects outbox in Redis: the durable effects of a change, written with the change.
+
+The incident scripts (adapters/redis_incidents.py) that store a new version of an incident
+also write that version's durable effects (its deadlines, its Slack jobs; tipline/effects.py
+says which) as one record here, in the same Lua call or MULTI. The process that stored the
+change runs the effects and then drops the record (`done`). A record still here past its
+grace was left behind (the process died, or Redis failed between the two steps): a sweeper
+claims it under a lease (adapters/lease.py, as deadlines do) and runs it again. So a crash
+or a Redis error at any point leaves either no change, or a change with its effects due.
+
+Layout under `prefix`:
+- `{prefix}:effects:due`    sorted set, `<incident id>:<version>` -> when it may be re-run (ms)
+- `{prefix}:effects:data`   hash, the same field -> the record (JSON, tipline/effects.py)
+- `{prefix}:effects:lease`  sorted set, field -> lease expiry (ms) of a record being re-run
+- `{prefix}:effects:held`   hash, field -> the record being re-run
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import redis.asyncio as aioredis
+
+from adapters import lease, reach
+from tipline.ports import PendingEffects
+
+# How long the process that stored a change has to run its effects before the sweeper may.
+GRACE_MS = 5000
+
+# Lua that writes the record of version `version` of an incident, to paste in a script
+# that stores the change: `effects_write(due, data, incident_id, version, body, due_ms)`.
+# A record of the version before still pending (its process died, or is still running it)
+# is carried forward into this one, its lines first, so that the effects of one incident
+# run in the order of its versions: the one who runs this record runs those lines first.
+WRITE_LUA = """
+local function effects_write(due, data, incident_id, version, body, due_ms)
+  local before = incident_id .. ':' .. (tonumber(version) - 1)
+  local left = redis.call('HGET', data, before)
+  if left then
+    redis.call('HDEL', data, before)
+    redis.call('ZREM', due, before)
+    if body == '' then body = left else body = left .. '\\n' .. body end
+  end
+  if body == '' then return end
+  local name = incident_id .. ':' .. version
+  redis.call('HSET', data, name, body)
+  redis.call('ZADD', due, due_ms, name)
+end
+"""
+
+# KEYS: due, lease, data, held. The lease claim, as the deadlines' (a due record moves from
+# `data` to `held`; an expired one is still in `held`). Returns field, body, ...
+_CLAIM = lease.claim_script("""
+local data, held = KEYS[3], KEYS[4]
+local function take(k, expired)
+  local body
+  if expired then
+    body = redis.call('HGET', held, k)
+  else
+    body = redis.call('HGET', data, k)
+    redis.call('HDEL', data, k)
+    if body then redis.call('HSET', held, k, body) end
+  end
+  if not body then return false end
+  out[#out + 1] = k
+  out[#out + 1] = body
+  return true
+end
+""")
+
+
+def field(incident_id: str, version: int) -> str:
+    """The record's name: one per stored version of an incident."""
+    return f"{incident_id}:{version}"
+
+
+def wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Keys:
+    due: str
+    data: str
+    lease: str
+    held: str
+
+    @classmethod
+    def of(cls, prefix: str) -> Keys:
+        base = f"{prefix}:effects"
+        return cls(f"{base}:due", f"{base}:data", f"{base}:lease", f"{base}:held")
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
+@reach.translated
+class RedisEffectsOutbox:
+    """Implements the EffectsOutbox port (one deployment = one key prefix)."""
+
+    def __init__(self, client: aioredis.Redis, *, prefix: str, lease_s: float = 60.0) -> None:
+        self._r = client
+        self._keys = Keys.of(prefix)
+        self._lease_ms = int(lease_s * 1000)
+        self._claim = client.register_script(_CLAIM)
+
+    async def claim(self, now_ms: int, limit: int) -> list[PendingEffects]:
+        k = self._keys
+        flat = await self._claim(
+            keys=[k.due, k.lease, k.data, k.held], args=[now_ms, limit, self._lease_ms]
+        )
+        found = []
+        for i in range(0, len(flat), 2):
+            incident_id, _, version = _text(flat[i]).rpartition(":")
+            found.append(PendingEffects(incident_id, int(version), _text(flat[i + 1])))
+        return found
+
+    async def record(self, incident_id: str, version: int) -> str | None:
+        raw = await self._r.hget(self._keys.data, field(incident_id, version))
+        return None if raw is None else _text(raw)
+
+    async def done(self, incident_id: str, version: int) -> None:
+        k, name = self._keys, field(incident_id, version)
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hdel(k.data, name)
+            pipe.zrem(k.due, name)
+            pipe.hdel(k.held, name)
+            pipe.zrem(k.lease, name)
+            await pipe.execute()
+
+    async def pending(self) -> int:
+        """How many records wait or are being re-run (for tests and /healthz)."""
+        k = self._keys
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.hlen(k.data)
+            pipe.hlen(k.held)
+            waiting, held = await pipe.execute()
+        return int(waiting) + int(held)
