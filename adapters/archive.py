@@ -16,6 +16,10 @@ restarted one re-reads its own first. With PostgreSQL down the entries wait in R
 the backlog drains when it is back (the live state they point at is still in Redis: an
 incident leaves Redis only once it is archived).
 
+The Slack outbox adds `{i, sc: channel, st: ts}` when it learns where an incident's Slack
+message is (adapters/slack_outbox.py `remember`): the worker writes that reference to the
+record (`slack_messages`) after the incident, replacing any earlier one.
+
 The watermark hash `<prefix>:archive:wm` keeps, per incident, the highest message `seq`
 and the number of audit steps written; it is moved only after a commit, so it is never
 ahead of the record (a lost update only makes the next batch write a few rows again,
@@ -60,6 +64,7 @@ class Entry:
     entry_id: str
     incident_id: str
     receipt: str | None  # the sealed receipt hash, on the entry of a creation
+    slack: tuple[str, str] | None = None  # (channel, ts) of its Slack message, once posted
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -97,7 +102,9 @@ class ArchiveStream:
             if not fields:  # deleted meanwhile (XDEL by another worker after its commit)
                 continue
             decoded = {_text(k): _text(v) for k, v in fields.items()}
-            out.append(Entry(_text(entry_id), decoded.get("i", ""), decoded.get("r")))
+            channel, ts = decoded.get("sc"), decoded.get("st")
+            slack = (channel, ts) if channel is not None and ts is not None else None
+            out.append(Entry(_text(entry_id), decoded.get("i", ""), decoded.get("r"), slack))
         return out
 
     async def read(self, consumer: str, *, count: int, block_ms: int, own: bool) -> list[Entry]:
@@ -284,6 +291,11 @@ class ArchiveWorker:
         refused = await self._write(batch)
         for incident_id in refused:
             moved.pop(incident_id)
+        # The Slack references, after their incidents (a foreign key); the latest one wins.
+        posted = {e.incident_id: e.slack for e in entries if e.slack is not None}
+        for incident_id, (channel, ts) in posted.items():
+            if incident_id in moved:  # archived now (not refused, not gone from Redis)
+                await self._record.put_slack_message(incident_id, channel=channel, ts=ts)
         await self._stream.advance(moved)
         if refused:
             await self._stream.dead_letter(

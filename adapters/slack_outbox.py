@@ -10,7 +10,8 @@ step; Slack traffic is a few calls per emergency, far below what one slot serves
 - `...:holder`           hash, incident id -> the lease token of the worker holding it
 - `...:tries`            hash, incident id -> failed tries of its current head
 - `...:once`             hash, `<incident id>:<key>` -> when first enqueued (the once-only post)
-- `...:ts`               hash, incident id -> JSON `[channel, ts]` of the posted message
+- `...:ts`               hash, incident id -> JSON `[channel, ts]` of the posted message;
+  `remember` also adds `{i, sc: channel, st: ts}` to the archive stream (adapters/archive.py)
 
 An incident is either waiting (`due`) or held (`lease`), never both: a job enqueued while a
 worker holds the incident waits until `done` puts the incident back in `due`. A worker that
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 
 from adapters import lease, reach
+from adapters.redis_keys import Keys
 from tipline.ports import OutboxJob
 
 # KEYS: due, lease, once, queue. ARGV: incident id, once field ('' = none), now ms, bodies...
@@ -95,6 +97,7 @@ class RedisSlackOutbox:
         self._holder, self._tries = f"{base}:holder", f"{base}:tries"
         self._once, self._ts = f"{base}:once", f"{base}:ts"
         self._queue = f"{base}:q:"
+        self._archive = Keys(prefix).archive()  # adapters/archive.py
         self._lease_ms = int(lease_s * 1000)
         self._enqueue = client.register_script(_ENQUEUE)
         self._claim = client.register_script(_CLAIM)
@@ -134,7 +137,12 @@ class RedisSlackOutbox:
         await self._retry(keys=keys, args=[job.incident_id, job.lease, due_ms])
 
     async def remember(self, incident_id: str, channel: str, ts: str) -> None:
-        await self._r.hset(self._ts, incident_id, json.dumps([channel, ts]))
+        """Keep where the incident's message is, and tell the archive in the same MULTI, so
+        the record has it too (`slack_messages`: rebuilding Redis from the record needs it)."""
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(self._ts, incident_id, json.dumps([channel, ts]))
+            pipe.xadd(self._archive, {"i": incident_id, "sc": channel, "st": ts})
+            await pipe.execute()
 
     async def posted(self, incident_id: str) -> tuple[str, str] | None:
         raw = await self._r.hget(self._ts, incident_id)

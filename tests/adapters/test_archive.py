@@ -16,6 +16,7 @@ from adapters import archive, sealing
 from adapters.record import pool
 from adapters.record.store import PostgresRecord
 from adapters.redis_store import RedisStore
+from adapters.slack_outbox import RedisSlackOutbox
 from tests.escalation import factories
 from tests.postgres import schema
 from tipline import models
@@ -241,3 +242,33 @@ async def test_an_incident_the_record_refuses_is_set_aside_and_the_rest_archived
     dead: Any = await redis_client.xrange(stream.key + ":dead")
     assert [fields for _, fields in dead] == [{b"i": b"inc-stray", b"error": b"23503"}]
     assert await store.get("inc-stray") is not None
+
+
+async def test_the_slack_reference_reaches_the_record(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    *,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    database_url: str,
+    prefix: str,
+) -> None:
+    """Where the incident's Slack message is (the outbox's `remember`) is archived; a newer
+    reference replaces it."""
+    await stream.ensure_group()
+    await _scenario(store)
+    outbox = RedisSlackOutbox(redis_client, prefix=prefix)
+    await outbox.remember("inc-1", "C1", "1.0001")
+    one = worker(stream, store, record, block_ms=10)
+    while await one.step():
+        pass
+    await outbox.remember("inc-1", "C2", "2.0002")
+    while await one.step():
+        pass
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch("SELECT incident_id, channel, ts FROM slack_messages")
+    finally:
+        await conn.close()
+    assert [tuple(r) for r in rows] == [("inc-1", "C2", "2.0002")]
+    assert await outbox.posted("inc-1") == ("C2", "2.0002")
