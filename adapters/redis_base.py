@@ -6,6 +6,7 @@ import redis.asyncio as aioredis
 
 from adapters import reach
 from adapters.redis_keys import Keys
+from adapters.sealing import KeyRing
 
 
 class StoreError(Exception):
@@ -18,12 +19,19 @@ class RedisPart:
     (`super().__init__`), so that `adapters.redis_store.RedisStore` can hold them all."""
 
     def __init__(
-        self, client: aioredis.Redis, *, prefix: str = "tl", key: bytes | None = None
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str = "tl",
+        key: bytes | None = None,
+        ring: KeyRing | None = None,
     ) -> None:
-        """`key` seals receipt and token hashes; the composition root always passes it, None
-        (hashes filed as given) is for tests that never meet a credential."""
+        """`key` seals receipt and token hashes, `ring` what people wrote (redis_codec.py);
+        the composition root always passes both, None (filed as given) is for tests that
+        never meet a credential or a data key."""
         self._r = client
         self._keys = Keys(prefix, key)
+        self._ring = ring
 
     async def ping(self) -> bool:
         return bool(await self._r.ping())

@@ -3,14 +3,29 @@ organisations and responders to and from Redis hashes, stream entries and JSON.
 
 Pure functions of values (no client, no I/O), so the format of what is stored can be read
 and tested in one place. The key layout is in adapters/redis_keys.py.
+
+What people wrote (the report's text, each message's text, each step's note) is sealed
+here with the data key ring (adapters/sealing.py, docs/record.md "Encryption at rest"), so
+the rest of the code sees plain models and Redis, its RDB dumps and its AOF hold no text:
+
+- the incident's `doc`: `"sealed_text": [key id, base64]` in place of `"text"`;
+- a step's JSON: `"sealed_note": [key id, base64]` in place of `"note"`;
+- a message's stream entry: `text` holds the sealed bytes and `k` their key id.
+
+Each is bound to its incident (associated data `redis:<kind>:<incident id>`), so a sealed
+value copied into another incident does not open. A value stored plain (by a version before
+this one, or with no ring) has no key id and is read as it is: an upgrade keeps the open
+incidents. With `ring=None` values are written plain (tests that never meet a data key).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from typing import Any
 
+from adapters.sealing import KeyRing
 from tipline import models
 
 
@@ -18,17 +33,64 @@ def text(raw: bytes | str) -> str:
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
+def report_context(incident_id: str) -> str:
+    return f"redis:report:{incident_id}"
+
+
+def note_context(incident_id: str) -> str:
+    return f"redis:note:{incident_id}"
+
+
+def message_context(incident_id: str) -> str:
+    return f"redis:msg:{incident_id}"
+
+
+def seal_field(ring: KeyRing, value: str, *, context: str) -> list[str]:
+    """`[key id, base64 of nonce + ciphertext + tag]`, as JSON documents hold it."""
+    key_id, data = ring.seal(value, context=context)
+    return [key_id, base64.b64encode(data).decode()]
+
+
+def open_field(ring: KeyRing | None, sealed: Any, *, context: str) -> str:
+    """The text of a `seal_field` value; SealedError when it does not open."""
+    key_id, encoded = sealed
+    if ring is None:
+        raise ValueError("a sealed value and no data key ring to open it (RedisPart ring=)")
+    return ring.unseal(str(key_id), base64.b64decode(encoded), context=context)
+
+
 # -- incidents -----------------------------------------------------------------------------
-def step_json(step: models.Step) -> str:
-    return json.dumps(step.to_wire(), ensure_ascii=False)
+def step_json(step: models.Step, incident_id: str, ring: KeyRing | None = None) -> str:
+    wire = step.to_wire()
+    if ring is not None and step.note is not None:
+        del wire["note"]
+        wire["sealed_note"] = seal_field(ring, step.note, context=note_context(incident_id))
+    return json.dumps(wire, ensure_ascii=False)
 
 
-def incident_doc(incident: models.Incident) -> str:
+def step_from(raw: bytes | str, incident_id: str, ring: KeyRing | None = None) -> models.Step:
+    wire = json.loads(raw)
+    sealed = wire.pop("sealed_note", None)
+    if sealed is not None:
+        wire["note"] = open_field(ring, sealed, context=note_context(incident_id))
+    return models.Step.from_wire(wire)
+
+
+def incident_doc(incident: models.Incident, ring: KeyRing | None = None) -> str:
     """Everything but the trail, the claim and the version, which have their own fields."""
+    report: dict[str, Any] = (
+        {
+            "sealed_text": seal_field(
+                ring, incident.text, context=report_context(incident.incident_id)
+            )
+        }
+        if ring is not None
+        else {"text": incident.text}
+    )
     doc = {
         "incident_id": incident.incident_id,
         "org_code": incident.org_code,
-        "text": incident.text,
+        **report,
         "channel": incident.channel.value,
         "created_at": models.iso(incident.created_at),
         "triage": incident.triage.to_wire(),
@@ -43,14 +105,23 @@ def incident_doc(incident: models.Incident) -> str:
     return json.dumps(doc, ensure_ascii=False)
 
 
-def incident_from(fields: dict[bytes, bytes], steps: list[bytes]) -> models.Incident:
+def incident_from(
+    fields: dict[bytes, bytes], steps: list[bytes], ring: KeyRing | None = None
+) -> models.Incident:
     """The incident of its hash's `fields` and its trail's `steps`."""
     doc = json.loads(fields[b"doc"])
     triage = doc["triage"]
+    incident_id = doc["incident_id"]
+    sealed = doc.get("sealed_text")
+    report = (
+        doc["text"]
+        if sealed is None
+        else open_field(ring, sealed, context=report_context(incident_id))
+    )
     return models.Incident(
-        incident_id=doc["incident_id"],
+        incident_id=incident_id,
         org_code=doc["org_code"],
-        text=doc["text"],
+        text=report,
         channel=models.Channel(doc["channel"]),
         created_at=models.parse_iso(doc["created_at"]),
         triage=models.Triage(
@@ -67,7 +138,7 @@ def incident_from(fields: dict[bytes, bytes], steps: list[bytes]) -> models.Inci
         claimed_by=fields.get(b"claimed_by", b"").decode() or None,
         contact_index=int(doc["contact_index"]),
         policy=models.Policy.from_wire(doc["policy"]) if doc.get("policy") else None,
-        escalation=tuple(models.Step.from_wire(json.loads(s)) for s in steps),
+        escalation=tuple(step_from(s, incident_id, ring) for s in steps),
         version=int(fields[b"version"]),
         org_name=doc.get("org_name", ""),
         org_timezone=doc.get("org_timezone", ""),
@@ -75,15 +146,32 @@ def incident_from(fields: dict[bytes, bytes], steps: list[bytes]) -> models.Inci
 
 
 # -- messages ------------------------------------------------------------------------------
-def message_from(incident_id: str, entry_id: bytes, fields: dict[bytes, bytes]) -> models.Message:
+def message_text(incident_id: str, value: str, ring: KeyRing | None) -> tuple[bytes | str, str]:
+    """(what the entry's `text` holds, its key id `k`; "" = plain) of a message's text."""
+    if ring is None:
+        return value, ""
+    key_id, data = ring.seal(value, context=message_context(incident_id))
+    return data, key_id
+
+
+def message_from(
+    incident_id: str, entry_id: bytes, fields: dict[bytes, bytes], ring: KeyRing | None = None
+) -> models.Message:
     """The message of one stream entry (its id is `<seq>-0`)."""
     by = fields.get(b"by")
     author = models.Author(by.decode(), fields.get(b"by_name", b"").decode()) if by else None
+    key_id = fields.get(b"k")
+    if key_id is None:
+        body = fields[b"text"].decode()
+    elif ring is None:
+        raise ValueError("a sealed message and no data key ring to open it (RedisPart ring=)")
+    else:
+        body = ring.unseal(key_id.decode(), fields[b"text"], context=message_context(incident_id))
     return models.Message(
         incident_id=incident_id,
         seq=int(entry_id.split(b"-")[0]),
         sender=models.Sender(fields[b"from"].decode()),
-        text=fields[b"text"].decode(),
+        text=body,
         at=models.parse_iso(fields[b"at"].decode()),
         author=author,
     )

@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 
 from adapters import effects_outbox, reach, redis_codec, redis_pages
 from adapters.redis_base import RedisPart
+from adapters.sealing import KeyRing
 from tipline import models
 from tipline.ports import Claimed, IncidentPage
 
@@ -93,9 +94,14 @@ class RedisIncidents(RedisPart):
     """Implements the IncidentStore port."""
 
     def __init__(
-        self, client: aioredis.Redis, *, prefix: str = "tl", key: bytes | None = None
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str = "tl",
+        key: bytes | None = None,
+        ring: KeyRing | None = None,
     ) -> None:
-        super().__init__(client, prefix=prefix, key=key)
+        super().__init__(client, prefix=prefix, key=key, ring=ring)
         self._effects = effects_outbox.Keys.of(prefix)
         self._update = client.register_script(_UPDATE)
         self._create_once = client.register_script(_CREATE_ONCE)
@@ -110,7 +116,7 @@ class RedisIncidents(RedisPart):
             pipe.hset(
                 k.incident(incident_id),
                 mapping={
-                    "doc": redis_codec.incident_doc(incident),
+                    "doc": redis_codec.incident_doc(incident, self._ring),
                     "status": incident.status.value,
                     "claimed_by": incident.claimed_by or "",
                     "version": 1,
@@ -118,7 +124,9 @@ class RedisIncidents(RedisPart):
                 },
             )
             if incident.escalation:
-                pipe.rpush(k.steps(incident_id), *_steps_json(incident.escalation))
+                pipe.rpush(
+                    k.steps(incident_id), *self._steps_json(incident_id, incident.escalation)
+                )
             pipe.zadd(k.index(incident.status, None), score)
             pipe.zadd(k.index(incident.status, incident.org_code), score)
             if incident.pinned:
@@ -157,7 +165,7 @@ class RedisIncidents(RedisPart):
             self._effects.data,
         ]
         args: list[str | int | float] = [
-            redis_codec.incident_doc(incident),
+            redis_codec.incident_doc(incident, self._ring),
             incident.status.value,
             incident.claimed_by or "",
             incident.created_at.timestamp(),
@@ -167,7 +175,7 @@ class RedisIncidents(RedisPart):
             k.seal(receipt_hash),
             effects or "",
             _due_ms(),
-            *_steps_json(incident.escalation),
+            *self._steps_json(incident_id, incident.escalation),
         ]
         await self._pin(incident)
         held = await self._create_once(keys=keys, args=args)
@@ -184,7 +192,7 @@ class RedisIncidents(RedisPart):
         async with self._r.pipeline(transaction=True) as pipe:  # the hash and trail as one
             self._read(pipe, incident_id)
             fields, steps = await pipe.execute()
-        return redis_codec.incident_from(fields, steps) if fields else None
+        return redis_codec.incident_from(fields, steps, self._ring) if fields else None
 
     async def in_org(self, incident_id: str, org_code: str) -> bool:
         """Whether the incident is one of `org_code`'s, from that school's own indexes: the
@@ -282,6 +290,9 @@ class RedisIncidents(RedisPart):
         return dataclasses.replace(incident, version=int(result[1]))
 
     # -- inside ----------------------------------------------------------------------------
+    def _steps_json(self, incident_id: str, steps: Sequence[models.Step]) -> list[str]:
+        return [redis_codec.step_json(s, incident_id, self._ring) for s in steps]
+
     def _read(self, pipe: Any, incident_id: str) -> None:
         """Queue the reads of one incident: its hash, then its trail."""
         pipe.hgetall(self._keys.incident(incident_id))
@@ -296,7 +307,9 @@ class RedisIncidents(RedisPart):
                 self._read(pipe, incident_id)
             raw = await pipe.execute()
         pairs = zip(raw[0::2], raw[1::2], strict=True)
-        return [redis_codec.incident_from(f, steps) if f else None for f, steps in pairs]
+        return [
+            redis_codec.incident_from(f, steps, self._ring) if f else None for f, steps in pairs
+        ]
 
     async def _pin(self, incident: models.Incident) -> None:
         """Index an incident that must be on the first page, before it is stored: a crash in
@@ -339,14 +352,14 @@ class RedisIncidents(RedisPart):
         args: list[str | int | float] = [
             "" if expected is None else str(expected),
             holder or "",
-            redis_codec.incident_doc(incident),
+            redis_codec.incident_doc(incident, self._ring),
             incident.status.value,
             incident.created_at.timestamp(),
             incident.incident_id,
             incident.claimed_by or "",
             effects or "",
             _due_ms(),
-            *_steps_json(steps),
+            *self._steps_json(incident.incident_id, steps),
         ]
         await self._pin(incident)
         result: list[Any] = await self._update(keys=keys, args=args)
@@ -360,7 +373,3 @@ def _still_pinned(incident: models.Incident | None) -> bool:
 def _due_ms() -> int:
     """When the sweeper may re-run effects written now (adapters/effects_outbox.py)."""
     return effects_outbox.wall_ms() + effects_outbox.GRACE_MS
-
-
-def _steps_json(steps: Sequence[models.Step]) -> list[str]:
-    return [redis_codec.step_json(s) for s in steps]

@@ -17,12 +17,14 @@ import redis.asyncio as aioredis
 from adapters import reach, redis_codec
 from adapters.redis_base import RedisPart, StoreError
 from adapters.redis_batch import ScriptBatcher
+from adapters.sealing import KeyRing
 from tipline import models
 from tipline.ports import Appended, Budget, BudgetSpent
 
 # KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter, the
 # archive stream. ARGV: dedupe key or "", from, text, at, budget limit or "", budget window
-# in ms, the responder's id or "", the responder's name, the incident id (for the archive).
+# in ms, the responder's id or "", the responder's name, the incident id (for the archive),
+# the key id of the sealed text ("" = plain; adapters/redis_codec.py).
 # Returns {1, seq, status} when written, {0, seq, status} for a duplicate (not counted against
 # the budget), {-1, 0} for an unknown incident, {-2, 0} when the sender's budget is spent;
 # `status` is the incident's (a reporter writing on a resolved case reopens it). One script:
@@ -39,12 +41,15 @@ if ARGV[5] ~= '' then
   if used > tonumber(ARGV[5]) then return {-2, 0} end
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'last_seq', 1)
+local entry = {'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4]}
 if ARGV[7] ~= '' then
-  redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4],
-    'by', ARGV[7], 'by_name', ARGV[8])
-else
-  redis.call('XADD', KEYS[2], seq .. '-0', 'from', ARGV[2], 'text', ARGV[3], 'at', ARGV[4])
+  entry[7], entry[8], entry[9], entry[10] = 'by', ARGV[7], 'by_name', ARGV[8]
 end
+if ARGV[10] ~= '' then
+  entry[#entry + 1] = 'k'
+  entry[#entry + 1] = ARGV[10]
+end
+redis.call('XADD', KEYS[2], seq .. '-0', unpack(entry))
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
 redis.call('XADD', KEYS[5], '*', 'i', ARGV[9])
 return {1, seq, redis.call('HGET', KEYS[1], 'status')}
@@ -56,9 +61,14 @@ class RedisMessages(RedisPart):
     """Implements the MessageLog port."""
 
     def __init__(
-        self, client: aioredis.Redis, *, prefix: str = "tl", key: bytes | None = None
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str = "tl",
+        key: bytes | None = None,
+        ring: KeyRing | None = None,
     ) -> None:
-        super().__init__(client, prefix=prefix, key=key)
+        super().__init__(client, prefix=prefix, key=key, ring=ring)
         self._append = ScriptBatcher(client, _APPEND)  # the hottest call: auto-pipelined
 
     async def append(
@@ -80,10 +90,11 @@ class RedisMessages(RedisPart):
             k.budget(incident_id, sender),
             k.archive(),
         ]
-        args: list[str | int] = [dedupe_key or "", sender.value, text, models.iso(at)]
+        stored, key_id = redis_codec.message_text(incident_id, text, self._ring)
+        args: list[str | bytes | int] = [dedupe_key or "", sender.value, stored, models.iso(at)]
         args += [budget.limit, int(budget.window_s * 1000)] if budget else ["", 0]
         args += [author.responder_id, author.name] if author else ["", ""]
-        args.append(incident_id)
+        args += [incident_id, key_id]
         status, seq, *rest = await self._append(keys=keys, args=args)
         incident_status = models.Status(redis_codec.text(rest[0])) if rest and rest[0] else None
         if status == -2:
@@ -112,7 +123,9 @@ class RedisMessages(RedisPart):
                 )
             replies: list[Any] = await pipe.execute()
         return {
-            incident_id: [redis_codec.message_from(incident_id, eid, f) for eid, f in entries]
+            incident_id: [
+                redis_codec.message_from(incident_id, eid, f, self._ring) for eid, f in entries
+            ]
             for incident_id, entries in zip(after, replies, strict=True)
         }
 
@@ -122,4 +135,7 @@ class RedisMessages(RedisPart):
         entries: Any = await self._r.xrange(
             self._keys.messages(incident_id), min=f"{max(after_seq, 0) + 1}-0", count=limit
         )
-        return [redis_codec.message_from(incident_id, eid, fields) for eid, fields in entries]
+        return [
+            redis_codec.message_from(incident_id, eid, fields, self._ring)
+            for eid, fields in entries
+        ]

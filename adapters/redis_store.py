@@ -15,6 +15,7 @@ from adapters.redis_base import StoreError
 from adapters.redis_directory import RedisDirectory, StoreKeyMismatchError
 from adapters.redis_incidents import RedisIncidents
 from adapters.redis_messages import RedisMessages
+from adapters.sealing import KeyRing
 
 __all__ = ["RedisStore", "StoreError", "StoreKeyMismatchError"]
 
@@ -24,6 +25,12 @@ class RedisStore(RedisIncidents, RedisMessages, RedisDirectory):
     """Implements the Directory, IncidentStore and MessageLog ports on one Redis."""
 
     def __init__(
-        self, client: aioredis.Redis, *, prefix: str = "tl", key: bytes | None = None
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str = "tl",
+        key: bytes | None = None,
+        ring: KeyRing | None = None,
     ) -> None:
-        super().__init__(client, prefix=prefix, key=key)  # each part, in turn (RedisPart)
+        # each part, in turn (RedisPart)
+        super().__init__(client, prefix=prefix, key=key, ring=ring)

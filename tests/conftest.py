@@ -19,12 +19,16 @@ import pytest
 import redis.asyncio as aioredis
 import socketio
 
+from adapters import sealing
 from adapters.redis_store import RedisStore
 from tests import postgres
 from tipline import app, credentials, demo, models, settings
 
 REDIS_URL = os.environ.get("TIPLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 OTHER_ORG = "OTHER"
+# The data key ring of the `store` fixture: what people wrote is sealed as the server seals it.
+RING_LINE = sealing.new_key_line("test")
+RING = sealing.parse(RING_LINE)
 
 
 @pytest.fixture
@@ -44,7 +48,7 @@ async def redis_client(prefix: str) -> AsyncIterator[aioredis.Redis]:
 
 @pytest.fixture
 async def store(redis_client: aioredis.Redis, prefix: str) -> RedisStore:
-    return RedisStore(redis_client, prefix=prefix)
+    return RedisStore(redis_client, prefix=prefix, ring=RING)
 
 
 def other_org() -> models.Organization:

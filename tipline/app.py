@@ -31,11 +31,12 @@ from adapters.redis_incidents import RedisIncidents
 from adapters.redis_messages import RedisMessages
 from adapters.redis_pool import SemaphorePool
 from adapters.redis_store import RedisStore
+from adapters.sealing import KeyRing
 from adapters.slack_outbox import RedisSlackOutbox
 from bot.slack_app import SlackBot
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
-from tipline import admission, credentials, demo, effects, guessing
+from tipline import admission, credentials, datakeys, demo, effects, guessing
 from tipline.casework import Casework
 from tipline.clock import SystemClock
 from tipline.conversation import Conversation
@@ -275,6 +276,7 @@ EMBEDDED: web.AppKey[EmbeddedRedis | None] = web.AppKey("embedded_redis")
 REDIS_URL = web.AppKey("redis_url", str)
 CLIENT = web.AppKey("redis_client", aioredis.Redis)
 SEAL_KEY = web.AppKey("seal_key", bytes)
+RING = web.AppKey("data_key_ring", KeyRing)  # seals what people wrote (adapters/sealing.py)
 DIRECTORY = web.AppKey("directory", RedisDirectory)
 INCIDENTS = web.AppKey("incidents", RedisIncidents)
 MESSAGES = web.AppKey("messages", RedisMessages)
@@ -338,9 +340,10 @@ async def store(parts: web.Application) -> AsyncIterator[None]:
     try:
         key = settings.secret_key or credentials.demo_key(settings.data_dir)
         parts[SEAL_KEY] = key
+        ring = parts[RING] = datakeys.ring(settings)  # the record's ring: Redis seals too
         parts[DIRECTORY] = RedisDirectory(client, prefix=settings.key_prefix, key=key)
-        parts[INCIDENTS] = RedisIncidents(client, prefix=settings.key_prefix, key=key)
-        parts[MESSAGES] = RedisMessages(client, prefix=settings.key_prefix, key=key)
+        parts[INCIDENTS] = RedisIncidents(client, prefix=settings.key_prefix, key=key, ring=ring)
+        parts[MESSAGES] = RedisMessages(client, prefix=settings.key_prefix, key=key, ring=ring)
         parts[DEMO_TOKENS] = await seed(parts[DIRECTORY], settings)
         yield
     finally:
@@ -646,7 +649,12 @@ def started(parts: web.Application) -> Running:
     return Running(
         settings=parts[SETTINGS],
         url=parts[URL],
-        store=RedisStore(parts[CLIENT], prefix=parts[SETTINGS].key_prefix, key=parts[SEAL_KEY]),
+        store=RedisStore(
+            parts[CLIENT],
+            prefix=parts[SETTINGS].key_prefix,
+            key=parts[SEAL_KEY],
+            ring=parts[RING],
+        ),
         service=parts[SERVICE],
         triage=parts[TRIAGE],
         deadlines=parts[DEADLINES],

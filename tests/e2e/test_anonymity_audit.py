@@ -77,9 +77,13 @@ async def test_no_reporter_identifier_in_redis_logs_or_slack(
             slack_calls = json.dumps([c.args for c in fake.calls], ensure_ascii=False)
     lines = json.dumps(entries, ensure_ascii=False)
 
-    # The places searched are real: the report is in Redis, the incident went to Slack.
-    assert REPORT in stored
+    # The places searched are real: the incident is in Redis, it went to Slack, where the
+    # bot posted the report's text as it read it from the store, opened.
+    assert filed["incident_id"] in stored
     assert filed["incident_id"] in slack_calls
+    assert "he has a gun in his backpack" in slack_calls
+    for needle in (REPORT, MESSAGE, "quokka", "we are here"):  # sealed (redis_codec.py)
+        assert needle not in stored, needle
     assert "report.created" in lines
     needles = [USER_AGENT, "fingerprint-8841", FORWARDED, PROBE, "cookie-probe-7310", *sids]
     for where, text in (("redis", stored), ("logs", lines), ("slack", slack_calls)):

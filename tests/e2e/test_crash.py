@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 import socketio
 
 from adapters.redis_store import RedisStore
-from tests.conftest import REDIS_URL, Peer, wait_for
+from tests.conftest import REDIS_URL, RING, RING_LINE, Peer, wait_for
 from tests.procs import ServeProcess, free_port
 from tipline import credentials
 
@@ -82,7 +82,8 @@ async def test_kill_9_loses_no_acknowledged_message_and_no_deadline(
     config.write_text(CONFIG)
     env = {"TIPLINE_REDIS_URL": REDIS_URL, "TIPLINE_KEY_PREFIX": prefix,
            "TIPLINE_SWEEP_INTERVAL_S": "0.2",
-           "TIPLINE_SECRET_KEY": "crash-test-server-key-" + prefix}  # fmt: skip
+           "TIPLINE_SECRET_KEY": "crash-test-server-key-" + prefix,
+           "TIPLINE_DATA_KEY": RING_LINE}  # fmt: skip
     port = free_port()
     first = ServeProcess(port=port, env=env, config=config)
     servers.append(first)
@@ -130,7 +131,7 @@ async def test_kill_9_loses_no_acknowledged_message_and_no_deadline(
         # At most the one message in flight at the kill was stored without its ack reaching us.
         assert len(texts) - len(acked[incident_id]) <= 2
 
-    store = RedisStore(redis_client, prefix=prefix)
+    store = RedisStore(redis_client, prefix=prefix, ring=RING)  # the servers' data key
 
     async def all_repaged() -> bool:
         for _, incident_id, _ in pairs:

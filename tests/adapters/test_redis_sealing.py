@@ -1,0 +1,164 @@
+"""What people wrote is sealed in Redis (adapters/redis_codec.py): the report's text, each
+message's text and each step's note, under the data key ring, bound to their incident."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from adapters import redis_codec, sealing
+from adapters.redis_store import RedisStore
+from tests.conftest import RING
+from tipline import demo, models
+
+REPORT = "the red locker on floor three holds a knife, zebra-quartz-11"
+MESSAGE = "i saw it at lunch, kiwi-obsidian-42"
+NOTE = "called the counsellor, mango-basalt-73"
+AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+
+
+def incident(incident_id: str = "inc-seal") -> models.Incident:
+    return models.Incident(
+        incident_id=incident_id,
+        org_code=demo.ORG_CODE,
+        text=REPORT,
+        channel=models.Channel.WEB,
+        created_at=AT,
+        triage=models.Triage(
+            urgency=models.Urgency.URGENT,
+            category=models.Category.WEAPON,
+            language="en",
+            confidence=0.9,
+            reasons=("rules",),
+        ),
+        urgency=models.Urgency.URGENT,
+        category=models.Category.WEAPON,
+        status=models.Status.OPEN,
+        state="new",
+        claimed_by=None,
+        contact_index=0,
+        policy=None,
+        escalation=(models.Step(at=AT, by="agent", action="note", note=NOTE),),
+        version=1,
+    )
+
+
+async def raw_dump(client: aioredis.Redis, prefix: str) -> bytes:
+    """Every key and value under `prefix` as Redis holds it, read by type (not DUMP, which
+    compresses), as one byte string to search."""
+    out: list[bytes] = []
+    async for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+        kind = redis_codec.text(await client.type(key))
+        value: Any
+        if kind == "string":
+            value = [await client.get(key)]
+        elif kind == "hash":
+            value = [b for kv in (await client.hgetall(key)).items() for b in kv]
+        elif kind == "list":
+            value = await client.lrange(key, 0, -1)
+        elif kind == "set":
+            value = list(await client.smembers(key))
+        elif kind == "zset":
+            value = await client.zrange(key, 0, -1)
+        else:  # stream
+            entries: Any = await client.xrange(key)
+            value = [b for _, f in entries for kv in f.items() for b in kv]
+        out += [key, *value]
+    return b"\n".join(out)
+
+
+async def filed(store: RedisStore) -> models.Incident:
+    case = incident()
+    await store.create(case, receipt_hash="r" * 64)
+    await store.append(
+        case.incident_id, sender=models.Sender.REPORTER, text=MESSAGE, at=AT, dedupe_key="c1"
+    )
+    stored = await store.get(case.incident_id)
+    assert stored is not None
+    return stored
+
+
+async def test_redis_holds_no_text_and_the_store_reads_it_back(
+    store: RedisStore, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """Report, message and note are absent from every Redis value, and read back as written."""
+    stored = await filed(store)
+    step = models.Step(at=AT, by="agent", action="note", note=NOTE + " again")
+    await store.update(stored, expected_version=stored.version, steps=[step])
+    dump = await raw_dump(redis_client, prefix)
+    for text in (REPORT, MESSAGE, NOTE, "zebra-quartz", "kiwi-obsidian", "mango-basalt"):
+        assert text.encode() not in dump, text
+    assert b"sealed_text" in dump  # the search sees the values at all
+    again = await store.get(stored.incident_id)
+    assert again is not None
+    assert again.text == REPORT
+    assert [s.note for s in again.escalation] == [NOTE, NOTE + " again"]
+    messages = await store.since(stored.incident_id, 0)
+    assert [m.text for m in messages] == [MESSAGE]
+
+
+async def test_a_duplicate_message_is_answered_opened(store: RedisStore) -> None:
+    """A retried message (same client id) returns the stored original, opened."""
+    stored = await filed(store)
+    again = await store.append(
+        stored.incident_id, sender=models.Sender.REPORTER, text="other", at=AT, dedupe_key="c1"
+    )
+    assert again.duplicate
+    assert again.message.text == MESSAGE
+
+
+async def test_values_stored_plain_before_sealing_are_read(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """An incident, note and message written plain (an older version) read through the ring."""
+    await filed(RedisStore(redis_client, prefix=prefix))  # no ring: written as before
+    dump = await raw_dump(redis_client, prefix)
+    assert REPORT.encode() in dump  # the search can fail
+    assert MESSAGE.encode() in dump
+    sealed = RedisStore(redis_client, prefix=prefix, ring=RING)
+    stored = await sealed.get("inc-seal")
+    assert stored is not None
+    assert (stored.text, stored.escalation[0].note) == (REPORT, NOTE)
+    assert [m.text for m in await sealed.since("inc-seal", 0)] == [MESSAGE]
+    # Its next write seals the report (the doc is written whole at each change).
+    await sealed.update(stored, expected_version=stored.version, steps=[])
+    doc: Any = await redis_client.hget(f"{prefix}:inc:{{inc-seal}}", "doc")
+    assert REPORT.encode() not in doc
+
+
+async def test_a_rotated_ring_opens_the_old_key_and_seals_with_the_new(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """After a rotation (new key first, old kept) old values open and new ones use the new id."""
+    old_line = sealing.new_key_line("old")
+    await filed(RedisStore(redis_client, prefix=prefix, ring=sealing.parse(old_line)))
+    rotated = sealing.parse(f"{sealing.new_key_line('new')},{old_line}")
+    store = RedisStore(redis_client, prefix=prefix, ring=rotated)
+    stored = await store.get("inc-seal")
+    assert stored is not None
+    assert stored.text == REPORT
+    await store.append(
+        "inc-seal", sender=models.Sender.RESPONDER, text="on it", at=AT, dedupe_key=None
+    )
+    entries: Any = await redis_client.xrange(f"{prefix}:inc:{{inc-seal}}:msgs")
+    assert [fields[b"k"] for _, fields in entries] == [b"old", b"new"]
+    assert [m.text for m in await store.since("inc-seal", 0)] == [MESSAGE, "on it"]
+
+
+async def test_a_sealed_value_moved_to_another_incident_does_not_open(
+    store: RedisStore, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """A report's sealed doc copied into another incident's hash is refused, not misread."""
+    await filed(store)
+    other = dataclasses.replace(incident("inc-other"), text="nothing to see")
+    await store.create(other, receipt_hash="s" * 64)
+    doc: Any = await redis_client.hget(f"{prefix}:inc:{{inc-seal}}", "doc")
+    assert doc is not None
+    moved = doc.replace(b"inc-seal", b"inc-other")
+    await redis_client.hset(f"{prefix}:inc:{{inc-other}}", "doc", moved)
+    with pytest.raises(sealing.SealedError):
+        await store.get("inc-other")
