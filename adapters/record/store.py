@@ -12,6 +12,7 @@ rows from before encryption (key id `plain`) still open, and `reseal` moves them
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,6 +25,15 @@ from tipline import models
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHECK_TEXT = "tipline data key check"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LiveRef:
+    """What the live path keeps beside an incident, as the record holds it."""
+
+    incident_id: str
+    receipt_hash: str | None  # as the live store files it (sealed under the server key)
+    slack: tuple[str, str] | None  # (channel, ts) of its Slack message
 
 
 class RecordError(RuntimeError):
@@ -324,6 +334,25 @@ class PostgresRecord:
 
     async def put_slack_message(self, incident_id: str, *, channel: str, ts: str) -> None:
         await self.pool.execute(_SLACK, incident_id, channel, ts)
+
+    async def open_incidents(self, *, after: str = "", limit: int = 500) -> list[LiveRef]:
+        """The open incidents past id `after`, by id (a page of `limit`), with what the live
+        path keeps beside them: the receipt hash as it files it, and the Slack message."""
+        rows = await self.pool.fetch(
+            "SELECT i.incident_id, i.receipt_hash, s.channel, s.ts FROM incidents i"
+            " LEFT JOIN slack_messages s USING (incident_id)"
+            " WHERE i.status = 'open' AND i.incident_id > $1 ORDER BY i.incident_id LIMIT $2",
+            after,
+            limit,
+        )
+        return [
+            LiveRef(
+                incident_id=r["incident_id"],
+                receipt_hash=r["receipt_hash"],
+                slack=(r["channel"], r["ts"]) if r["channel"] is not None else None,
+            )
+            for r in rows
+        ]
 
     async def incident(self, incident_id: str) -> models.Incident | None:
         async with self.pool.acquire() as conn:

@@ -1,0 +1,204 @@
+"""Refill a lost Redis from the record (`tipline db rebuild-live`, docs/record.md).
+
+For each open incident of the record: its document and audit trail, its status and school
+indexes, the key of its receipt (the record keeps the receipt hash as the live store files
+it, so no server key is needed here), its messages with their `seq`, its Slack reference,
+and the deadlines the caller recomputes from its trail (`escalation.recovery`, passed in as
+`deadlines_of`: adapters make no business decision).
+
+Everything is written through the live stores' own methods, so that the stored format (and
+the sealing of texts, where the stores seal) is theirs: `create`, then `append` for each
+message in `seq` order (an incident rebuilt from nothing numbers them 1, 2, ... as the record
+does; a gap is refused), then its stored version set back to the record's. An incident is
+first cleared of whatever an earlier run left (its hash, trail, stream, dedupe record), so
+a second run gives the same state.
+
+Those writes add their entries to the archive stream, as live writes do. They are no-ops for
+the record: the watermarks are set to what the record holds, so the worker writes no message
+or step again, and its upsert of the incident carries the record's own version and fields
+(an older snapshot, read before the version is set back, changes nothing).
+
+Not rebuilt: the `client_id` dedupe records (a resend of a message sent before the loss is
+stored again), retry records, rate-limit counters and the Slack outbox's pending jobs; the
+schools and responders, which `tipline serve` seeds from its configuration at every start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+from adapters import archive, redis_keys
+from adapters.deadlines import DeadlineStore
+from adapters.record.store import LiveRef, PostgresRecord
+from adapters.redis_incidents import RedisIncidents
+from adapters.redis_messages import RedisMessages
+from adapters.slack_outbox import RedisSlackOutbox
+from tipline import models
+
+PAGE = 200
+# What `create` needs as a receipt hash when the record has none (an incident archived
+# before the record kept them): never a SHA-256 digest, so no receipt opens it; deleted after.
+_NO_RECEIPT = "none:"
+
+
+class RebuildError(RuntimeError):
+    """The record cannot be written back as it is (a gap in an incident's seq)."""
+
+
+@dataclasses.dataclass(slots=True)
+class Counts:
+    incidents: int = 0
+    messages: int = 0
+    receipts: int = 0
+    deadlines: int = 0
+    slack: int = 0
+
+    def line(self) -> str:
+        return (
+            f"{self.incidents} incidents, {self.messages} messages, {self.receipts} receipts, "
+            f"{self.deadlines} deadlines, {self.slack} Slack references"
+        )
+
+
+class Progress(Protocol):
+    def __call__(self, counts: Counts, /) -> None: ...
+
+
+async def live_incidents(client: aioredis.Redis, prefix: str) -> int:
+    """How many incidents the live store indexes (open or resolved) for `prefix`."""
+    keys = redis_keys.Keys(prefix)
+    async with client.pipeline(transaction=False) as pipe:
+        for status in models.Status:
+            pipe.zcard(keys.index(status, None))
+        counts: list[int] = await pipe.execute()
+    return sum(counts)
+
+
+class LiveRebuild:
+    """Writes the record's open incidents back into one deployment's Redis (`prefix`)."""
+
+    def __init__(
+        self,
+        record: PostgresRecord,
+        client: aioredis.Redis,
+        *,
+        prefix: str,
+        deadlines_of: Callable[[models.Incident], Sequence[models.Deadline]],
+    ) -> None:
+        self._record = record
+        self._r = client
+        self._keys = redis_keys.Keys(prefix)  # no seal key: the record's hashes are sealed
+        self._incidents = RedisIncidents(client, prefix=prefix)
+        self._messages = RedisMessages(client, prefix=prefix)
+        self._deadlines = DeadlineStore(client, prefix)
+        self._outbox = RedisSlackOutbox(client, prefix=prefix)
+        self._archive = archive.ArchiveStream(client, prefix=prefix)
+        self._deadlines_of = deadlines_of
+
+    async def run(
+        self, *, dry_run: bool, progress: Progress, say: Callable[[str], None] = print
+    ) -> Counts:
+        """Every open incident of the record, a page at a time; `progress` after each page.
+        `dry_run`: write nothing, `say` one line an incident of what would be written."""
+        counts = Counts()
+        after = ""
+        while page := await self._record.open_incidents(after=after, limit=PAGE):
+            for ref in page:
+                await self._one(ref, counts, say if dry_run else None)
+            after = page[-1].incident_id
+            progress(counts)
+        return counts
+
+    async def _one(self, ref: LiveRef, counts: Counts, say: Callable[[str], None] | None) -> None:
+        incident = await self._record.incident(ref.incident_id)
+        if incident is None:  # deleted since the page was read
+            return
+        messages = await self._all_messages(ref.incident_id)
+        for expected, message in enumerate(messages, start=1):
+            if message.seq != expected:
+                raise RebuildError(
+                    f"incident {ref.incident_id}: the record has no message {expected} "
+                    f"(next is {message.seq}); nothing of it was written"
+                )
+        deadlines = self._deadlines_of(incident)
+        counts.incidents += 1
+        counts.messages += len(messages)
+        counts.receipts += ref.receipt_hash is not None
+        counts.deadlines += len(deadlines)
+        counts.slack += ref.slack is not None
+        if say is not None:  # a dry run
+            say(_plan(incident, len(messages), ref, deadlines))
+            return
+        await self._clear(incident)
+        receipt = ref.receipt_hash or _NO_RECEIPT + incident.incident_id
+        await self._incidents.create(incident, receipt_hash=receipt)
+        for message in messages:
+            appended = await self._messages.append(
+                incident.incident_id,
+                sender=message.sender,
+                text=message.text,
+                at=message.at,
+                dedupe_key=None,
+                author=message.author,
+            )
+            if appended.message.seq != message.seq:
+                raise RebuildError(f"incident {incident.incident_id}: seq moved while rebuilding")
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(self._keys.incident(incident.incident_id), "version", incident.version)
+            if ref.receipt_hash is None:
+                pipe.delete(self._keys.receipt(receipt))
+            await pipe.execute()
+        await self._archive.advance(
+            {incident.incident_id: (len(messages), len(incident.escalation))}
+        )
+        for deadline in deadlines:
+            await self._deadlines.schedule(deadline)
+        if ref.slack is not None:
+            await self._outbox.remember(incident.incident_id, *ref.slack)
+
+    async def _all_messages(self, incident_id: str) -> list[models.Message]:
+        out: list[models.Message] = []
+        while page := await self._record.messages(incident_id, out[-1].seq if out else 0):
+            out += page
+        return out
+
+    async def _clear(self, incident: models.Incident) -> None:
+        """What an earlier run (or the live path) left of this incident, so it starts over."""
+        k = self._keys
+        incident_id = incident.incident_id
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.delete(
+                k.incident(incident_id),
+                k.steps(incident_id),
+                k.messages(incident_id),
+                k.dedupe(incident_id),
+            )
+            for scope in (None, incident.org_code):
+                for status in models.Status:
+                    pipe.zrem(k.index(status, scope), incident_id)
+                pipe.zrem(k.pinned(scope), incident_id)
+            await pipe.execute()
+
+
+def _plan(
+    incident: models.Incident, messages: int, ref: LiveRef, deadlines: Sequence[models.Deadline]
+) -> str:
+    """One line of `--dry-run`: what would be written for `incident` (no text anyone wrote)."""
+    return json.dumps(
+        {
+            "incident_id": incident.incident_id,
+            "org_code": incident.org_code,
+            "state": incident.state,
+            "version": incident.version,
+            "steps": len(incident.escalation),
+            "messages": messages,
+            "receipt": ref.receipt_hash is not None,
+            "slack": ref.slack is not None,
+            "deadlines": [{"kind": d.kind.value, "due": models.iso(d.due)} for d in deadlines],
+        }
+    )

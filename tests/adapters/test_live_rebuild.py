@@ -1,0 +1,164 @@
+"""Refilling Redis from the record (adapters/live_rebuild.py): real PostgreSQL, real Redis."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from adapters import live_rebuild, sealing
+from adapters.deadlines import DeadlineStore
+from adapters.record import pool
+from adapters.record.store import PostgresRecord
+from adapters.redis_store import RedisStore
+from adapters.slack_outbox import RedisSlackOutbox
+from escalation import engine, recovery
+from tests.escalation import factories
+from tests.postgres import schema
+from tipline import models
+
+RING = sealing.parse(sealing.new_key_line("k-test"))
+AGENT = models.Author("agent-7", "Alex Agent")
+
+
+@pytest.fixture
+async def record() -> AsyncIterator[PostgresRecord]:
+    async with schema() as url:
+        connections = await pool.open_migrated(url)
+        implementation = PostgresRecord(connections, RING)
+        await implementation.upsert_organization(factories.org())
+        yield implementation
+        await connections.close()
+
+
+def message(seq: int, incident_id: str = "inc-1") -> models.Message:
+    responder = seq % 2 == 0
+    return models.Message(
+        incident_id=incident_id,
+        seq=seq,
+        sender=models.Sender.RESPONDER if responder else models.Sender.REPORTER,
+        text=f"message {seq}",
+        at=factories.NIGHT + dt.timedelta(seconds=seq),
+        author=AGENT if responder else None,
+    )
+
+
+async def _filed(record: PostgresRecord) -> models.Incident:
+    """An open, unclaimed emergency of 3 messages with its receipt and Slack message, and a
+    resolved incident beside it."""
+    triaged = engine.triaged(factories.incident(), factories.org(), factories.NIGHT).incident
+    incident = dataclasses.replace(triaged, version=3)
+    await record.upsert_incident(incident, receipt_hash="sealed-receipt")
+    await record.add_steps("inc-1", incident.escalation, start=0)
+    await record.add_messages([message(n) for n in (1, 2, 3)])
+    await record.put_slack_message("inc-1", channel="C1", ts="1.0001")
+    done = dataclasses.replace(incident, incident_id="inc-2", status=models.Status.RESOLVED)
+    await record.upsert_incident(done, receipt_hash="other-receipt")
+    return incident
+
+
+def rebuild(record: PostgresRecord, client: aioredis.Redis, prefix: str) -> Any:
+    return live_rebuild.LiveRebuild(
+        record,
+        client,
+        prefix=prefix,
+        deadlines_of=lambda incident: recovery.pending(incident, factories.org()),
+    )
+
+
+async def _dump(client: aioredis.Redis, prefix: str) -> dict[str, Any]:
+    """Every key of `prefix` with its content, but the archive stream (new entries each run)."""
+    out: dict[str, Any] = {}
+    async for raw in client.scan_iter(match=f"{prefix}:*", count=1000):
+        key = raw.decode()
+        kind = (await client.type(key)).decode()
+        if key == f"{prefix}:archive":
+            continue
+        if kind == "string":
+            out[key] = await client.get(key)
+        elif kind == "hash":
+            out[key] = await client.hgetall(key)
+        elif kind == "list":
+            out[key] = await client.lrange(key, 0, -1)
+        elif kind == "zset":
+            out[key] = await client.zrange(key, 0, -1, withscores=True)
+        else:
+            out[key] = [fields for _, fields in await client.xrange(key)]
+    return out
+
+
+async def test_an_open_incident_comes_back_whole(
+    record: PostgresRecord, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """Document, trail, messages with their seq, receipt, Slack message and re-page are back;
+    the next message is seq 4; the resolved incident stays in the record only."""
+    incident = await _filed(record)
+    counts = await rebuild(record, redis_client, prefix).run(dry_run=False, progress=print)
+    assert counts == live_rebuild.Counts(incidents=1, messages=3, receipts=1, deadlines=1, slack=1)
+    live = RedisStore(redis_client, prefix=prefix)
+    assert await live.get("inc-1") == incident
+    assert await live.get("inc-2") is None
+    assert await live.since("inc-1", 0) == [message(n) for n in (1, 2, 3)]
+    assert await live.by_receipt("sealed-receipt") == "inc-1"
+    assert [i.incident_id for i in await live.list_incidents(org_code="LHS", status=None)] == [
+        "inc-1"
+    ]
+    outbox = RedisSlackOutbox(redis_client, prefix=prefix)
+    assert await outbox.posted("inc-1") == ("C1", "1.0001")
+    timers = DeadlineStore(redis_client, prefix)
+    assert await timers.pending() == 1
+    assert await timers.next_due() == factories.NIGHT + dt.timedelta(
+        seconds=factories.POLICY.claim_timeout_s
+    )
+    appended = await live.append(
+        "inc-1",
+        sender=models.Sender.REPORTER,
+        text="still there?",
+        at=factories.NIGHT,
+        dedupe_key="c-1",
+    )
+    assert appended.message.seq == 4
+
+
+async def test_a_second_run_gives_the_same_state(
+    record: PostgresRecord, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """Rebuilding twice leaves every key as the first run did (the archive stream aside)."""
+    await _filed(record)
+    await rebuild(record, redis_client, prefix).run(dry_run=False, progress=print)
+    first = await _dump(redis_client, prefix)
+    await rebuild(record, redis_client, prefix).run(dry_run=False, progress=print)
+    assert await _dump(redis_client, prefix) == first
+    assert f"{prefix}:archive:wm" in first  # nothing of the record is written again
+
+
+async def test_a_dry_run_writes_nothing_and_says_what_it_would(
+    record: PostgresRecord, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """A dry run leaves Redis empty and names each incident with its counts, no text."""
+    await _filed(record)
+    said: list[str] = []
+    counts = await rebuild(record, redis_client, prefix).run(
+        dry_run=True, progress=print, say=said.append
+    )
+    assert counts.incidents == 1
+    assert [k async for k in redis_client.scan_iter(match=f"{prefix}:*")] == []
+    (line,) = said
+    assert '"incident_id": "inc-1"' in line
+    assert '"messages": 3' in line
+    assert "message 1" not in line
+
+
+async def test_a_gap_in_seq_is_refused_before_anything_is_written(
+    record: PostgresRecord, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """An incident whose record lacks a message in its seq is refused, clearly, unwritten."""
+    await _filed(record)
+    await record.add_messages([message(5)])
+    with pytest.raises(live_rebuild.RebuildError, match="no message 4"):
+        await rebuild(record, redis_client, prefix).run(dry_run=False, progress=print)
+    assert await live_rebuild.live_incidents(redis_client, prefix) == 0
