@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from adapters import live_rebuild, sealing
+from adapters import live_rebuild, redis_codec, sealing
 from adapters.deadlines import DeadlineStore
 from adapters.record import pool
 from adapters.record.store import PostgresRecord
@@ -75,7 +75,7 @@ async def _dump(client: aioredis.Redis, prefix: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async for raw in client.scan_iter(match=f"{prefix}:*", count=1000):
         key = raw.decode()
-        kind = (await client.type(key)).decode()
+        kind = redis_codec.text(await client.type(key))
         if key == f"{prefix}:archive":
             continue
         if kind == "string":
@@ -87,7 +87,8 @@ async def _dump(client: aioredis.Redis, prefix: str) -> dict[str, Any]:
         elif kind == "zset":
             out[key] = await client.zrange(key, 0, -1, withscores=True)
         else:
-            out[key] = [fields for _, fields in await client.xrange(key)]
+            entries: Any = await client.xrange(key)
+            out[key] = [fields for _, fields in entries]
     return out
 
 
