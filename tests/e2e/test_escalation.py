@@ -12,7 +12,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from tests.clock import FakeClock
-from tests.conftest import Peer, start_server, wait_for
+from tests.conftest import RING_LINE, Peer, start_server, wait_for
 
 Peers = Callable[[str], Peer]
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
@@ -135,8 +135,13 @@ async def test_two_processes_fire_each_deadline_once(
     """Two servers sweep the same Redis: each of five re-pages happens exactly once."""
     clock = FakeClock(TWO_AM)
     async with (
-        start_server(prefix, tmp_path / "a", clock=clock, sweep_interval_s=0.02) as one,
-        start_server(prefix, tmp_path / "b", clock=clock, sweep_interval_s=0.02) as two,
+        # One deployment: both processes hold the same data key (texts in Redis are sealed).
+        start_server(
+            prefix, tmp_path / "a", clock=clock, sweep_interval_s=0.02, data_key=RING_LINE
+        ) as one,
+        start_server(
+            prefix, tmp_path / "b", clock=clock, sweep_interval_s=0.02, data_key=RING_LINE
+        ) as two,
     ):
         ids = []
         for server in (one, two, one, two, one):
