@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -43,6 +43,8 @@ MAX_CONNECTIONS = 32
 # retried once by the manager): a stalled Redis must not hang the handlers for ever.
 POOL_TIMEOUT_S = 5.0
 CLOSE_TIMEOUT_S = 2.0
+# How long the listener waits before it subscribes again after a Redis error.
+RESUBSCRIBE_S = 0.25
 # A routed emit: b"\x1etl1\x1e" host_id \x1e namespaces \x1e ("*" | "=" room) \x1e JSON, the
 # namespaces separated by \x1f. JSON never starts with \x1e (a record separator), so plain and
 # routed messages cannot be confused.
@@ -74,8 +76,12 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         max_connections: int = MAX_CONNECTIONS,
         pool_timeout_s: float = POOL_TIMEOUT_S,
         write_only: bool = False,
+        pool: Callable[[], SemaphorePool] | None = None,
     ) -> None:
+        """`pool` builds the pool (the composition root's, which reads a Sentinel URL);
+        None: a `SemaphorePool` on `url`."""
         super().__init__(url=url, channel=channel, write_only=write_only)
+        self._pool = pool
         self._max_connections = max_connections
         self._pool_timeout_s = pool_timeout_s
         # Clients replaced by a reconnect; closed with the manager.
@@ -90,11 +96,15 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         connection, that multiplied the connections and Redis' work and turned a slowdown
         into a collapse (measured: 2 processes, 1,500 msg/s offered, 66 msg/s delivered)."""
         if self.redis is None:
-            pool = SemaphorePool.from_url(
-                self.redis_url,
-                max_connections=self._max_connections,
-                timeout=self._pool_timeout_s,
-                socket_connect_timeout=1.0,
+            pool = (
+                self._pool()
+                if self._pool is not None
+                else SemaphorePool.from_url(
+                    self.redis_url,
+                    max_connections=self._max_connections,
+                    timeout=self._pool_timeout_s,
+                    socket_connect_timeout=1.0,
+                )
             )
             self.redis = aioredis.Redis(connection_pool=pool)
         elif self.pubsub is not None:
@@ -172,6 +182,25 @@ class PooledRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         else:  # a list of rooms, or a name with the separator in it
             return ""
         return f"{ROUTED}{self.host_id}{SEP}{joined}{SEP}{where}{SEP}"
+
+    async def _redis_listen_with_retries(self) -> AsyncGenerator[Any, None]:
+        """The channel's messages, subscribed again after a Redis error: on a new primary
+        after a failover (a Sentinel pool reconnects to it). The base class waits 1, 2, 4...
+        60 s between tries, so a failover of a second or two went unheard for up to 7 s;
+        here a try follows every RESUBSCRIBE_S at most."""
+        subscribed = False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    await self.pubsub.subscribe(self.channel)
+                    subscribed = True
+                async for message in self.pubsub.listen():
+                    yield message
+            except Exception as exc:
+                log.warning("fanout.listen_failed", extra={"error": type(exc).__name__})
+                subscribed = False
+                await asyncio.sleep(RESUBSCRIBE_S)
 
     async def _listen(self) -> AsyncGenerator[Any, None]:
         """The messages on the channel that concern this process, as the base class's

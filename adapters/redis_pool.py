@@ -8,15 +8,76 @@ connections failed "No connection available" after its 2 s timeout although Redi
 each command in microseconds. A semaphore does the same job: taking a free slot never
 suspends, a full pool queues its waiters first come first served, and only a waiting
 acquire pays for a timeout.
+
+Two more jobs live here, in one place for every adapter:
+
+- **Sentinel** (`SentinelSemaphorePool`, `sentinel_pool`): the same pool, whose connections
+  ask the Sentinels for the primary's address whenever they (re)connect, redis-py's
+  `SentinelConnectionPool`. A killed primary breaks every connection; the next command
+  reconnects to whichever server the Sentinels name, and is refused (`MasterNotFoundError`,
+  a `ConnectionError`: `unavailable`) while they name none. A demoted primary that answers
+  READONLY is left the same way.
+- **Acknowledged means replicated** (`min_replicas`): when a checked-out connection has sent
+  a write, it is given back only after `WAIT min_replicas timeout` on it, which waits until
+  that many replicas have everything the connection wrote (Redis tracks it per connection).
+  Fewer in time raise `NotReplicatedError`, a `ConnectionError`, so the caller answers
+  `unavailable` instead of acknowledging; the write may stay on the primary, which is why
+  every acknowledged write is idempotent on retry (docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+
+# Commands that write nothing, so need no WAIT; every other one (scripts, MULTI/EXEC's
+# contents) counts as a write. WAIT itself, and what redis-py sends on connect, are here.
+READS = frozenset(
+    b"""GET MGET HGET HMGET HGETALL HEXISTS HLEN HKEYS HVALS HSCAN EXISTS TTL PTTL TYPE STRLEN
+    LRANGE LLEN LINDEX SMEMBERS SISMEMBER SMISMEMBER SCARD SSCAN ZRANGE ZRANGEBYSCORE
+    ZREVRANGE ZREVRANGEBYSCORE ZSCORE ZMSCORE ZCARD ZCOUNT ZRANK ZREVRANK ZSCAN XLEN XRANGE
+    XREVRANGE XINFO XPENDING XREAD SCAN KEYS DBSIZE PING ECHO INFO TIME ROLE SELECT HELLO
+    AUTH CLIENT COMMAND READONLY WATCH UNWATCH MULTI EXEC DISCARD WAIT SCRIPT EVALSHA_RO
+    EVAL_RO FCALL_RO""".split()
+)
+# How much longer than WAIT's own timeout its answer may take to arrive.
+WAIT_READ_MARGIN_S = 1.0
+
+
+class NotReplicatedError(RedisConnectionError):
+    """Fewer replicas than required confirmed a write in time (`unavailable`)."""
+
+
+class _Tracking:
+    """A connection that notes whether it has sent a write since it was checked out."""
+
+    wrote = False
+
+    def pack_command(self, *args: Any) -> Any:
+        if not self.wrote:
+            name = args[0]
+            name = name.encode() if isinstance(name, str) else bytes(name)
+            if name.split(b" ", 1)[0].upper() not in READS:
+                self.wrote = True
+        return super().pack_command(*args)  # type: ignore[misc]
+
+
+_TRACKING: dict[type[Any], type[Any]] = {}
+
+
+def _tracking(connection_class: type[Any]) -> type[Any]:
+    """`connection_class` that notes its writes (one subclass per class)."""
+    if connection_class not in _TRACKING:
+        name = f"Tracking{connection_class.__name__}"
+        _TRACKING[connection_class] = type(name, (_Tracking, connection_class), {})
+    return _TRACKING[connection_class]
 
 
 class SemaphorePool(aioredis.ConnectionPool):
@@ -24,10 +85,21 @@ class SemaphorePool(aioredis.ConnectionPool):
     seconds for one and then fails with redis-py's `ConnectionError`, as the blocking pool
     does (the realtime boundary answers `unavailable`)."""
 
-    def __init__(self, *, timeout: float = 2.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = 2.0,
+        min_replicas: int = 0,
+        replica_timeout_ms: int = 500,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.timeout = timeout
         self._slots = asyncio.Semaphore(self.max_connections)
+        self.min_replicas = min_replicas
+        self.replica_timeout_ms = replica_timeout_ms
+        if min_replicas:  # only then does a command pay for being looked at
+            self.connection_class = _tracking(self.connection_class)
 
     async def get_connection(self, *_args: Any, **_options: Any) -> Any:
         """A connected connection. The base class's lock only guards against maintenance
@@ -54,7 +126,75 @@ class SemaphorePool(aioredis.ConnectionPool):
         return connection
 
     async def release(self, connection: Any) -> None:
+        """Give the connection back; after a write, once `min_replicas` replicas have it."""
         try:
-            await super().release(connection)
+            if getattr(connection, "wrote", False):
+                connection.wrote = False
+                if connection.is_connected:
+                    await self._replicated(connection)
         finally:
-            self._slots.release()
+            try:
+                await super().release(connection)
+            finally:
+                self._slots.release()
+
+    async def _replicated(self, connection: Any) -> None:
+        """WAIT on the connection that wrote: Redis counts the replicas that acknowledged
+        this connection's last write. An interrupted WAIT leaves its answer unread, so the
+        connection is dropped."""
+        try:
+            await connection.send_command("WAIT", self.min_replicas, self.replica_timeout_ms)
+            acked = await connection.read_response(
+                timeout=self.replica_timeout_ms / 1000 + WAIT_READ_MARGIN_S
+            )
+        except BaseException:
+            await connection.disconnect(nowait=True)
+            raise
+        if int(acked) < self.min_replicas:
+            raise NotReplicatedError(
+                f"{acked} of {self.min_replicas} replicas confirmed the write "
+                f"within {self.replica_timeout_ms} ms"
+            )
+
+
+class SentinelSemaphorePool(SemaphorePool, SentinelConnectionPool):
+    """`SemaphorePool` on the primary the Sentinels name (redis-py's
+    `SentinelConnectionPool`: each connection asks them on connect)."""
+
+    def __init__(self, service_name: str, sentinel_manager: Sentinel, **kwargs: Any) -> None:
+        super().__init__(service_name=service_name, sentinel_manager=sentinel_manager, **kwargs)
+
+    async def disconnect(self, inuse_connections: bool = True) -> None:
+        """Also closes the Sentinels' connections when the client closes the pool (a change
+        of primary disconnects only the idle connections, and keeps them)."""
+        await super().disconnect(inuse_connections)
+        if inuse_connections:
+            await self.sentinel_manager.aclose()
+
+    def primary(self) -> str | None:
+        """The address of the primary the pool last heard of, `host:port`."""
+        address = self.master_address
+        return f"{address[0]}:{address[1]}" if address else None
+
+
+def sentinel_pool(
+    sentinels: Iterable[tuple[str, int]],
+    service: str,
+    *,
+    sentinel_password: str | None = None,
+    sentinel_timeout_s: float = 0.5,
+    **pool_kwargs: Any,
+) -> SentinelSemaphorePool:
+    """A pool on the primary of `service`, as the Sentinels at `sentinels` name it. A
+    Sentinel that does not answer within `sentinel_timeout_s` is skipped, without retries:
+    the next one is asked."""
+    manager = Sentinel(  # type: ignore[no-untyped-call]
+        list(sentinels),
+        sentinel_kwargs={
+            "socket_timeout": sentinel_timeout_s,
+            "socket_connect_timeout": sentinel_timeout_s,
+            "password": sentinel_password,
+            "retry": Retry(NoBackoff(), 0),
+        },
+    )
+    return SentinelSemaphorePool(service, manager, **pool_kwargs)

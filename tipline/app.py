@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import redis.asyncio as aioredis
 import socketio
@@ -29,7 +30,7 @@ from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_directory import RedisDirectory
 from adapters.redis_incidents import RedisIncidents
 from adapters.redis_messages import RedisMessages
-from adapters.redis_pool import SemaphorePool
+from adapters.redis_pool import SemaphorePool, sentinel_pool
 from adapters.redis_store import RedisStore
 from adapters.sealing import KeyRing
 from adapters.slack_outbox import RedisSlackOutbox
@@ -46,7 +47,7 @@ from tipline.intake import Intake
 from tipline.ports import Classifier, Clock
 from tipline.responding import Responding
 from tipline.service import IncidentService
-from tipline.settings import Settings
+from tipline.settings import Settings, redis_sentinel
 from tipline.triage import TriageService
 
 log = logging.getLogger("tipline.app")
@@ -121,25 +122,49 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def redis_client(url: str) -> aioredis.Redis:
+def redis_client(
+    url: str, *, min_replicas: int = 0, replica_timeout_ms: int = 500
+) -> aioredis.Redis:
     """A client that fails fast: redis-py would otherwise retry for seconds against a server
-    that is going away (ARCHITECTURE.md); the caller turns the failure into `unavailable`."""
+    that is going away (ARCHITECTURE.md); the caller turns the failure into `unavailable`.
+    A `redis+sentinel://` URL follows the primary the Sentinels name; with `min_replicas`
+    a write is acknowledged only once that many replicas have it (adapters/redis_pool.py)."""
     # A bounded pool that waits: redis-py 8's default async pool raises "Too many
     # connections" once 100 commands are in flight, which a burst of a few hundred chatting
     # pairs reaches (measured at 200 pairs: most messages of a 500 msg/s run failed
     # `unavailable`, docs/performance.md). Waiting for one of 64 connections is cheaper than
     # failing: Redis answers in microseconds, and the wait is bounded by the same 2 s as a
     # command. A semaphore rather than redis-py's BlockingConnectionPool: see redis_pool.
-    pool = SemaphorePool.from_url(
+    pool = redis_pool(
         url,
         max_connections=STORE_CONNECTIONS,
         timeout=2.0,
-        socket_timeout=2.0,
+        # WAIT answers within its own timeout; a read must not give up before it.
+        socket_timeout=max(2.0, replica_timeout_ms / 1000 + 1.0),
         socket_connect_timeout=1.0,
         retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1),
         health_check_interval=15,
+        min_replicas=min_replicas,
+        replica_timeout_ms=replica_timeout_ms,
     )
     return aioredis.Redis.from_pool(pool)
+
+
+def redis_pool(url: str, **kwargs: Any) -> SemaphorePool:
+    """The bounded pool on the Redis of `url`: redis-py reads redis://, rediss:// and
+    unix:// URLs; a `redis+sentinel://` one (tipline/settings.py) asks its Sentinels."""
+    sentinel = redis_sentinel(url)
+    if sentinel is None:
+        return SemaphorePool.from_url(url, **kwargs)
+    return sentinel_pool(
+        sentinel.sentinels,
+        sentinel.service,
+        sentinel_password=sentinel.sentinel_password,
+        db=sentinel.db,
+        username=sentinel.username,
+        password=sentinel.password,
+        **kwargs,
+    )
 
 
 def classifier_loaders(
@@ -235,7 +260,17 @@ def fanout_manager(settings: Settings, redis_url: str) -> fanout.PooledRedisMana
     None keeps python-socketio's in-process manager."""
     if settings.fanout != "redis":
         return None
-    return fanout.PooledRedisManager(redis_url, channel=fanout.channel_for(settings.key_prefix))
+    return fanout.PooledRedisManager(
+        redis_url,
+        channel=fanout.channel_for(settings.key_prefix),
+        pool=functools.partial(
+            redis_pool,
+            redis_url,
+            max_connections=fanout.MAX_CONNECTIONS,
+            timeout=fanout.POOL_TIMEOUT_S,
+            socket_connect_timeout=1.0,
+        ),
+    )
 
 
 # --- Slack bot (bot/, docs/slack.md) ----------------------------------------------------
@@ -336,7 +371,11 @@ async def store(parts: web.Application) -> AsyncIterator[None]:
     """The Redis parts on one client (the schools and responders, the incidents, the chat),
     the directory seeded with the configured schools and responders."""
     settings = parts[SETTINGS]
-    client = parts[CLIENT] = redis_client(parts[REDIS_URL])
+    client = parts[CLIENT] = redis_client(
+        parts[REDIS_URL],
+        min_replicas=settings.redis_min_replicas,
+        replica_timeout_ms=settings.redis_replica_timeout_ms,
+    )
     try:
         key = settings.secret_key or credentials.demo_key(settings.data_dir)
         parts[SEAL_KEY] = key

@@ -105,8 +105,16 @@ class ResponderConfig(_Strict):
 class ServerConfig(_Strict):
     host: str = "127.0.0.1"
     port: Annotated[int, pydantic.Field(ge=0, le=65535)] = 8080
+    # redis://host:port/db, or redis+sentinel://host1:26379,host2:26379/mymaster[/db]
+    # (docs/configuration.md); or TIPLINE_REDIS_URL.
     redis_url: str | None = None
+    # Acknowledge a write only once this many replicas have it (Redis WAIT); 0: off.
+    redis_min_replicas: Annotated[int, pydantic.Field(ge=0, le=16)] = 0
+    # How long an acknowledgement waits for them; past it the client gets `unavailable`.
+    redis_replica_timeout_ms: Annotated[int, pydantic.Field(ge=10, le=10000)] = 500
     database_url: str | None = None
+    # Hours a resolved incident stays in Redis; then it is read from the record (docs/record.md).
+    live_window_hours: Annotated[int, pydantic.Field(ge=1, le=87600)] = 72
     data_dir: str | None = None
     public_url: str | None = None
     # Host names a browser may open the Socket.IO connection from (docs/security.md).
@@ -208,7 +216,14 @@ class Settings:
     header_timeout_s: float = 10.0
     # PostgreSQL, the record (docs/record.md); None: the embedded one in data_dir/postgres.
     database_url: str | None = None
+    # Resolved incidents leave Redis this long after their resolution, once the record holds
+    # all of them; the console then reads them from the record (adapters/live_window.py).
+    live_window_hours: int = 72
     key_prefix: str = "tl"
+    # An acknowledged write waits for WAIT on this many replicas (0: it does not), at most
+    # `redis_replica_timeout_ms`; fewer in time answer `unavailable` (docs/reliability.md).
+    redis_min_replicas: int = 0
+    redis_replica_timeout_ms: int = 500
     # "model" (the transformer, falling back to the rules) or "rules" (the safety net alone).
     classifier: str = "model"
     # How often each process looks for due deadlines (re-pages, contact timers).
@@ -282,8 +297,21 @@ def load(
     return Settings(
         host=host or env.get("TIPLINE_HOST") or server.host,
         port=port if port is not None else int(env.get("TIPLINE_PORT") or server.port),
-        redis_url=env.get("TIPLINE_REDIS_URL") or server.redis_url,
+        redis_url=_redis_url(env.get("TIPLINE_REDIS_URL") or server.redis_url),
+        redis_min_replicas=_int_env(
+            env, "TIPLINE_REDIS_MIN_REPLICAS", server.redis_min_replicas, low=0, high=16
+        ),
+        redis_replica_timeout_ms=_int_env(
+            env,
+            "TIPLINE_REDIS_REPLICA_TIMEOUT_MS",
+            server.redis_replica_timeout_ms,
+            low=10,
+            high=10000,
+        ),
         database_url=env.get("TIPLINE_DATABASE_URL") or server.database_url,
+        live_window_hours=_int_env(
+            env, "TIPLINE_LIVE_WINDOW_HOURS", server.live_window_hours, low=1, high=87600
+        ),
         data_dir=data_dir,
         cache_dir=Path(env.get("TIPLINE_CACHE_DIR") or ".cache"),
         model_dir=Path(model_dir) if model_dir else None,
@@ -306,6 +334,105 @@ def load(
         data_key_file=_data_key_file(env, server, config_path),
         **_slack(env, slack),
     )
+
+
+# -- Redis through Sentinel -------------------------------------------------------------
+SENTINEL_SCHEME = "redis+sentinel"
+SENTINEL_PORT = 26379
+_SENTINEL_OPTIONS = frozenset({"db", "sentinel_password"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RedisSentinel:
+    """Where a `redis+sentinel://` URL says the store is: ask these Sentinels for the
+    primary of `service`. The form is the one of the Redis-Sentinel-Url package, which
+    Prefect and others read too: `redis+sentinel://[[user]:password@]host[:port][,host
+    [:port]...]/service[/db][?db=N&sentinel_password=...]`, port 26379 by default; the
+    password is the data nodes', `sentinel_password` the Sentinels' (none by default)."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    sentinel_password: str | None = dataclasses.field(default=None, repr=False)
+
+
+def redis_sentinel(url: str) -> RedisSentinel | None:
+    """The Sentinels and primary a `redis+sentinel://` URL names; None for any other URL
+    (redis://, rediss://, unix://, which redis-py reads itself). `ConfigError` says what is
+    wrong with a bad one."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() != SENTINEL_SCHEME:
+        return None
+    where = "TIPLINE_REDIS_URL ([server] redis_url)"
+    rest, _, query = rest.partition("?")
+    netloc, _, path = rest.partition("/")
+    userinfo, _, hosts = netloc.rpartition("@")
+    username = password = None
+    if userinfo:
+        user, has_password, secret = userinfo.partition(":")
+        username = urllib.parse.unquote(user) or None
+        password = urllib.parse.unquote(secret) if has_password else None
+    sentinels = tuple(_sentinel_address(h, where) for h in hosts.split(","))
+    service, _, db_text = path.strip("/").partition("/")
+    if not service:
+        raise ConfigError(f"{where}: no primary name: redis+sentinel://HOST:PORT,.../NAME")
+    options = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    unknown = set(options) - _SENTINEL_OPTIONS
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown option {sorted(unknown)[0]!r}; known: "
+            + ", ".join(sorted(_SENTINEL_OPTIONS))
+        )
+    db_text = options.get("db", db_text) or "0"
+    if not db_text.isdigit():
+        raise ConfigError(f"{where}: database {db_text!r} is not a number")
+    return RedisSentinel(
+        sentinels=sentinels,
+        service=urllib.parse.unquote(service),
+        db=int(db_text),
+        username=username,
+        password=password,
+        sentinel_password=options.get("sentinel_password") or None,
+    )
+
+
+def _sentinel_address(text: str, where: str) -> tuple[str, int]:
+    """`host`, `host:port` or `[v6 address]:port`."""
+    if text.startswith("["):
+        host, _, port_text = text[1:].partition("]")
+        port_text = port_text.removeprefix(":")
+    else:
+        host, _, port_text = text.partition(":")
+    if not host:
+        raise ConfigError(f"{where}: a Sentinel without a host in {text!r}")
+    if not port_text:
+        return host, SENTINEL_PORT
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"{where}: {text!r}: the port is not a number from 1 to 65535")
+    return host, int(port_text)
+
+
+def _redis_url(url: str | None) -> str | None:
+    """The Redis URL as it is, once a `redis+sentinel://` one is known to be well formed."""
+    if url:
+        redis_sentinel(url)
+    return url or None
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    """An integer setting from the environment (else the file's `default`), within bounds."""
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"{name}: {text!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: {value} is not from {low} to {high}")
+    return value
 
 
 def _demo_token(env: Mapping[str, str], name: str) -> str | None:

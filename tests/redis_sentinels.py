@@ -1,0 +1,191 @@
+"""A primary, a replica and three Sentinels: real `redis-server` processes on free loopback
+ports in a temporary folder, for the failover tests. Every process is killed when the block
+ends, however it ends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from tests.conftest import wait_for
+from tests.procs import free_port
+
+SERVICE = "mymaster"
+# Short timeouts, so a failover takes a second or two instead of the default half minute.
+DOWN_AFTER_MS = 1000
+FAILOVER_TIMEOUT_MS = 3000
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+@dataclasses.dataclass(slots=True)
+class Node:
+    """One `redis-server` process (a data node or a Sentinel)."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def client(self) -> aioredis.Redis:
+        return aioredis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2.0)
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, as in a crash."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+@dataclasses.dataclass(slots=True)
+class Group:
+    """The nodes, and what the tests ask of them."""
+
+    primary: Node
+    replica: Node
+    sentinels: list[Node]
+    folder: Path
+    started: list[Node] = dataclasses.field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        hosts = ",".join(s.address for s in self.sentinels)
+        return f"redis+sentinel://{hosts}/{SERVICE}"
+
+    async def sentinel_says(self) -> dict[str, Any]:
+        """What the first Sentinel knows of the primary (SENTINEL MASTER)."""
+        client = self.sentinels[0].client()
+        try:
+            reply = await client.sentinel_master(SERVICE)
+        finally:
+            await client.aclose()
+        assert isinstance(reply, dict), reply
+        return reply
+
+    async def promoted(self) -> bool:
+        """Whether the Sentinels name the replica as the primary now."""
+        return str((await self.sentinel_says())["port"]) == str(self.replica.port)
+
+    def start_node(self, name: str, port: int, lines: list[str]) -> Node:
+        folder = self.folder / name
+        folder.mkdir(exist_ok=True)
+        conf = folder / "redis.conf"
+        conf.write_text("\n".join([*_BASE, f"port {port}", f"dir {folder}", *lines]) + "\n")
+        args = [REDIS_SERVER, str(conf)]
+        if name.startswith("sentinel"):
+            args.append("--sentinel")
+        log = (folder / "log").open("wb")
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        node = Node(name=name, port=port, process=process)
+        self.started.append(node)
+        return node
+
+
+_BASE = ["bind 127.0.0.1", "daemonize no", 'save ""', "appendonly no", "protected-mode yes"]
+
+
+async def _answers(node: Node) -> bool:
+    if not node.alive:
+        pytest.fail(f"{node.name} exited with {node.process.returncode}")
+    client = node.client()
+    try:
+        return bool(await client.ping())
+    except (OSError, aioredis.RedisError):
+        return False
+    finally:
+        await client.aclose()
+
+
+async def _info(node: Node, section: str) -> dict[str, Any]:
+    client = node.client()
+    try:
+        info: dict[str, Any] = await client.info(section)
+        return info
+    finally:
+        await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def sentinel_group(folder: Path) -> AsyncIterator[Group]:
+    """Start the primary, its replica (in sync), then three Sentinels that know both and
+    each other; kill every process afterwards."""
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    placeholder: Any = None
+    group = Group(primary=placeholder, replica=placeholder, sentinels=[], folder=folder)
+    try:
+        primary_port = free_port()
+        group.primary = group.start_node("primary", primary_port, [])
+        await wait_for(lambda: _answers(group.primary), what="the primary up")
+        group.replica = group.start_node(
+            "replica",
+            free_port(),
+            [
+                f"replicaof 127.0.0.1 {primary_port}",
+                "repl-diskless-load swapdb",
+                "replica-priority 100",
+            ],
+        )
+
+        async def in_sync() -> bool:
+            if not await _answers(group.replica):
+                return False
+            return (await _info(group.replica, "replication")).get("master_link_status") == "up"
+
+        await wait_for(in_sync, what="the replica in sync", timeout=15)
+        for n in range(3):
+            group.sentinels.append(
+                group.start_node(
+                    f"sentinel{n}",
+                    free_port(),
+                    [
+                        f"sentinel monitor {SERVICE} 127.0.0.1 {primary_port} 2",
+                        f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}",
+                        f"sentinel failover-timeout {SERVICE} {FAILOVER_TIMEOUT_MS}",
+                        f"sentinel parallel-syncs {SERVICE} 1",
+                    ],
+                )
+            )
+
+        async def all_known() -> bool:
+            for sentinel in group.sentinels:
+                if not await _answers(sentinel):
+                    return False
+            said = await group.sentinel_says()
+            return int(said["num-slaves"]) >= 1 and int(said["num-other-sentinels"]) >= 2
+
+        # Sentinels find each other through hello messages every 2 s, and the replica
+        # through the primary's INFO.
+        await wait_for(all_known, what="the Sentinels to know each other", timeout=30)
+        yield group
+    finally:
+        for node in group.started:
+            node.kill()
+
+
+async def until(condition: Callable[[], Any], *, what: str, timeout: float = 30.0) -> None:
+    """`wait_for` for a condition that may raise while the group is in flux."""
+
+    async def holds() -> bool:
+        try:
+            return bool(await condition())
+        except (OSError, aioredis.RedisError, KeyError):
+            return False
+
+    await wait_for(holds, what=what, timeout=timeout)
+    await asyncio.sleep(0)
