@@ -1,9 +1,11 @@
-"""`tipline db upgrade`, `status` and `reseal`: the record's migrations (docs/record.md) and
-its data key rotation (docs/operations.md).
+"""`tipline db upgrade`, `status`, `reseal` and `rebuild-live`: the record's migrations
+(docs/record.md), its data key rotation (docs/operations.md), and refilling a lost Redis
+from it (docs/record.md, "Rebuilding the live path").
 
-Both work on `TIPLINE_DATABASE_URL` (or `[server] database_url`), or, with neither set, on
+They work on `TIPLINE_DATABASE_URL` (or `[server] database_url`), or, with neither set, on
 the embedded PostgreSQL in `<data_dir>/postgres` as `tipline serve` would start it (started
 for the command and stopped after it; not while a `tipline serve` holds that folder).
+`rebuild-live` finds Redis the same way: `TIPLINE_REDIS_URL`, else the embedded one.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+import redis.asyncio as aioredis
+import redis.exceptions
 
-from adapters import data_dir, sealing
+from adapters import data_dir, live_rebuild, sealing
 from adapters.embedded_postgres import EmbeddedPostgres, EmbeddedPostgresError
+from adapters.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from adapters.record import migrate, pool
 from adapters.record.store import PostgresRecord
+from escalation import recovery
 from tipline import datakeys, settings
 
 
@@ -35,6 +41,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ):
         action = actions.add_parser(name, help=help_)
         action.add_argument("--config", type=Path, default=None, help="TOML file, as for serve")
+    rebuild = actions.add_parser(
+        "rebuild-live",
+        help="refill a lost Redis from the record: open incidents, messages, receipts, "
+        "deadlines, Slack references",
+    )
+    rebuild.add_argument("--config", type=Path, default=None, help="TOML file, as for serve")
+    rebuild.add_argument(
+        "--force",
+        action="store_true",
+        help="write even though Redis already holds incidents of this deployment",
+    )
+    rebuild.add_argument(
+        "--dry-run", action="store_true", help="say what would be written; write nothing"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,30 +64,41 @@ def run(args: argparse.Namespace) -> int:
         print(f"tipline: configuration error: {exc}", file=sys.stderr)
         return 2
     try:
-        with _database(config) as (url, where):
-            print(f"database: {where}")
-            if args.action == "reseal":
-                return asyncio.run(_reseal(url, datakeys.ring(config)))
-            return asyncio.run(_upgrade(url) if args.action == "upgrade" else _status(url))
+        return _act(args, config)
     except (
         data_dir.StartupError,
         EmbeddedPostgresError,
         migrate.MigrationError,
         settings.ConfigError,
         sealing.DataKeyError,
+        EmbeddedRedisError,
+        live_rebuild.RebuildError,
     ) as exc:
         print(f"tipline: {exc}", file=sys.stderr)
         return 1
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         print(f"tipline: cannot use the database: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    except redis.exceptions.RedisError as exc:
+        print(f"tipline: cannot use Redis: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _act(args: argparse.Namespace, config: settings.Settings) -> int:
+    if args.action == "rebuild-live":
+        return _rebuild_live(config, force=args.force, dry_run=args.dry_run)
+    with _database(config) as (url, where):
+        print(f"database: {where}")
+        if args.action == "reseal":
+            return asyncio.run(_reseal(url, datakeys.ring(config)))
+        return asyncio.run(_upgrade(url) if args.action == "upgrade" else _status(url))
 
 
 @contextlib.contextmanager
-def _database(config: settings.Settings) -> Iterator[tuple[str, str]]:
-    """(url, what to call it) of the configured database, or of the embedded one."""
-    if config.database_url:
-        yield config.database_url, _without_password(config.database_url)
+def _data_folder(config: settings.Settings, *, needed: bool) -> Iterator[None]:
+    """Hold the data folder (as `tipline serve` does) while its embedded servers are used."""
+    if not needed:
+        yield
         return
     lock = data_dir.DataDirLock(config.data_dir)
     try:
@@ -76,15 +107,42 @@ def _database(config: settings.Settings) -> Iterator[tuple[str, str]]:
         raise data_dir.StartupError(
             f"the data folder {config.data_dir} is in use by a running tipline serve, which "
             "applied the migrations when it started; stop it first to use its embedded "
-            "PostgreSQL here"
+            "servers here"
         ) from None
-    embedded = EmbeddedPostgres(config.data_dir / "postgres")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def _database(config: settings.Settings, *, locked: bool = False) -> Iterator[tuple[str, str]]:
+    """(url, what to call it) of the configured database, or of the embedded one."""
+    if config.database_url:
+        yield config.database_url, _without_password(config.database_url)
+        return
+    with _data_folder(config, needed=not locked):
+        embedded = EmbeddedPostgres(config.data_dir / "postgres")
+        try:
+            embedded.start()
+            yield embedded.url, f"embedded, in {embedded.data_dir}"
+        finally:
+            embedded.stop()
+
+
+@contextlib.contextmanager
+def _redis(config: settings.Settings) -> Iterator[tuple[str, str]]:
+    """(url, what to call it) of the configured Redis, or of the embedded one (the caller
+    holds the data folder)."""
+    if config.redis_url:
+        yield config.redis_url, _without_password(config.redis_url)
+        return
+    embedded = EmbeddedRedis(config.data_dir / "redis")
     try:
         embedded.start()
-        yield embedded.url, f"embedded, in {embedded.data_dir}"
+        yield embedded.url, f"embedded, in {config.data_dir / 'redis'}"
     finally:
         embedded.stop()
-        lock.release()
 
 
 def _without_password(url: str) -> str:
@@ -145,4 +203,58 @@ async def _reseal(url: str, ring: sealing.KeyRing) -> int:
     for table, count in moved.items():
         print(f"resealed {count:>8} {table}")
     print(f"every record is sealed under data key {ring.current!r}")
+    return 0
+
+
+def _rebuild_live(config: settings.Settings, *, force: bool, dry_run: bool) -> int:
+    embedded = config.database_url is None or config.redis_url is None
+    with (
+        _data_folder(config, needed=embedded),
+        _database(config, locked=True) as (url, where),
+        _redis(config) as (redis_url, redis_where),
+    ):
+        print(f"database: {where}", file=sys.stderr)
+        print(f"redis: {redis_where} (key prefix {config.key_prefix!r})", file=sys.stderr)
+        return asyncio.run(_rebuild(config, url, redis_url, force=force, dry_run=dry_run))
+
+
+async def _rebuild(
+    config: settings.Settings, url: str, redis_url: str, *, force: bool, dry_run: bool
+) -> int:
+    """Refill Redis from the record (adapters/live_rebuild.py): the record's open incidents,
+    with the deadlines the engine's rules give their trails (escalation/recovery.py)."""
+    schools = {org.code: org for org in config.organizations}
+    connections = await pool.open_migrated(url)
+    client = aioredis.from_url(redis_url)
+    try:
+        record = PostgresRecord(connections, datakeys.ring(config))
+        await record.check_keys()
+        held = await live_rebuild.live_incidents(client, config.key_prefix)
+        if held and not force and not dry_run:
+            print(
+                f"tipline: Redis already holds {held} incidents of this deployment (key prefix "
+                f"{config.key_prefix!r}); rebuild-live refills a Redis that was lost. "
+                "--force writes the record's open incidents over what is there",
+                file=sys.stderr,
+            )
+            return 1
+        rebuild = live_rebuild.LiveRebuild(
+            record,
+            client,
+            prefix=config.key_prefix,
+            deadlines_of=lambda incident: recovery.pending(
+                incident, schools.get(incident.org_code)
+            ),
+        )
+        verb = "would write" if dry_run else "written"
+        counts = await rebuild.run(
+            dry_run=dry_run,
+            progress=lambda c: print(f"{verb} so far: {c.line()}", file=sys.stderr, flush=True),
+        )
+    finally:
+        await client.aclose()
+        await connections.close()
+    print(f"{verb}: {counts.line()}")
+    if held and dry_run:
+        print(f"note: Redis already holds {held} incidents: without --force it is refused")
     return 0
