@@ -10,7 +10,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from tests.conftest import Peer, Server, start_server
+from tests.conftest import RING_LINE, Peer, Server, start_server
 
 Peers = Callable[[str], Peer]
 ROUNDS = 15
@@ -19,8 +19,8 @@ ROUNDS = 15
 @contextlib.asynccontextmanager
 async def two_servers(prefix: str, tmp_path: Path) -> AsyncIterator[tuple[Server, Server]]:
     async with (
-        start_server(prefix, tmp_path / "a", fanout="redis") as one,
-        start_server(prefix, tmp_path / "b", fanout="redis") as two,
+        start_server(prefix, tmp_path / "a", fanout="redis", data_key=RING_LINE) as one,
+        start_server(prefix, tmp_path / "b", fanout="redis", data_key=RING_LINE) as two,
     ):
         assert one.url != two.url
         yield one, two
