@@ -13,6 +13,12 @@ step; Slack traffic is a few calls per emergency, far below what one slot serves
 - `...:ts`               hash, incident id -> JSON `[channel, ts]` of the posted message;
   `remember` also adds `{i, sc: channel, st: ts}` to the archive stream (adapters/archive.py)
 
+A job holds a step's note, which a person wrote: with a data key ring each body is stored
+sealed (`sealed:<key id>:<base64>`, bound to its incident, adapters/redis_codec.py) and
+handed out opened; a worker's `lease` names its hold and the SHA-1 of the head as stored, so
+`done` pops that head and no other. A body stored plain (JSON, by an older version) is read as
+it is.
+
 An incident is either waiting (`due`) or held (`lease`), never both: a job enqueued while a
 worker holds the incident waits until `done` puts the incident back in `due`. A worker that
 dies leaves its lease to expire, and the head is handed out again (a late duplicate, never a
@@ -21,6 +27,8 @@ lost post).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -29,6 +37,7 @@ import redis.asyncio as aioredis
 
 from adapters import lease, reach
 from adapters.redis_keys import Keys
+from adapters.sealing import KeyRing, SealedError
 from tipline.ports import OutboxJob
 
 # KEYS: due, lease, once, queue. ARGV: incident id, once field ('' = none), now ms, bodies...
@@ -60,10 +69,12 @@ local function take(id, expired)
 end
 """)
 
-# KEYS: due, lease, tries, holder, queue. ARGV: incident id, body, token, now ms.
+# KEYS: due, lease, tries, holder, queue. ARGV: incident id, SHA-1 of the head as claimed,
+# token, now ms.
 _DONE = """
 if redis.call('HGET', KEYS[4], ARGV[1]) ~= ARGV[3] then return 0 end
-if redis.call('LINDEX', KEYS[5], 0) == ARGV[2] then redis.call('LPOP', KEYS[5]) end
+local head = redis.call('LINDEX', KEYS[5], 0)
+if head and redis.sha1hex(head) == ARGV[2] then redis.call('LPOP', KEYS[5]) end
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -86,12 +97,43 @@ def _text(raw: bytes | str) -> str:
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
+_SEALED = "sealed:"
+
+
+def _context(incident_id: str) -> str:
+    return f"redis:slack:{incident_id}"
+
+
+def _seal(ring: KeyRing | None, incident_id: str, body: str) -> str:
+    if ring is None:
+        return body
+    key_id, data = ring.seal(body, context=_context(incident_id))
+    return f"{_SEALED}{key_id}:{base64.b64encode(data).decode()}"
+
+
+def _open(ring: KeyRing | None, incident_id: str, stored: str) -> str:
+    if not stored.startswith(_SEALED):
+        return stored  # plain JSON, as every version before sealing wrote it
+    if ring is None:
+        raise SealedError("a sealed Slack job and no data key ring to open it")
+    key_id, _, encoded = stored.removeprefix(_SEALED).partition(":")
+    return ring.unseal(key_id, base64.b64decode(encoded), context=_context(incident_id))
+
+
 @reach.translated
 class RedisSlackOutbox:
     """Implements the SlackOutbox port on one Redis (one deployment = one key prefix)."""
 
-    def __init__(self, client: aioredis.Redis, *, prefix: str, lease_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str,
+        lease_s: float = 60.0,
+        ring: KeyRing | None = None,
+    ) -> None:
         self._r = client
+        self._ring = ring
         base = f"{prefix}:slack:{{outbox}}"
         self._due, self._lease = f"{base}:due", f"{base}:lease"
         self._holder, self._tries = f"{base}:holder", f"{base}:tries"
@@ -109,7 +151,8 @@ class RedisSlackOutbox:
     ) -> bool:
         field = f"{incident_id}:{once}" if once else ""
         keys = [self._due, self._lease, self._once, self._queue + incident_id]
-        written = await self._enqueue(keys=keys, args=[incident_id, field, now_ms, *bodies])
+        sealed = [_seal(self._ring, incident_id, body) for body in bodies]
+        written = await self._enqueue(keys=keys, args=[incident_id, field, now_ms, *sealed])
         return bool(written)
 
     async def claim(self, now_ms: int, limit: int) -> list[OutboxJob]:
@@ -118,23 +161,29 @@ class RedisSlackOutbox:
         flat = await self._claim(
             keys=keys, args=[now_ms, limit, self._lease_ms, self._queue, token]
         )
-        return [
-            OutboxJob(
-                incident_id=_text(flat[i]),
-                body=_text(flat[i + 1]),
-                attempts=int(flat[i + 2]),
-                lease=token,
+        jobs = []
+        for i in range(0, len(flat), 3):
+            incident_id, stored = _text(flat[i]), _text(flat[i + 1])
+            digest = hashlib.sha1(stored.encode()).hexdigest()  # noqa: S324 - an identity
+            jobs.append(
+                OutboxJob(
+                    incident_id=incident_id,
+                    body=_open(self._ring, incident_id, stored),
+                    attempts=int(flat[i + 2]),
+                    lease=f"{token}:{digest}",
+                )
             )
-            for i in range(0, len(flat), 3)
-        ]
+        return jobs
 
     async def done(self, job: OutboxJob, now_ms: int) -> None:
         keys = [self._due, self._lease, self._tries, self._holder, self._queue + job.incident_id]
-        await self._done(keys=keys, args=[job.incident_id, job.body, job.lease, now_ms])
+        token, _, digest = job.lease.partition(":")
+        await self._done(keys=keys, args=[job.incident_id, digest, token, now_ms])
 
     async def retry(self, job: OutboxJob, due_ms: int) -> None:
         keys = [self._due, self._lease, self._tries, self._holder]
-        await self._retry(keys=keys, args=[job.incident_id, job.lease, due_ms])
+        token = job.lease.partition(":")[0]
+        await self._retry(keys=keys, args=[job.incident_id, token, due_ms])
 
     async def remember(self, incident_id: str, channel: str, ts: str) -> None:
         """Keep where the incident's message is, and tell the archive in the same MULTI, so

@@ -80,6 +80,8 @@ def server_settings(prefix: str, tmp_path: Path, **changes: Any) -> settings.Set
             "TIPLINE_DEMO_ADMIN_TOKEN": "admin-token-" + prefix,
             # One key per prefix: every server of a test shares its store's seal.
             "TIPLINE_SECRET_KEY": "test-server-key-for-" + prefix,
+            # One data key ring for all: every server of a test opens what the others sealed.
+            "TIPLINE_DATA_KEY": RING_LINE,
         },
         host="127.0.0.1",
         port=0,

@@ -282,7 +282,7 @@ def slack_bot(settings: Settings, parts: web.Application) -> SlackBot | None:
     client = parts[CLIENT]
     return SlackBot(
         config=settings.slack,
-        outbox=RedisSlackOutbox(client, prefix=settings.key_prefix),
+        outbox=RedisSlackOutbox(client, prefix=settings.key_prefix, ring=parts[RING]),
         incidents=parts[INCIDENTS],
         directory=parts[DIRECTORY],
         replays=RedisRateLimiter(client, prefix=settings.key_prefix),

@@ -12,6 +12,8 @@ import redis.asyncio as aioredis
 
 from adapters import redis_codec, sealing
 from adapters.redis_store import RedisStore
+from adapters.slack_outbox import RedisSlackOutbox
+from bot import jobs
 from tests.conftest import RING
 from tipline import demo, models
 
@@ -162,3 +164,25 @@ async def test_a_sealed_value_moved_to_another_incident_does_not_open(
     await redis_client.hset(f"{prefix}:inc:{{inc-other}}", "doc", moved)
     with pytest.raises(sealing.SealedError):
         await store.get("inc-other")
+
+
+async def test_slack_jobs_are_sealed_handed_out_opened_and_popped(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """A Reply job's note is sealed in the outbox, claimed opened, and `done` pops it; a job
+    queued plain by an older version is claimed as it is and popped too."""
+    step = models.Step(at=AT, by="agent", action="note", note=NOTE)
+    old = RedisSlackOutbox(redis_client, prefix=prefix)  # no ring: as before sealing
+    await old.enqueue("inc-seal", [jobs.encode(jobs.Post())], once=None, now_ms=1)
+    outbox = RedisSlackOutbox(redis_client, prefix=prefix, ring=RING)
+    await outbox.enqueue("inc-seal", [jobs.encode(jobs.Reply(step))], once=None, now_ms=1)
+    queue = f"{prefix}:slack:{{outbox}}:q:inc-seal"
+    stored: Any = await redis_client.lrange(queue, 0, -1)
+    assert stored[0] == jobs.encode(jobs.Post()).encode()  # the search can fail
+    assert NOTE.encode() not in stored[1]
+    assert stored[1].startswith(b"sealed:test:")
+    for expected in (jobs.Post(), jobs.Reply(step)):
+        (claimed,) = await outbox.claim(now_ms=2, limit=1)
+        assert jobs.decode(claimed.body) == expected
+        await outbox.done(claimed, now_ms=2)
+    assert await redis_client.llen(queue) == 0
