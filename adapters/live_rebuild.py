@@ -6,12 +6,13 @@ it, so no server key is needed here), its messages with their `seq`, its Slack r
 and the deadlines the caller recomputes from its trail (`escalation.recovery`, passed in as
 `deadlines_of`: adapters make no business decision).
 
-Everything is written through the live stores' own methods, so that the stored format (and
-the sealing of texts, where the stores seal) is theirs: `create`, then `append` for each
-message in `seq` order (an incident rebuilt from nothing numbers them 1, 2, ... as the record
-does; a gap is refused), then its stored version set back to the record's. An incident is
-first cleared of whatever an earlier run left (its hash, trail, stream, dedupe record), so
-a second run gives the same state.
+Everything is written through the live stores' own methods, so that the stored format, and
+the sealing of texts under the data key ring the caller passes, is theirs: `create`, then
+`append` for each message in `seq` order (an incident rebuilt from nothing numbers them
+1, 2, ... as the record does; a gap is refused), then its stored version set back to the
+record's. An incident is first cleared of whatever an earlier run left (its hash, trail,
+stream, dedupe record), so a second run gives the same state (the same texts, under new
+nonces).
 
 Those writes add their entries to the archive stream, as live writes do. They are no-ops for
 the record: the watermarks are set to what the record holds, so the worker writes no message
@@ -37,6 +38,7 @@ from adapters.deadlines import DeadlineStore
 from adapters.record.store import LiveRef, PostgresRecord
 from adapters.redis_incidents import RedisIncidents
 from adapters.redis_messages import RedisMessages
+from adapters.sealing import KeyRing
 from adapters.slack_outbox import RedisSlackOutbox
 from tipline import models
 
@@ -89,12 +91,14 @@ class LiveRebuild:
         *,
         prefix: str,
         deadlines_of: Callable[[models.Incident], Sequence[models.Deadline]],
+        ring: KeyRing | None,
     ) -> None:
+        """`ring`: the data keys the service seals texts in Redis with (the record's)."""
         self._record = record
         self._r = client
         self._keys = redis_keys.Keys(prefix)  # no seal key: the record's hashes are sealed
-        self._incidents = RedisIncidents(client, prefix=prefix)
-        self._messages = RedisMessages(client, prefix=prefix)
+        self._incidents = RedisIncidents(client, prefix=prefix, ring=ring)
+        self._messages = RedisMessages(client, prefix=prefix, ring=ring)
         self._deadlines = DeadlineStore(client, prefix)
         self._outbox = RedisSlackOutbox(client, prefix=prefix)
         self._archive = archive.ArchiveStream(client, prefix=prefix)

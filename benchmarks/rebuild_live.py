@@ -60,7 +60,8 @@ async def main(incidents: int, messages: int) -> None:
     client = aioredis.from_url(REDIS_URL)
     try:
         connections = await pool.open_migrated(f"{DATABASE_URL}?search_path={schema}")
-        record = PostgresRecord(connections, sealing.parse(sealing.new_key_line("bench")))
+        ring = sealing.parse(sealing.new_key_line("bench"))
+        record = PostgresRecord(connections, ring)
         await record.upsert_organization(factories.org())
         await _fill(record, incidents, messages)
         rebuild = live_rebuild.LiveRebuild(
@@ -68,6 +69,7 @@ async def main(incidents: int, messages: int) -> None:
             client,
             prefix=prefix,
             deadlines_of=lambda i: recovery.pending(i, factories.org()),
+            ring=ring,
         )
         started = time.perf_counter()
         counts = await rebuild.run(dry_run=False, progress=lambda _: None)

@@ -227,7 +227,8 @@ async def _rebuild(
     connections = await pool.open_migrated(url)
     client = aioredis.from_url(redis_url)
     try:
-        record = PostgresRecord(connections, datakeys.ring(config))
+        ring = datakeys.ring(config)  # the record's keys, which serve seals Redis with too
+        record = PostgresRecord(connections, ring)
         await record.check_keys()
         held = await live_rebuild.live_incidents(client, config.key_prefix)
         if held and not force and not dry_run:
@@ -245,6 +246,7 @@ async def _rebuild(
             deadlines_of=lambda incident: recovery.pending(
                 incident, schools.get(incident.org_code)
             ),
+            ring=ring,
         )
         verb = "would write" if dry_run else "written"
         counts = await rebuild.run(

@@ -67,16 +67,26 @@ def rebuild(record: PostgresRecord, client: aioredis.Redis, prefix: str) -> Any:
         client,
         prefix=prefix,
         deadlines_of=lambda incident: recovery.pending(incident, factories.org()),
+        ring=RING,
     )
 
 
 async def _dump(client: aioredis.Redis, prefix: str) -> dict[str, Any]:
-    """Every key of `prefix` with its content, but the archive stream (new entries each run)."""
-    out: dict[str, Any] = {}
+    """Every key of `prefix` with its content, but the archive stream (new entries each run);
+    the incident's own keys hold sealed texts (a new nonce each time): what they open to."""
+    live = RedisStore(client, prefix=prefix, ring=RING)
+    incident = f"{prefix}:inc:{{inc-1}}"
+    out: dict[str, Any] = {
+        "incident": await live.get("inc-1"),
+        "messages": await live.since("inc-1", 0),
+    }
     async for raw in client.scan_iter(match=f"{prefix}:*", count=1000):
         key = raw.decode()
         kind = redis_codec.text(await client.type(key))
         if key == f"{prefix}:archive":
+            continue
+        if key.startswith(incident):
+            out[key] = kind  # opened above
             continue
         if kind == "string":
             out[key] = await client.get(key)
@@ -100,10 +110,15 @@ async def test_an_open_incident_comes_back_whole(
     incident = await _filed(record)
     counts = await rebuild(record, redis_client, prefix).run(dry_run=False, progress=print)
     assert counts == live_rebuild.Counts(incidents=1, messages=3, receipts=1, deadlines=1, slack=1)
-    live = RedisStore(redis_client, prefix=prefix)
+    live = RedisStore(redis_client, prefix=prefix, ring=RING)
     assert await live.get("inc-1") == incident
     assert await live.get("inc-2") is None
     assert await live.since("inc-1", 0) == [message(n) for n in (1, 2, 3)]
+    raw: Any = await redis_client.xrange(f"{prefix}:inc:{{inc-1}}:msgs", count=1)
+    assert b"message 1" not in repr(raw).encode()  # sealed in Redis as the service seals it
+    assert incident.text.encode() not in await redis_client.hget(  # type: ignore[operator]
+        f"{prefix}:inc:{{inc-1}}", "doc"
+    )
     assert await live.by_receipt("sealed-receipt") == "inc-1"
     assert [i.incident_id for i in await live.list_incidents(org_code="LHS", status=None)] == [
         "inc-1"

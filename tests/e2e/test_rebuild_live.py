@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 
 from tests import postgres
 from tests.clock import FakeClock
-from tests.conftest import REDIS_URL, Peer, Server, server_settings, wait_for
+from tests.conftest import REDIS_URL, RING_LINE, Peer, Server, server_settings, wait_for
 from tests.e2e.test_escalation import EMERGENCY, TWO_AM
 from tipline import app
 
@@ -50,7 +50,8 @@ async def rebuild_live(
         "TIPLINE_DATABASE_URL": database_url,
         "TIPLINE_REDIS_URL": REDIS_URL,
         "TIPLINE_KEY_PREFIX": prefix,
-        "TIPLINE_DATA_DIR": str(tmp_path / "data"),  # the data key the server made there
+        "TIPLINE_DATA_DIR": str(tmp_path / "data"),
+        "TIPLINE_DATA_KEY": RING_LINE,  # the test servers' data key
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tipline.cli", "db", "rebuild-live", *options,
