@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import functools
 import gc
 import logging
@@ -22,7 +23,15 @@ from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from adapters import archive, data_dir, deadlines, effects_outbox, embedded_redis, fanout
+from adapters import (
+    archive,
+    data_dir,
+    deadlines,
+    effects_outbox,
+    embedded_redis,
+    fanout,
+    live_window,
+)
 from adapters.effects_outbox import RedisEffectsOutbox
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.pow_ledger import RedisProofLedger
@@ -324,6 +333,7 @@ SERVICE = web.AppKey("service", IncidentService)
 URL = web.AppKey("url", str)
 ARCHIVE_LAG: web.AppKey[ArchiveLag] = web.AppKey("archive_lag")
 ARCHIVE_PROBE_S = 2.0
+EVICT_EVERY_S = 60.0  # rounds of the live window's eviction (faster with a faster sweep)
 
 
 async def claim(parts: web.Application) -> AsyncIterator[None]:
@@ -450,10 +460,13 @@ def incident_service(
     outbox = parts[EFFECTS] = RedisEffectsOutbox(client, prefix=settings.key_prefix)
     ledger = RedisProofLedger(client, prefix=settings.key_prefix)
     limiter = RedisRateLimiter(client, prefix=settings.key_prefix)
+    # Reads of an incident that left Redis (the live window) fall back to the record.
+    record = parts[DATABASE].record
+    incidents = live_window.IncidentsWithRecord(parts[INCIDENTS], record)
     core = Casework(
         directory=parts[DIRECTORY],
-        incidents=parts[INCIDENTS],
-        messages=parts[MESSAGES],
+        incidents=incidents,
+        messages=live_window.MessagesWithRecord(parts[MESSAGES], incidents, record),
         broadcaster=SocketBroadcaster(sio),
         deadlines=timers,
         notifier=slack.notifier if slack else None,
@@ -644,6 +657,30 @@ class ArchiveLag:
         }
 
 
+async def evictor(parts: web.Application) -> AsyncIterator[None]:
+    """Resolved incidents leave Redis `live_window_hours` after their resolution, once the
+    record holds all of them (adapters/live_window.py); one process at a time (a lease)."""
+    settings = parts[SETTINGS]
+    job = live_window.Evictor(
+        parts[CLIENT],
+        prefix=settings.key_prefix,
+        incidents=parts[INCIDENTS],
+        record=parts[DATABASE].record,
+        clock=parts[CLOCK],
+        window=dt.timedelta(hours=settings.live_window_hours),
+    )
+    stop = asyncio.Event()
+    every_s = min(EVICT_EVERY_S, settings.sweep_interval_s * 60)
+    task = asyncio.create_task(job.run(stop, every_s), name="live-window")
+    try:
+        yield
+    finally:
+        stop.set()  # seen between rounds; a round stuck on the record is cancelled
+        await asyncio.wait([task], timeout=3.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 PARTS = (
     claim,
     stores,
@@ -655,6 +692,7 @@ PARTS = (
     deadline_sweeper,
     effects_sweeper,
     archiver,
+    evictor,
 )
 
 

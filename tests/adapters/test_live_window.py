@@ -1,0 +1,206 @@
+"""The live window: a resolved incident leaves Redis once it is past the window and the record
+holds all of it, never before; then reads come from the record and writes are refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from adapters import archive, live_window, sealing
+from adapters.record import pool
+from adapters.record.store import PostgresRecord
+from adapters.redis_store import RedisStore
+from tests.clock import FakeClock
+from tests.escalation import factories
+from tests.postgres import schema
+from tipline import models
+from tipline.errors import AppError
+
+T0 = factories.SCHOOL_HOURS
+WINDOW = dt.timedelta(hours=72)
+RING = sealing.parse(sealing.new_key_line("k-test"))
+RESOLVED_AT = T0 + dt.timedelta(minutes=5)
+
+
+@pytest.fixture
+async def record() -> AsyncIterator[PostgresRecord]:
+    async with schema() as url:
+        connections = await pool.open_migrated(url)
+        implementation = PostgresRecord(connections, RING)
+        await implementation.upsert_organization(factories.org())
+        yield implementation
+        await connections.close()
+
+
+@pytest.fixture
+def stream(redis_client: aioredis.Redis, prefix: str) -> archive.ArchiveStream:
+    return archive.ArchiveStream(redis_client, prefix=prefix)
+
+
+def evictor(
+    redis_client: aioredis.Redis,
+    prefix: str,
+    store: RedisStore,
+    record: PostgresRecord,
+    *,
+    now: dt.datetime,
+    consumer: str = "e1",
+) -> live_window.Evictor:
+    return live_window.Evictor(
+        redis_client,
+        prefix=prefix,
+        incidents=store,
+        record=record,
+        clock=FakeClock(now),
+        window=WINDOW,
+        consumer=consumer,
+    )
+
+
+async def resolved_case(store: RedisStore) -> models.Incident:
+    """A resolved incident with a three-step trail and two messages, in Redis."""
+    steps = (
+        models.Step(at=T0, by="triage", action="triage"),
+        models.Step(at=T0 + dt.timedelta(minutes=1), by="agent-7", action="claim"),
+        models.Step(at=RESOLVED_AT, by="agent-7", action="resolve", note="school has it"),
+    )
+    incident = factories.incident(
+        status=models.Status.RESOLVED, state="resolved", claimed_by="agent-7", escalation=steps
+    )
+    await store.create(incident, receipt_hash="sealed-receipt")
+    for n, sender in enumerate((models.Sender.REPORTER, models.Sender.RESPONDER)):
+        await store.append(
+            incident.incident_id,
+            sender=sender,
+            text=f"message {n + 1}",
+            at=T0 + dt.timedelta(seconds=n),
+            dedupe_key=f"c{n}",
+        )
+    found = await store.get(incident.incident_id)
+    assert found is not None
+    return found
+
+
+async def archive_all(
+    stream: archive.ArchiveStream, store: RedisStore, record: PostgresRecord
+) -> None:
+    await stream.ensure_group()
+    worker = archive.ArchiveWorker(stream, incidents=store, messages=store, record=record)
+    while await worker.step():
+        pass
+
+
+async def keys_of(redis_client: aioredis.Redis, prefix: str, incident_id: str) -> list[bytes]:
+    """Every key of the incident, and every index that still names it."""
+    found = [k async for k in redis_client.scan_iter(match=f"{prefix}:inc:{{{incident_id}}}*")]
+    async for index in redis_client.scan_iter(match=f"{prefix}:idx:*"):
+        if await redis_client.zscore(index, incident_id) is not None:
+            found.append(index)
+    return found
+
+
+async def test_a_resolved_incident_leaves_redis_only_once_the_record_holds_it(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+) -> None:
+    """Past the window but not archived: kept. Archived: every key and index entry gone."""
+    incident = await resolved_case(store)
+    job = evictor(redis_client, prefix, store, record, now=RESOLVED_AT + WINDOW + dt.timedelta(1))
+    assert await job.round() == []  # the record holds nothing of it yet
+    assert await store.get(incident.incident_id) is not None
+    await archive_all(stream, store, record)
+    assert await job.round() == [incident.incident_id]
+    assert await keys_of(redis_client, prefix, incident.incident_id) == []
+    assert await redis_client.hget(f"{prefix}:archive:wm", incident.incident_id) is None
+    kept = await record.incident(incident.incident_id)
+    assert kept is not None
+    assert [s.action for s in kept.escalation] == ["triage", "claim", "resolve"]
+
+
+async def test_inside_the_window_or_behind_the_record_it_stays(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+) -> None:
+    """Resolved less than the window ago: kept. Past it with a message the archive has not
+    written yet: kept until the archive has it."""
+    incident = await resolved_case(store)
+    await archive_all(stream, store, record)
+    early = evictor(redis_client, prefix, store, record, now=RESOLVED_AT + WINDOW / 2)
+    assert await early.round() == []
+    await store.append(
+        incident.incident_id,
+        sender=models.Sender.SYSTEM,
+        text="late line",
+        at=T0 + dt.timedelta(hours=1),
+        dedupe_key=None,
+    )
+    late = evictor(redis_client, prefix, store, record, now=RESOLVED_AT + WINDOW * 2)
+    assert await late.round() == []
+    assert await store.get(incident.incident_id) is not None
+    await archive_all(stream, store, record)
+    assert await late.round() == [incident.incident_id]
+
+
+async def test_one_evictor_holds_the_lease_at_a_time(
+    store: RedisStore, redis_client: aioredis.Redis, prefix: str, record: PostgresRecord
+) -> None:
+    """The first process to ask holds the lease and keeps it; a second one is refused."""
+    first = evictor(redis_client, prefix, store, record, now=T0, consumer="one")
+    second = evictor(redis_client, prefix, store, record, now=T0, consumer="two")
+    assert await first.holds_lease()
+    assert not await second.holds_lease()
+    assert await first.holds_lease()  # renewed, still its own
+
+
+async def test_reads_of_an_evicted_incident_come_from_the_record_writes_are_refused(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+) -> None:
+    """After eviction: the incident (report, trail) and its messages read from the record;
+    a step, a claim or a message is `archived`, and Redis gets no key of it back."""
+    incident = await resolved_case(store)
+    await archive_all(stream, store, record)
+    job = evictor(redis_client, prefix, store, record, now=RESOLVED_AT + WINDOW * 2)
+    assert await job.round() == [incident.incident_id]
+    incidents = live_window.IncidentsWithRecord(store, record)
+    messages = live_window.MessagesWithRecord(store, incidents, record)
+
+    read = await incidents.get(incident.incident_id)
+    assert read is not None
+    assert read.text == "report text"
+    assert [s.note for s in read.escalation] == [None, None, "school has it"]
+    assert await incidents.in_org(incident.incident_id, "LHS")
+    assert not await incidents.in_org(incident.incident_id, "OTHER")
+    history = await messages.since(incident.incident_id, 0)
+    assert [(m.seq, m.text) for m in history] == [(1, "message 1"), (2, "message 2")]
+    assert await incidents.get("inc-never") is None
+
+    with pytest.raises(AppError) as refused:
+        await incidents.update(read, expected_version=read.version, steps=())
+    assert refused.value.code == "archived"
+    with pytest.raises(AppError) as refused:
+        await incidents.claim(read, holder="agent-8", expected_version=read.version, steps=())
+    assert refused.value.code == "archived"
+    with pytest.raises(AppError) as refused:
+        await messages.append(
+            incident.incident_id,
+            sender=models.Sender.RESPONDER,
+            text="too late",
+            at=T0,
+            dedupe_key="late",
+        )
+    assert refused.value.code == "archived"
+    assert await keys_of(redis_client, prefix, incident.incident_id) == []
+    assert len(await record.messages(incident.incident_id)) == 2
