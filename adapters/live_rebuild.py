@@ -1,6 +1,7 @@
 """Refill a lost Redis from the record (`tipline db rebuild-live`, docs/record.md).
 
-For each open incident of the record: its document and audit trail, its status and school
+For each open incident of the record (and each resolved within the live window, when the
+caller gives its start): its document and audit trail, its status and school
 indexes, the key of its receipt (the record keeps the receipt hash as the live store files
 it, so no server key is needed here), its messages with their `seq`, its Slack reference,
 and the deadlines the caller recomputes from its trail (`escalation.recovery`, passed in as
@@ -27,6 +28,7 @@ schools and responders, which `tipline serve` seeds from its configuration at ev
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -59,11 +61,13 @@ class Counts:
     receipts: int = 0
     deadlines: int = 0
     slack: int = 0
+    resolved: int = 0  # of the incidents, those resolved within the live window
 
     def line(self) -> str:
         return (
             f"{self.incidents} incidents, {self.messages} messages, {self.receipts} receipts, "
-            f"{self.deadlines} deadlines, {self.slack} Slack references"
+            f"{self.deadlines} deadlines, {self.slack} Slack references "
+            f"({self.resolved} of the incidents resolved within the live window)"
         )
 
 
@@ -92,9 +96,12 @@ class LiveRebuild:
         prefix: str,
         deadlines_of: Callable[[models.Incident], Sequence[models.Deadline]],
         ring: KeyRing | None,
+        resolved_since: dt.datetime | None = None,
     ) -> None:
-        """`ring`: the data keys the service seals texts in Redis with (the record's)."""
+        """`ring`: the data keys the service seals texts in Redis with (the record's);
+        `resolved_since`: the start of the live window (None: open incidents only)."""
         self._record = record
+        self._resolved_since = resolved_since
         self._r = client
         self._keys = redis_keys.Keys(prefix)  # no seal key: the record's hashes are sealed
         self._incidents = RedisIncidents(client, prefix=prefix, ring=ring)
@@ -111,7 +118,9 @@ class LiveRebuild:
         `dry_run`: write nothing, `say` one line an incident of what would be written."""
         counts = Counts()
         after = ""
-        while page := await self._record.open_incidents(after=after, limit=PAGE):
+        while page := await self._record.live_refs(
+            after=after, limit=PAGE, resolved_since=self._resolved_since
+        ):
             for ref in page:
                 await self._one(ref, counts, say if dry_run else None)
             after = page[-1].incident_id
@@ -135,6 +144,7 @@ class LiveRebuild:
         counts.receipts += ref.receipt_hash is not None
         counts.deadlines += len(deadlines)
         counts.slack += ref.slack is not None
+        counts.resolved += incident.status is models.Status.RESOLVED
         if say is not None:  # a dry run
             say(_plan(incident, len(messages), ref, deadlines))
             return
@@ -197,6 +207,7 @@ def _plan(
         {
             "incident_id": incident.incident_id,
             "org_code": incident.org_code,
+            "status": incident.status.value,
             "state": incident.state,
             "version": incident.version,
             "steps": len(incident.escalation),

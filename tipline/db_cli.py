@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import sys
 import urllib.parse
 from collections.abc import Iterator
@@ -247,6 +248,8 @@ async def _rebuild(
                 incident, schools.get(incident.org_code)
             ),
             ring=ring,
+            # Redis keeps resolved incidents for the live window (adapters/live_window.py)
+            resolved_since=dt.datetime.now(dt.UTC) - dt.timedelta(hours=config.live_window_hours),
         )
         verb = "would write" if dry_run else "written"
         counts = await rebuild.run(

@@ -13,6 +13,7 @@ rows from before encryption (key id `plain`) still open, and `reseal` moves them
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -335,15 +336,23 @@ class PostgresRecord:
     async def put_slack_message(self, incident_id: str, *, channel: str, ts: str) -> None:
         await self.pool.execute(_SLACK, incident_id, channel, ts)
 
-    async def open_incidents(self, *, after: str = "", limit: int = 500) -> list[LiveRef]:
-        """The open incidents past id `after`, by id (a page of `limit`), with what the live
-        path keeps beside them: the receipt hash as it files it, and the Slack message."""
+    async def live_refs(
+        self, *, after: str = "", limit: int = 500, resolved_since: dt.datetime | None = None
+    ) -> list[LiveRef]:
+        """The incidents the live path keeps, past id `after`, by id (a page of `limit`): the
+        open ones, and those last resolved at or after `resolved_since` (None: open only);
+        with what the live path keeps beside them: the receipt hash as it files it, and the
+        Slack message."""
         rows = await self.pool.fetch(
             "SELECT i.incident_id, i.receipt_hash, s.channel, s.ts FROM incidents i"
             " LEFT JOIN slack_messages s USING (incident_id)"
-            " WHERE i.status = 'open' AND i.incident_id > $1 ORDER BY i.incident_id LIMIT $2",
+            " WHERE i.incident_id > $1 AND (i.status = 'open' OR ($3::timestamptz IS NOT NULL"
+            " AND i.status = 'resolved' AND (SELECT max(e.at) FROM escalation_steps e"
+            " WHERE e.incident_id = i.incident_id AND e.action = 'resolve') >= $3))"
+            " ORDER BY i.incident_id LIMIT $2",
             after,
             limit,
+            resolved_since,
         )
         return [
             LiveRef(

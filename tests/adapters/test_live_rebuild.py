@@ -178,3 +178,41 @@ async def test_a_gap_in_seq_is_refused_before_anything_is_written(
     with pytest.raises(live_rebuild.RebuildError, match="no message 4"):
         await rebuild(record, redis_client, prefix).run(dry_run=False, progress=print)
     assert await live_rebuild.live_incidents(redis_client, prefix) == 0
+
+
+async def test_incidents_resolved_within_the_live_window_come_back_too(
+    record: PostgresRecord, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """Given the window's start, an incident resolved after it is rebuilt (with no deadline),
+    one resolved before it is not; without it, only open incidents are."""
+    base = engine.triaged(factories.incident(), factories.org(), factories.NIGHT).incident
+    for incident_id, hours in (("before", 1), ("within", 100)):  # the window opens at 50 h
+        resolve = models.Step(
+            at=factories.NIGHT + dt.timedelta(hours=hours), by="agent-7", action="resolve"
+        )
+        done = dataclasses.replace(
+            base,
+            incident_id=incident_id,
+            status=models.Status.RESOLVED,
+            state="resolved",
+            escalation=(*base.escalation, resolve),
+        )
+        await record.upsert_incident(done, receipt_hash=f"receipt-{incident_id}")
+        await record.add_steps(incident_id, done.escalation, start=0)
+    window = live_rebuild.LiveRebuild(
+        record,
+        redis_client,
+        prefix=prefix,
+        deadlines_of=lambda incident: recovery.pending(incident, factories.org()),
+        ring=RING,
+        resolved_since=factories.NIGHT + dt.timedelta(hours=50),
+    )
+    assert (await rebuild(record, redis_client, prefix).run(dry_run=True, progress=print)) == (
+        live_rebuild.Counts()
+    )
+    counts = await window.run(dry_run=False, progress=print)
+    assert (counts.incidents, counts.resolved, counts.deadlines) == (1, 1, 0)
+    live = RedisStore(redis_client, prefix=prefix, ring=RING)
+    assert [i.incident_id for i in await live.list_incidents(org_code=None, status=None)] == [
+        "within"
+    ]
