@@ -58,7 +58,7 @@ class RebuildError(RuntimeError):
 class Counts:
     incidents: int = 0
     messages: int = 0
-    receipts: int = 0
+    receipts: int = 0  # of the incidents written, and of every older one (read from the record)
     deadlines: int = 0
     slack: int = 0
     resolved: int = 0  # of the incidents, those resolved within the live window
@@ -102,6 +102,7 @@ class LiveRebuild:
         `resolved_since`: the start of the live window (None: open incidents only)."""
         self._record = record
         self._resolved_since = resolved_since
+        self._live: set[str] = set()  # the incidents written whole (their receipt with them)
         self._r = client
         self._keys = redis_keys.Keys(prefix)  # no seal key: the record's hashes are sealed
         self._incidents = RedisIncidents(client, prefix=prefix, ring=ring)
@@ -125,12 +126,30 @@ class LiveRebuild:
                 await self._one(ref, counts, say if dry_run else None)
             after = page[-1].incident_id
             progress(counts)
+        await self._receipts(counts, dry_run=dry_run)
+        progress(counts)
         return counts
+
+    async def _receipts(self, counts: Counts, *, dry_run: bool) -> None:
+        """The receipt key of every other incident too (resolved before the window, so read
+        from the record): a reporter who comes back to one still opens it, as before."""
+        after = ""
+        while page := await self._record.receipts(after=after, limit=PAGE * 5):
+            after = page[-1][0]
+            older = [(i, r) for i, r in page if i not in self._live]
+            counts.receipts += len(older)
+            if dry_run or not older:
+                continue
+            async with self._r.pipeline(transaction=False) as pipe:
+                for incident_id, receipt_hash in older:
+                    pipe.set(self._keys.receipt(receipt_hash), incident_id)
+                await pipe.execute()
 
     async def _one(self, ref: LiveRef, counts: Counts, say: Callable[[str], None] | None) -> None:
         incident = await self._record.incident(ref.incident_id)
         if incident is None:  # deleted since the page was read
             return
+        self._live.add(incident.incident_id)
         messages = await self._all_messages(ref.incident_id)
         for expected, message in enumerate(messages, start=1):
             if message.seq != expected:

@@ -363,6 +363,17 @@ class PostgresRecord:
             for r in rows
         ]
 
+    async def receipts(self, *, after: str = "", limit: int = 1000) -> list[tuple[str, str]]:
+        """(incident id, receipt hash as the live store files it) of every incident that has
+        one, past id `after`, by id: a page of `limit`."""
+        rows = await self.pool.fetch(
+            "SELECT incident_id, receipt_hash FROM incidents WHERE incident_id > $1"
+            " AND receipt_hash IS NOT NULL ORDER BY incident_id LIMIT $2",
+            after,
+            limit,
+        )
+        return [(r["incident_id"], r["receipt_hash"]) for r in rows]
+
     async def incident(self, incident_id: str) -> models.Incident | None:
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow("SELECT * FROM incidents WHERE incident_id = $1", incident_id)

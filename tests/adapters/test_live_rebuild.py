@@ -106,13 +106,14 @@ async def test_an_open_incident_comes_back_whole(
     record: PostgresRecord, redis_client: aioredis.Redis, prefix: str
 ) -> None:
     """Document, trail, messages with their seq, receipt, Slack message and re-page are back;
-    the next message is seq 4; the resolved incident stays in the record only."""
+    the next message is seq 4; the resolved incident stays in the record, its receipt key not."""
     incident = await _filed(record)
     counts = await rebuild(record, redis_client, prefix).run(dry_run=False, progress=print)
-    assert counts == live_rebuild.Counts(incidents=1, messages=3, receipts=1, deadlines=1, slack=1)
+    assert counts == live_rebuild.Counts(incidents=1, messages=3, receipts=2, deadlines=1, slack=1)
     live = RedisStore(redis_client, prefix=prefix, ring=RING)
     assert await live.get("inc-1") == incident
     assert await live.get("inc-2") is None
+    assert await live.by_receipt("other-receipt") == "inc-2"  # read from the record
     assert await live.since("inc-1", 0) == [message(n) for n in (1, 2, 3)]
     raw: Any = await redis_client.xrange(f"{prefix}:inc:{{inc-1}}:msgs", count=1)
     assert b"message 1" not in repr(raw).encode()  # sealed in Redis as the service seals it
@@ -184,7 +185,7 @@ async def test_incidents_resolved_within_the_live_window_come_back_too(
     record: PostgresRecord, redis_client: aioredis.Redis, prefix: str
 ) -> None:
     """Given the window's start, an incident resolved after it is rebuilt (with no deadline),
-    one resolved before it is not; without it, only open incidents are."""
+    one resolved before it is not (its receipt key is); without it, only open incidents are."""
     base = engine.triaged(factories.incident(), factories.org(), factories.NIGHT).incident
     for incident_id, hours in (("before", 1), ("within", 100)):  # the window opens at 50 h
         resolve = models.Step(
@@ -207,12 +208,14 @@ async def test_incidents_resolved_within_the_live_window_come_back_too(
         ring=RING,
         resolved_since=factories.NIGHT + dt.timedelta(hours=50),
     )
-    assert (await rebuild(record, redis_client, prefix).run(dry_run=True, progress=print)) == (
-        live_rebuild.Counts()
-    )
+    open_only = await rebuild(record, redis_client, prefix).run(dry_run=True, progress=print)
+    assert (open_only.incidents, open_only.receipts) == (0, 2)
     counts = await window.run(dry_run=False, progress=print)
     assert (counts.incidents, counts.resolved, counts.deadlines) == (1, 1, 0)
     live = RedisStore(redis_client, prefix=prefix, ring=RING)
     assert [i.incident_id for i in await live.list_incidents(org_code=None, status=None)] == [
         "within"
     ]
+    # The older one stays in the record only, but its receipt still leads to it.
+    assert await live.by_receipt("receipt-before") == "before"
+    assert counts.receipts == 2
