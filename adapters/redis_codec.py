@@ -229,3 +229,41 @@ def responder_from_dict(data: dict[str, Any]) -> models.Responder:
         org_code=data.get("org_code"),
         slack_user_id=data.get("slack_user_id"),
     )
+
+
+# -- re-sealing (a key rotation, or values stored plain before sealing) ----------------------
+def resealed_doc(raw: bytes, ring: KeyRing) -> str | None:
+    """The incident doc with its text sealed under `ring.current`; None when it is already."""
+    doc = json.loads(raw)
+    context = report_context(doc["incident_id"])
+    sealed = doc.pop("sealed_text", None)
+    if sealed is not None and sealed[0] == ring.current:
+        return None
+    report = doc.pop("text") if sealed is None else open_field(ring, sealed, context=context)
+    sealed_doc = {**doc, "sealed_text": seal_field(ring, report, context=context)}
+    return json.dumps(sealed_doc, ensure_ascii=False)
+
+
+def resealed_step(raw: bytes, incident_id: str, ring: KeyRing) -> str | None:
+    """The step JSON with its note sealed under `ring.current`; None when it is already (or
+    has no note)."""
+    wire = json.loads(raw)
+    sealed = wire.get("sealed_note")
+    if (sealed is None and wire.get("note") is None) or (sealed and sealed[0] == ring.current):
+        return None
+    return step_json(step_from(raw, incident_id, ring), incident_id, ring)
+
+
+def resealed_message(
+    incident_id: str, fields: dict[bytes, bytes], ring: KeyRing
+) -> dict[bytes, bytes] | None:
+    """The stream entry's fields with the text sealed under `ring.current`; None when it is."""
+    if fields.get(b"k") == ring.current.encode():
+        return None
+    opened = message_from(incident_id, b"0-0", fields, ring).text
+    stored, key_id = message_text(incident_id, opened, ring)
+    return {
+        **fields,
+        b"text": bytes(stored) if isinstance(stored, bytes) else stored.encode(),
+        b"k": key_id.encode(),
+    }

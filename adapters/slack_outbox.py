@@ -34,6 +34,7 @@ import uuid
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
+import redis.exceptions
 
 from adapters import lease, reach
 from adapters.redis_keys import Keys
@@ -184,6 +185,41 @@ class RedisSlackOutbox:
         keys = [self._due, self._lease, self._tries, self._holder]
         token = job.lease.partition(":")[0]
         await self._retry(keys=keys, args=[job.incident_id, token, due_ms])
+
+    def queue_pattern(self) -> str:
+        """A SCAN MATCH pattern of every incident's queue."""
+        return "".join(f"\\{c}" if c in "*?[]\\" else c for c in self._queue) + "*"
+
+    async def reseal_queue(self, key: str) -> int:
+        """Seal the jobs of one queue (`key`) again under the ring's current key, those stored
+        plain too (adapters/redis_reseal.py); 1 when it was written again. A worker holding
+        its head then finds another head at `done` and pops nothing: the job is delivered
+        again (a late duplicate, as after a lease that expired; never a lost post)."""
+        ring = self._ring
+        if ring is None:
+            raise SealedError("resealing needs the data key ring")
+        incident_id = key.removeprefix(self._queue)
+        current = f"{_SEALED}{ring.current}:"
+        while True:
+            async with self._r.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    bodies = [_text(b) for b in await pipe.lrange(key, 0, -1)]
+                    if all(b.startswith(current) for b in bodies):
+                        return 0
+                    again = [
+                        b
+                        if b.startswith(current)
+                        else _seal(ring, incident_id, _open(ring, incident_id, b))
+                        for b in bodies
+                    ]
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.delete(key)
+                    pipe.rpush(key, *again)
+                    await pipe.execute()
+                    return 1
+                except redis.exceptions.WatchError:
+                    continue  # a job was queued or popped meanwhile: read it again
 
     async def remember(self, incident_id: str, channel: str, ts: str) -> None:
         """Keep where the incident's message is, and tell the archive in the same MULTI, so

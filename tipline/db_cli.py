@@ -23,7 +23,7 @@ import asyncpg
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from adapters import data_dir, live_rebuild, sealing
+from adapters import data_dir, live_rebuild, redis_reseal, sealing
 from adapters.embedded_postgres import EmbeddedPostgres, EmbeddedPostgresError
 from adapters.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from adapters.record import migrate, pool
@@ -88,11 +88,26 @@ def run(args: argparse.Namespace) -> int:
 def _act(args: argparse.Namespace, config: settings.Settings) -> int:
     if args.action == "rebuild-live":
         return _rebuild_live(config, force=args.force, dry_run=args.dry_run)
+    if args.action == "reseal":
+        return _reseal_all(config)
     with _database(config) as (url, where):
         print(f"database: {where}")
-        if args.action == "reseal":
-            return asyncio.run(_reseal(url, datakeys.ring(config)))
         return asyncio.run(_upgrade(url) if args.action == "upgrade" else _status(url))
+
+
+def _reseal_all(config: settings.Settings) -> int:
+    """The record and the live copy in Redis (adapters/redis_reseal.py), both."""
+    embedded = config.database_url is None or config.redis_url is None
+    with (
+        _data_folder(config, needed=embedded),
+        _database(config, locked=True) as (url, where),
+        _redis(config) as (redis_url, redis_where),
+    ):
+        print(f"database: {where}")
+        print(f"redis: {redis_where} (key prefix {config.key_prefix!r})")
+        ring = datakeys.ring(config)
+        code = asyncio.run(_reseal(url, ring))
+        return code or asyncio.run(_reseal_live(redis_url, config.key_prefix, ring))
 
 
 @contextlib.contextmanager
@@ -204,6 +219,19 @@ async def _reseal(url: str, ring: sealing.KeyRing) -> int:
     for table, count in moved.items():
         print(f"resealed {count:>8} {table}")
     print(f"every record is sealed under data key {ring.current!r}")
+    return 0
+
+
+async def _reseal_live(redis_url: str, prefix: str, ring: sealing.KeyRing) -> int:
+    """The live copy too: until it is resealed, the old key still opens what Redis holds."""
+    client = aioredis.from_url(redis_url)
+    try:
+        moved = await redis_reseal.reseal(client, prefix, ring)
+    finally:
+        await client.aclose()
+    for what, count in moved.items():
+        print(f"resealed {count:>8} live {what}")
+    print(f"the live copy is sealed under data key {ring.current!r}")
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from adapters import redis_codec, sealing
+from adapters import redis_codec, redis_reseal, sealing
 from adapters.redis_store import RedisStore
 from adapters.slack_outbox import RedisSlackOutbox
 from bot import jobs
@@ -20,6 +20,7 @@ from tipline import demo, models
 REPORT = "the red locker on floor three holds a knife, zebra-quartz-11"
 MESSAGE = "i saw it at lunch, kiwi-obsidian-42"
 NOTE = "called the counsellor, mango-basalt-73"
+PLAIN = "written by an older version, walnut-plain-55"
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 
@@ -186,3 +187,42 @@ async def test_slack_jobs_are_sealed_handed_out_opened_and_popped(
         assert jobs.decode(claimed.body) == expected
         await outbox.done(claimed, now_ms=2)
     assert await redis_client.llen(queue) == 0
+
+
+async def test_reseal_moves_the_live_copy_to_the_first_key_and_retires_the_old(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """Plain and old-key values (doc, notes, messages, Slack jobs) are sealed again under the
+    new key; a ring of the new key alone then reads all; a second run writes nothing."""
+    old_line, new_line = sealing.new_key_line("old"), sealing.new_key_line("new")
+    await filed(RedisStore(redis_client, prefix=prefix, ring=sealing.parse(old_line)))
+    plain = RedisStore(redis_client, prefix=prefix)  # an older version's writes, plain
+    await plain.append(
+        "inc-seal", sender=models.Sender.RESPONDER, text=PLAIN, at=AT, dedupe_key=None
+    )
+    step = models.Step(at=AT, by="agent", action="note", note=NOTE)
+    await RedisSlackOutbox(redis_client, prefix=prefix).enqueue(
+        "inc-seal", [jobs.encode(jobs.Reply(step))], once=None, now_ms=1
+    )
+    rotated = sealing.parse(f"{new_line},{old_line}")
+    assert await redis_reseal.reseal(redis_client, prefix, rotated) == {
+        "incidents": 1,
+        "slack queues": 1,
+    }
+    assert await redis_reseal.reseal(redis_client, prefix, rotated) == {
+        "incidents": 0,
+        "slack queues": 0,
+    }
+    new_only = sealing.parse(new_line)
+    store = RedisStore(redis_client, prefix=prefix, ring=new_only)
+    stored = await store.get("inc-seal")
+    assert stored is not None
+    assert (stored.text, stored.escalation[0].note) == (REPORT, NOTE)
+    assert [(m.seq, m.text) for m in await store.since("inc-seal", 0)] == [(1, MESSAGE), (2, PLAIN)]
+    (claimed,) = await RedisSlackOutbox(redis_client, prefix=prefix, ring=new_only).claim(2, 1)
+    assert jobs.decode(claimed.body) == jobs.Reply(step)
+    dump = await raw_dump(redis_client, prefix)
+    assert NOTE.encode() not in dump
+    assert PLAIN.encode() not in dump
+    entries: Any = await redis_client.xrange(f"{prefix}:inc:{{inc-seal}}:msgs")
+    assert [fields[b"k"] for _, fields in entries] == [b"new", b"new"]
