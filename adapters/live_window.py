@@ -25,7 +25,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
-from adapters import archive
+from adapters import archive, redis_pages
 from adapters.redis_base import StoreError
 from adapters.redis_keys import Keys
 from tipline import models
@@ -177,6 +177,11 @@ class Evictor:
         return True
 
 
+def _entry(incident: models.Incident) -> redis_pages.Entry:
+    """Where an incident sorts in a page (adapters/redis_pages.py): its creation, then id."""
+    return incident.created_at.timestamp(), incident.incident_id
+
+
 async def _from_record(read: Any) -> Any:
     """A read of the record; the record away is `unavailable`, as Redis away is."""
     try:
@@ -293,9 +298,36 @@ class IncidentsWithRecord:
         limit: int,
         before: str | None,
     ) -> IncidentPage:
-        return await self._live.page_incidents(
+        """Redis's page, with the resolved incidents only the record still has merged in by
+        creation (the same order and cursors); Redis's page alone while the record is away."""
+        live = await self._live.page_incidents(
             org_code=org_code, status=status, limit=limit, before=before
         )
+        if status not in {None, models.Status.RESOLVED}:
+            return live
+        edge = redis_pages.parse(before) if before is not None else None
+        try:
+            older = await self._record.resolved_page(
+                org_code=org_code,
+                before=(dt.datetime.fromtimestamp(edge[0], dt.UTC), edge[1]) if edge else None,
+                limit=limit + 1,
+            )
+        except Exception as exc:  # the record away: the live list still answers
+            log.warning("live_window.list_without_record", extra={"error": type(exc).__name__})
+            return live
+        # The record holds the live ones too (a moment late): Redis's copy is the one shown.
+        here = await self._live.get_many([i.incident_id for i in older])
+        gone = [i for i, found in zip(older, here, strict=True) if found is None]
+        if not gone:
+            return live
+        pinned = [i for i in live.incidents if i.pinned]  # the first page holds them all
+        ordinary = sorted(
+            [i for i in live.incidents if not i.pinned] + gone, key=_entry, reverse=True
+        )
+        taken = ordinary[:limit]
+        more = len(ordinary) > limit or live.next is not None or len(older) > limit
+        next_cursor = redis_pages.cursor(_entry(taken[-1])) if more and taken else None
+        return IncidentPage(sorted(taken + pinned, key=_entry, reverse=True), next_cursor)
 
     def __getattr__(self, name: str) -> Any:  # ping, close, ...: the live store's
         return getattr(self._live, name)

@@ -471,6 +471,14 @@ class Record(Protocol):
         """The incident with its audit trail, oldest step first."""
         ...
 
+    async def resolved_page(
+        self, *, org_code: str | None, before: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[Incident]:
+        """Resolved incidents (of `org_code`; None: every school) with their trails, newest
+        first by creation, equal times by id descending, after `before` (created_at, id) in
+        that order; at most `limit`."""
+        ...
+
     async def messages(
         self, incident_id: str, after_seq: int = 0, limit: int = 1000
     ) -> list[Message]:

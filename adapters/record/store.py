@@ -82,6 +82,14 @@ ON CONFLICT (code) DO UPDATE SET
     hours = EXCLUDED.hours, holidays = EXCLUDED.holidays, contacts = EXCLUDED.contacts,
     law_enforcement = EXCLUDED.law_enforcement, policy = EXCLUDED.policy, updated_at = now()
 """
+_RESOLVED_PAGE = """
+SELECT * FROM incidents
+WHERE status = 'resolved' AND ($1::text IS NULL OR org_code = $1)
+  AND ($2::timestamptz IS NULL OR created_at < $2
+       OR (created_at = $2 AND incident_id COLLATE "C" < $3))
+ORDER BY created_at DESC, incident_id COLLATE "C" DESC
+LIMIT $4
+"""
 _RESPONDER = """
 INSERT INTO responders (responder_id, name, role, org_code, slack_user_id)
 VALUES ($1, $2, $3, $4, $5)
@@ -384,6 +392,23 @@ class PostgresRecord:
                 incident_id,
             )
         return self._incident(row, tuple(self._step(s) for s in steps))
+
+    async def resolved_page(
+        self, *, org_code: str | None, before: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[models.Incident]:
+        """Newest first by creation, ties by id in byte order (as Redis sorts them)."""
+        at, after_id = before if before else (None, "")
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(_RESOLVED_PAGE, org_code, at, after_id, limit)
+            steps = await conn.fetch(
+                "SELECT * FROM escalation_steps WHERE incident_id = ANY($1::text[])"
+                " ORDER BY incident_id, step_index",
+                [r["incident_id"] for r in rows],
+            )
+        trails: dict[str, list[models.Step]] = {}
+        for step in steps:
+            trails.setdefault(step["incident_id"], []).append(self._step(step))
+        return [self._incident(r, tuple(trails.get(r["incident_id"], ()))) for r in rows]
 
     async def messages(
         self, incident_id: str, after_seq: int = 0, limit: int = 1000

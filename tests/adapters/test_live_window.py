@@ -204,3 +204,61 @@ async def test_reads_of_an_evicted_incident_come_from_the_record_writes_are_refu
     assert refused.value.code == "archived"
     assert await keys_of(redis_client, prefix, incident.incident_id) == []
     assert len(await record.messages(incident.incident_id)) == 2
+
+
+async def test_the_list_of_resolved_incidents_holds_the_evicted_ones_in_order(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+) -> None:
+    """An evicted incident between two live resolved ones: the list, page by page (one a
+    page), gives all three newest first, each once, whichever store holds it."""
+    old = await resolved_case(store)
+    await archive_all(stream, store, record)
+    assert await evictor(redis_client, prefix, store, record, now=RESOLVED_AT + WINDOW * 2).round()
+    for n, hours in ((2, -1), (3, 1)):  # one created before the evicted one, one after
+        newer = factories.incident(
+            incident_id=f"inc-{n}",
+            created_at=T0 + dt.timedelta(hours=hours),
+            status=models.Status.RESOLVED,
+            state="resolved",
+        )
+        await store.create(newer, receipt_hash=f"receipt-{n}")
+    await archive_all(stream, store, record)
+    incidents = live_window.IncidentsWithRecord(store, record)
+    seen, before = [], None
+    for _ in range(5):
+        page = await incidents.page_incidents(
+            org_code="LHS", status=models.Status.RESOLVED, limit=1, before=before
+        )
+        seen += [i.incident_id for i in page.incidents]
+        before = page.next
+        if before is None:
+            break
+    assert seen == ["inc-3", old.incident_id, "inc-2"]
+    whole = await incidents.page_incidents(org_code=None, status=None, limit=10, before=None)
+    assert [i.incident_id for i in whole.incidents] == ["inc-3", old.incident_id, "inc-2"]
+    assert whole.next is None
+    still_open = await incidents.page_incidents(
+        org_code=None, status=models.Status.OPEN, limit=10, before=None
+    )
+    assert still_open.incidents == []
+
+
+async def test_with_the_record_away_the_list_is_redis_alone(
+    store: RedisStore, record: PostgresRecord
+) -> None:
+    """The record unreachable: `incident:list` still answers with what Redis holds."""
+    live = factories.incident(status=models.Status.RESOLVED, state="resolved")
+    await store.create(live, receipt_hash="receipt")
+    incidents = live_window.IncidentsWithRecord(store, record)
+    record.pool.terminate()  # every connection closed, no new one: the record is away
+    page = await incidents.page_incidents(
+        org_code=None, status=models.Status.RESOLVED, limit=10, before=None
+    )
+    assert [i.incident_id for i in page.incidents] == [live.incident_id]
+    with pytest.raises(AppError) as away:
+        await incidents.get("inc-gone")
+    assert away.value.code == "unavailable"

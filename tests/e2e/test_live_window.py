@@ -20,7 +20,8 @@ async def test_an_incident_resolved_before_the_window_is_read_in_full_from_the_r
 ) -> None:
     """Resolved, archived, then the clock passes the 72 h window: its keys leave Redis (an
     open incident of the same time stays), and incident:join still shows the report, every
-    message with its seq and the whole trail; a step or a message is refused `archived`."""
+    message with its seq and the whole trail, and the list of resolved incidents holds it; a
+    step or a message is refused `archived`."""
     clock = FakeClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
     async with start_server(prefix, tmp_path, clock=clock, sweep_interval_s=0.05) as server:
         assert server.running.settings.live_window_hours == 72
@@ -58,6 +59,11 @@ async def test_an_incident_resolved_before_the_window_is_read_in_full_from_the_r
         assert await redis_client.exists(f"{prefix}:inc:{{{still_open['incident_id']}}}")
 
         later = await responder(server, peers, server.agent_token)
+        listed = await later.call("incident:list", {"status": "resolved"})
+        assert [i["incident_id"] for i in listed["incidents"]] == [incident_id], listed
+        everything = await later.call("incident:list", {})
+        ids = {i["incident_id"] for i in everything["incidents"]}
+        assert ids == {incident_id, still_open["incident_id"]}
         shown = await later.call("incident:join", {"incident_id": incident_id})
         assert shown["ok"], shown
         assert shown["incident"]["text"] == REPORT
