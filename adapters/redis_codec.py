@@ -8,7 +8,9 @@ What people wrote (the report's text, each message's text, each step's note) is 
 here with the data key ring (adapters/sealing.py, docs/record.md "Encryption at rest"), so
 the rest of the code sees plain models and Redis, its RDB dumps and its AOF hold no text:
 
-- the incident's `doc`: `"sealed_text": [key id, base64]` in place of `"text"`;
+- the incident's `doc`: `"sealed_text": [key id, base64]` in place of `"text"`, and in its
+  `triage` `"sealed_reasons"` (a JSON list, sealed) in place of `"reasons"`, which quote the
+  words of the report that fired a rule;
 - a step's JSON: `"sealed_note": [key id, base64]` in place of `"note"`;
 - a message's stream entry: `text` holds the sealed bytes and `k` their key id.
 
@@ -76,21 +78,16 @@ def step_from(raw: bytes | str, incident_id: str, ring: KeyRing | None = None) -
     return models.Step.from_wire(wire)
 
 
+def reasons_context(incident_id: str) -> str:
+    return f"redis:reasons:{incident_id}"
+
+
 def incident_doc(incident: models.Incident, ring: KeyRing | None = None) -> str:
     """Everything but the trail, the claim and the version, which have their own fields."""
-    report: dict[str, Any] = (
-        {
-            "sealed_text": seal_field(
-                ring, incident.text, context=report_context(incident.incident_id)
-            )
-        }
-        if ring is not None
-        else {"text": incident.text}
-    )
     doc = {
         "incident_id": incident.incident_id,
         "org_code": incident.org_code,
-        **report,
+        "text": incident.text,
         "channel": incident.channel.value,
         "created_at": models.iso(incident.created_at),
         "triage": incident.triage.to_wire(),
@@ -102,7 +99,42 @@ def incident_doc(incident: models.Incident, ring: KeyRing | None = None) -> str:
         "org_name": incident.org_name,
         "org_timezone": incident.org_timezone,
     }
+    if ring is not None:
+        doc = _sealed_doc(doc, incident.text, list(incident.triage.reasons), ring)
     return json.dumps(doc, ensure_ascii=False)
+
+
+def _doc_texts(doc: dict[str, Any], ring: KeyRing | None) -> tuple[str, list[str]]:
+    """The report's text and the triage's reasons (they quote the words that fired a rule)
+    of a doc, sealed or plain."""
+    incident_id, triage = doc["incident_id"], doc["triage"]
+    sealed = doc.get("sealed_text")
+    text = (
+        doc["text"]
+        if sealed is None
+        else open_field(ring, sealed, context=report_context(incident_id))
+    )
+    sealed = triage.get("sealed_reasons")
+    reasons = (
+        list(triage["reasons"])
+        if sealed is None
+        else json.loads(open_field(ring, sealed, context=reasons_context(incident_id)))
+    )
+    return text, reasons
+
+
+def _sealed_doc(
+    doc: dict[str, Any], text: str, reasons: list[str], ring: KeyRing
+) -> dict[str, Any]:
+    incident_id = doc["incident_id"]
+    out = {k: v for k, v in doc.items() if k not in ("text", "sealed_text")}
+    out["sealed_text"] = seal_field(ring, text, context=report_context(incident_id))
+    triage = {k: v for k, v in doc["triage"].items() if k not in ("reasons", "sealed_reasons")}
+    triage["sealed_reasons"] = seal_field(
+        ring, json.dumps(reasons, ensure_ascii=False), context=reasons_context(incident_id)
+    )
+    out["triage"] = triage
+    return out
 
 
 def incident_from(
@@ -112,12 +144,7 @@ def incident_from(
     doc = json.loads(fields[b"doc"])
     triage = doc["triage"]
     incident_id = doc["incident_id"]
-    sealed = doc.get("sealed_text")
-    report = (
-        doc["text"]
-        if sealed is None
-        else open_field(ring, sealed, context=report_context(incident_id))
-    )
+    report, reasons = _doc_texts(doc, ring)
     return models.Incident(
         incident_id=incident_id,
         org_code=doc["org_code"],
@@ -129,7 +156,7 @@ def incident_from(
             category=models.Category(triage["category"]),
             language=triage["language"],
             confidence=float(triage["confidence"]),
-            reasons=tuple(triage["reasons"]),
+            reasons=tuple(reasons),
         ),
         urgency=models.Urgency(doc["urgency"]),
         category=models.Category(doc["category"]),
@@ -233,15 +260,14 @@ def responder_from_dict(data: dict[str, Any]) -> models.Responder:
 
 # -- re-sealing (a key rotation, or values stored plain before sealing) ----------------------
 def resealed_doc(raw: bytes, ring: KeyRing) -> str | None:
-    """The incident doc with its text sealed under `ring.current`; None when it is already."""
+    """The incident doc with its text and reasons sealed under `ring.current`; None when
+    they are already."""
     doc = json.loads(raw)
-    context = report_context(doc["incident_id"])
-    sealed = doc.pop("sealed_text", None)
-    if sealed is not None and sealed[0] == ring.current:
+    kept = (doc.get("sealed_text"), doc["triage"].get("sealed_reasons"))
+    if all(sealed is not None and sealed[0] == ring.current for sealed in kept):
         return None
-    report = doc.pop("text") if sealed is None else open_field(ring, sealed, context=context)
-    sealed_doc = {**doc, "sealed_text": seal_field(ring, report, context=context)}
-    return json.dumps(sealed_doc, ensure_ascii=False)
+    text, reasons = _doc_texts(doc, ring)
+    return json.dumps(_sealed_doc(doc, text, reasons, ring), ensure_ascii=False)
 
 
 def resealed_step(raw: bytes, incident_id: str, ring: KeyRing) -> str | None:

@@ -20,6 +20,7 @@ from tipline import demo, models
 REPORT = "the red locker on floor three holds a knife, zebra-quartz-11"
 MESSAGE = "i saw it at lunch, kiwi-obsidian-42"
 NOTE = "called the counsellor, mango-basalt-73"
+REASON = 'weapon: "holds a knife"'  # the rules quote the words that fired them
 PLAIN = "written by an older version, walnut-plain-55"
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
@@ -36,7 +37,7 @@ def incident(incident_id: str = "inc-seal") -> models.Incident:
             category=models.Category.WEAPON,
             language="en",
             confidence=0.9,
-            reasons=("rules",),
+            reasons=(REASON,),
         ),
         urgency=models.Urgency.URGENT,
         category=models.Category.WEAPON,
@@ -88,17 +89,19 @@ async def filed(store: RedisStore) -> models.Incident:
 async def test_redis_holds_no_text_and_the_store_reads_it_back(
     store: RedisStore, redis_client: aioredis.Redis, prefix: str
 ) -> None:
-    """Report, message and note are absent from every Redis value, and read back as written."""
+    """Report, reasons, message and note are absent from every Redis value, and read back."""
     stored = await filed(store)
     step = models.Step(at=AT, by="agent", action="note", note=NOTE + " again")
     await store.update(stored, expected_version=stored.version, steps=[step])
     dump = await raw_dump(redis_client, prefix)
     for text in (REPORT, MESSAGE, NOTE, "zebra-quartz", "kiwi-obsidian", "mango-basalt"):
         assert text.encode() not in dump, text
+    assert b"holds a knife" not in dump
     assert b"sealed_text" in dump  # the search sees the values at all
     again = await store.get(stored.incident_id)
     assert again is not None
     assert again.text == REPORT
+    assert again.triage.reasons == (REASON,)
     assert [s.note for s in again.escalation] == [NOTE, NOTE + " again"]
     messages = await store.since(stored.incident_id, 0)
     assert [m.text for m in messages] == [MESSAGE]
@@ -126,6 +129,7 @@ async def test_values_stored_plain_before_sealing_are_read(
     stored = await sealed.get("inc-seal")
     assert stored is not None
     assert (stored.text, stored.escalation[0].note) == (REPORT, NOTE)
+    assert stored.triage.reasons == (REASON,)
     assert [m.text for m in await sealed.since("inc-seal", 0)] == [MESSAGE]
     # Its next write seals the report (the doc is written whole at each change).
     await sealed.update(stored, expected_version=stored.version, steps=[])
@@ -221,8 +225,9 @@ async def test_reseal_moves_the_live_copy_to_the_first_key_and_retires_the_old(
     assert [(m.seq, m.text) for m in await store.since("inc-seal", 0)] == [(1, MESSAGE), (2, PLAIN)]
     (claimed,) = await RedisSlackOutbox(redis_client, prefix=prefix, ring=new_only).claim(2, 1)
     assert jobs.decode(claimed.body) == jobs.Reply(step)
+    assert stored.triage.reasons == (REASON,)
     dump = await raw_dump(redis_client, prefix)
-    assert NOTE.encode() not in dump
-    assert PLAIN.encode() not in dump
+    for text in (REPORT, NOTE, PLAIN, "holds a knife"):
+        assert text.encode() not in dump, text
     entries: Any = await redis_client.xrange(f"{prefix}:inc:{{inc-seal}}:msgs")
     assert [fields[b"k"] for _, fields in entries] == [b"new", b"new"]

@@ -143,6 +143,9 @@ async def test_no_text_anyone_wrote_is_in_the_rdb_the_aof_or_a_pg_dump(
         assert live is not None
         assert live.text == REPORT  # the live copy reads it back, opened
         assert NOTE in [s.note for s in live.escalation]
+        # The rules' reasons quote the words that fired them: sealed in Redis too.
+        quoted = [r.split('"')[1] for r in live.triage.reasons if r.count('"') >= 2]
+        assert quoted, live.triage.reasons
 
         database_url = server.running.settings.database_url
         assert database_url is not None
@@ -172,3 +175,5 @@ async def test_no_text_anyone_wrote_is_in_the_rdb_the_aof_or_a_pg_dump(
         assert incident_id.encode() in blob, name  # the right store, dumped
         assert CLEAR.encode() in blob, name  # the search finds a text in clear
         assert hits(blob) == [], name
+    for name, blob in (("dump.rdb", rdb), ("AOF", aof)):  # the record's reasons: not yet
+        assert [q for q in quoted if q.encode() in blob] == [], name
