@@ -1,4 +1,11 @@
-"""Seal the live copy again under the first data key (`tipline db reseal`, docs/record.md).
+"""The data keys of the live copy: the start's check, and sealing it again under the first
+key (`tipline db reseal`, docs/record.md).
+
+`check_keys` does for Redis what `PostgresRecord.check_keys` does for the record: the hash
+`P:datakeys` holds a known text sealed under every key that sealed values in Redis (each
+process registers its current key at its start, before it writes); a start whose ring
+misses one of them, or holds another key under its id, stops with a message naming it,
+instead of failing later on each read. `reseal` forgets the ids no value uses any more.
 
 Every incident Redis holds (the `all` indexes), its doc, its trail and its messages, and
 every Slack job queued: a value under another key id, or stored plain by a version before
@@ -17,8 +24,40 @@ import redis.exceptions
 
 from adapters import redis_codec, slack_outbox
 from adapters.redis_keys import Keys
-from adapters.sealing import KeyRing
+from adapters.sealing import DataKeyError, KeyRing, SealedError
 from tipline import models
+
+CHECK_TEXT = "tipline: this data key sealed values in Redis"
+_CHECK_CONTEXT = "redis:datakeys"
+
+
+def _check_key(prefix: str) -> str:
+    return f"{prefix}:datakeys"
+
+
+async def check_keys(client: aioredis.Redis, prefix: str, ring: KeyRing) -> None:
+    """Stop (DataKeyError) unless every key that sealed values in Redis is in the ring and is
+    the same key; then register the ring's current key. Run at every start."""
+    held: Any = await client.hgetall(_check_key(prefix))
+    for raw_id, check in held.items():
+        key_id = redis_codec.text(raw_id)
+        try:
+            opened = ring.unseal(key_id, check, context=_CHECK_CONTEXT)
+        except SealedError as exc:
+            raise DataKeyError(
+                f"Redis holds values sealed with data key {key_id!r}, and "
+                + (
+                    "that key is not configured"
+                    if key_id not in ring.key_ids
+                    else "the key configured under that id is another one"
+                )
+                + ": set TIPLINE_DATA_KEY (or the data key file) to the keys it was sealed "
+                "with, and run `tipline db reseal` before dropping one (docs/operations.md)"
+            ) from exc
+        if opened != CHECK_TEXT:
+            raise DataKeyError(f"data key {key_id!r}: its check in Redis is not ours")
+    _, check = ring.seal(CHECK_TEXT, context=_CHECK_CONTEXT)
+    await client.hsetnx(_check_key(prefix), ring.current, check)
 
 
 async def reseal(client: aioredis.Redis, prefix: str, ring: KeyRing) -> dict[str, int]:
@@ -34,6 +73,12 @@ async def reseal(client: aioredis.Redis, prefix: str, ring: KeyRing) -> dict[str
     outbox = slack_outbox.RedisSlackOutbox(client, prefix=prefix, ring=ring)
     async for key in client.scan_iter(match=outbox.queue_pattern(), count=500):
         queues += await outbox.reseal_queue(redis_codec.text(key))
+    # Every value is under the current key now: the others may leave the ring.
+    await check_keys(client, prefix, ring)
+    held: Any = await client.hkeys(_check_key(prefix))
+    retired = [k for k in held if redis_codec.text(k) != ring.current]
+    if retired:
+        await client.hdel(_check_key(prefix), *retired)
     return {"incidents": incidents, "slack queues": queues}
 
 

@@ -31,6 +31,7 @@ from adapters import (
     embedded_redis,
     fanout,
     live_window,
+    redis_reseal,
 )
 from adapters.effects_outbox import RedisEffectsOutbox
 from adapters.embedded_redis import EmbeddedRedis
@@ -41,7 +42,7 @@ from adapters.redis_incidents import RedisIncidents
 from adapters.redis_messages import RedisMessages
 from adapters.redis_pool import SemaphorePool, sentinel_pool
 from adapters.redis_store import RedisStore
-from adapters.sealing import KeyRing
+from adapters.sealing import DataKeyError, KeyRing
 from adapters.slack_outbox import RedisSlackOutbox
 from bot.slack_app import SlackBot
 from realtime import app as web_app
@@ -56,7 +57,7 @@ from tipline.intake import Intake
 from tipline.ports import Classifier, Clock
 from tipline.responding import Responding
 from tipline.service import IncidentService
-from tipline.settings import Settings, redis_sentinel
+from tipline.settings import ConfigError, Settings, redis_sentinel
 from tipline.triage import TriageService
 
 log = logging.getLogger("tipline.app")
@@ -393,6 +394,10 @@ async def store(parts: web.Application) -> AsyncIterator[None]:
         parts[DIRECTORY] = RedisDirectory(client, prefix=settings.key_prefix, key=key)
         parts[INCIDENTS] = RedisIncidents(client, prefix=settings.key_prefix, key=key, ring=ring)
         parts[MESSAGES] = RedisMessages(client, prefix=settings.key_prefix, key=key, ring=ring)
+        try:  # a key that sealed values in Redis and is missing or wrong stops the start
+            await redis_reseal.check_keys(client, settings.key_prefix, ring)
+        except DataKeyError as exc:
+            raise ConfigError(str(exc)) from None
         parts[DEMO_TOKENS] = await seed(parts[DIRECTORY], settings)
         yield
     finally:

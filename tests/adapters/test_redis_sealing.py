@@ -231,3 +231,23 @@ async def test_reseal_moves_the_live_copy_to_the_first_key_and_retires_the_old(
         assert text.encode() not in dump, text
     entries: Any = await redis_client.xrange(f"{prefix}:inc:{{inc-seal}}:msgs")
     assert [fields[b"k"] for _, fields in entries] == [b"new", b"new"]
+
+
+async def test_a_start_without_a_key_that_sealed_redis_values_is_refused(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """check_keys names a missing key and a wrong key under a known id; after a reseal the
+    old key may go and a ring of the new key alone passes."""
+    old_line = sealing.new_key_line("old")
+    await redis_reseal.check_keys(redis_client, prefix, sealing.parse(old_line))
+    new_line = sealing.new_key_line("new")
+    with pytest.raises(sealing.DataKeyError, match="'old', and that key is not configured"):
+        await redis_reseal.check_keys(redis_client, prefix, sealing.parse(new_line))
+    impostor = sealing.parse(sealing.new_key_line("old"))
+    with pytest.raises(sealing.DataKeyError, match="'old', and the key configured under"):
+        await redis_reseal.check_keys(redis_client, prefix, impostor)
+    rotated = sealing.parse(f"{new_line},{old_line}")
+    await redis_reseal.check_keys(redis_client, prefix, rotated)
+    await redis_reseal.reseal(redis_client, prefix, rotated)
+    await redis_reseal.check_keys(redis_client, prefix, sealing.parse(new_line))
+    assert await redis_client.hkeys(f"{prefix}:datakeys") == [b"new"]
