@@ -125,6 +125,14 @@ class SemaphorePool(aioredis.ConnectionPool):
             raise
         return connection
 
+    def address(self) -> str | None:
+        """Where the pool connects: `host:port`; "unix" for a Unix socket (the embedded
+        Redis, whose path is nobody's business)."""
+        kwargs = self.connection_kwargs
+        if "path" in kwargs:
+            return "unix"
+        return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+
     async def release(self, connection: Any) -> None:
         """Give the connection back; after a write, once `min_replicas` replicas have it."""
         try:
@@ -171,8 +179,8 @@ class SentinelSemaphorePool(SemaphorePool, SentinelConnectionPool):
         if inuse_connections:
             await self.sentinel_manager.aclose()
 
-    def primary(self) -> str | None:
-        """The address of the primary the pool last heard of, `host:port`."""
+    def address(self) -> str | None:
+        """The address of the primary the Sentinels last named, `host:port`."""
         address = self.master_address
         return f"{address[0]}:{address[1]}" if address else None
 

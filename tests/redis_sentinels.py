@@ -1,22 +1,25 @@
 """A primary, a replica and three Sentinels: real `redis-server` processes on free loopback
-ports in a temporary folder, for the failover tests. Every process is killed when the block
-ends, however it ends."""
+ports in a temporary folder, for the failover and replication tests. Every process is
+killed when the block ends, however it ends."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
+import os
 import shutil
+import signal
 import subprocess
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from tests.conftest import wait_for
+from tests.conftest import Server, wait_for
 from tests.procs import free_port
 
 SERVICE = "mymaster"
@@ -33,6 +36,8 @@ class Node:
     name: str
     port: int
     process: subprocess.Popen[bytes]
+    args: list[str] = dataclasses.field(default_factory=list)
+    folder: Path = Path()
 
     @property
     def address(self) -> str:
@@ -40,6 +45,23 @@ class Node:
 
     def client(self) -> aioredis.Redis:
         return aioredis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2.0)
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.address}/0"
+
+    def pause(self) -> None:
+        """SIGSTOP: the process stands still, its connections stay open (a hung replica)."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def restart(self) -> None:
+        """Start it again on its own files, as a supervisor would (a killed primary comes
+        back empty and the Sentinels make it a replica of the new one)."""
+        self.kill()
+        self.process = _spawn(self.args, self.folder)
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, as in a crash."""
@@ -57,10 +79,11 @@ class Group:
     """The nodes, and what the tests ask of them."""
 
     primary: Node
-    replica: Node
+    replica: Node  # the first replica
     sentinels: list[Node]
     folder: Path
     started: list[Node] = dataclasses.field(default_factory=list)
+    more_replicas: list[Node] = dataclasses.field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -78,8 +101,9 @@ class Group:
         return reply
 
     async def promoted(self) -> bool:
-        """Whether the Sentinels name the replica as the primary now."""
-        return str((await self.sentinel_says())["port"]) == str(self.replica.port)
+        """Whether the Sentinels name a replica as the primary now."""
+        ports = {str(r.port) for r in [self.replica, *self.more_replicas]}
+        return str((await self.sentinel_says())["port"]) in ports
 
     def start_node(self, name: str, port: int, lines: list[str]) -> Node:
         folder = self.folder / name
@@ -89,12 +113,14 @@ class Group:
         args = [REDIS_SERVER, str(conf)]
         if name.startswith("sentinel"):
             args.append("--sentinel")
-        log = (folder / "log").open("wb")
-        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        node = Node(name=name, port=port, process=process)
+        node = Node(name=name, port=port, process=_spawn(args, folder), args=args, folder=folder)
         self.started.append(node)
         return node
+
+
+def _spawn(args: list[str], folder: Path) -> subprocess.Popen[bytes]:
+    with (folder / "log").open("ab") as log:
+        return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
 
 
 _BASE = ["bind 127.0.0.1", "daemonize no", 'save ""', "appendonly no", "protected-mode yes"]
@@ -122,9 +148,22 @@ async def _info(node: Node, section: str) -> dict[str, Any]:
 
 
 @contextlib.asynccontextmanager
-async def sentinel_group(folder: Path) -> AsyncIterator[Group]:
-    """Start the primary, its replica (in sync), then three Sentinels that know both and
+async def replicated(folder: Path) -> AsyncIterator[Group]:
+    """A primary and its replica, in sync; no Sentinel. Both killed afterwards."""
+    async with _group(folder, sentinels=False) as group:
+        yield group
+
+
+@contextlib.asynccontextmanager
+async def sentinel_group(folder: Path, *, replicas: int = 1) -> AsyncIterator[Group]:
+    """Start the primary, its replica(s) (in sync), then three Sentinels that know them and
     each other; kill every process afterwards."""
+    async with _group(folder, sentinels=True, replicas=replicas) as group:
+        yield group
+
+
+@contextlib.asynccontextmanager
+async def _group(folder: Path, *, sentinels: bool, replicas: int = 1) -> AsyncIterator[Group]:
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     placeholder: Any = None
     group = Group(primary=placeholder, replica=placeholder, sentinels=[], folder=folder)
@@ -132,23 +171,31 @@ async def sentinel_group(folder: Path) -> AsyncIterator[Group]:
         primary_port = free_port()
         group.primary = group.start_node("primary", primary_port, [])
         await wait_for(lambda: _answers(group.primary), what="the primary up")
-        group.replica = group.start_node(
-            "replica",
-            free_port(),
-            [
-                f"replicaof 127.0.0.1 {primary_port}",
-                "repl-diskless-load swapdb",
-                "replica-priority 100",
-            ],
-        )
+        made = [
+            group.start_node(
+                "replica" if n == 0 else f"replica{n}",
+                free_port(),
+                [
+                    f"replicaof 127.0.0.1 {primary_port}",
+                    "repl-diskless-load swapdb",
+                    "replica-priority 100",
+                ],
+            )
+            for n in range(replicas)
+        ]
+        group.replica, group.more_replicas = made[0], made[1:]
 
         async def in_sync() -> bool:
-            if not await _answers(group.replica):
-                return False
-            return (await _info(group.replica, "replication")).get("master_link_status") == "up"
+            for replica in made:
+                if not await _answers(replica):
+                    return False
+                info = await _info(replica, "replication")
+                if info.get("master_link_status") != "up":
+                    return False
+            return True
 
-        await wait_for(in_sync, what="the replica in sync", timeout=15)
-        for n in range(3):
+        await wait_for(in_sync, what="the replicas in sync", timeout=15)
+        for n in range(3 if sentinels else 0):
             group.sentinels.append(
                 group.start_node(
                     f"sentinel{n}",
@@ -167,15 +214,29 @@ async def sentinel_group(folder: Path) -> AsyncIterator[Group]:
                 if not await _answers(sentinel):
                     return False
             said = await group.sentinel_says()
-            return int(said["num-slaves"]) >= 1 and int(said["num-other-sentinels"]) >= 2
+            known = int(said["num-slaves"]) >= replicas
+            return known and int(said["num-other-sentinels"]) >= 2
 
         # Sentinels find each other through hello messages every 2 s, and the replica
         # through the primary's INFO.
-        await wait_for(all_known, what="the Sentinels to know each other", timeout=30)
+        if sentinels:
+            await wait_for(all_known, what="the Sentinels to know each other", timeout=30)
         yield group
     finally:
         for node in group.started:
+            if node.alive:
+                node.resume()  # a paused process must run to take its SIGKILL's exit
             node.kill()
+
+
+async def replication_health(server: Server) -> dict[str, Any]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(server.url + "/healthz", timeout=aiohttp.ClientTimeout(total=5)) as response,
+    ):
+        body: dict[str, Any] = await response.json()
+        assert response.status == 200, body  # a lagging replica never fails /healthz
+        return dict(body["redis_replication"])
 
 
 async def until(condition: Callable[[], Any], *, what: str, timeout: float = 30.0) -> None:

@@ -38,6 +38,7 @@ from adapters.embedded_redis import EmbeddedRedis
 from adapters.pow_ledger import RedisProofLedger
 from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_directory import RedisDirectory
+from adapters.redis_health import ReplicationProbe
 from adapters.redis_incidents import RedisIncidents
 from adapters.redis_messages import RedisMessages
 from adapters.redis_pool import SemaphorePool, sentinel_pool
@@ -334,6 +335,7 @@ SERVICE = web.AppKey("service", IncidentService)
 URL = web.AppKey("url", str)
 ARCHIVE_LAG: web.AppKey[ArchiveLag] = web.AppKey("archive_lag")
 ARCHIVE_PROBE_S = 2.0
+REPLICATION = web.AppKey("redis_replication", ReplicationProbe)
 EVICT_EVERY_S = 60.0  # rounds of the live window's eviction (faster with a faster sweep)
 
 
@@ -528,6 +530,8 @@ def application(
             "database": database.state,
             # How far the record is behind (adapters/archive.py); never fails /healthz.
             "archive": parts[ARCHIVE_LAG].wire() if ARCHIVE_LAG in parts else None,
+            # Which Redis is the primary, and whether its replicas keep up; never fails it.
+            "redis_replication": parts[REPLICATION].wire() if REPLICATION in parts else None,
         },
     )
     return web_app.build(
@@ -686,10 +690,28 @@ async def evictor(parts: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(task, return_exceptions=True)
 
 
+async def replication_probe(parts: web.Application) -> AsyncIterator[None]:
+    """Which Redis the store writes to and how its replicas keep up, for /healthz."""
+    settings = parts[SETTINGS]
+    probe = parts[REPLICATION] = ReplicationProbe(
+        parts[CLIENT],
+        min_replicas=settings.redis_min_replicas,
+        via="sentinel" if redis_sentinel(parts[REDIS_URL]) else "direct",
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(probe.probe(stop), name="redis-replication")
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 PARTS = (
     claim,
     stores,
     store,
+    replication_probe,
     triage,
     web_server,
     model_loading,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Peer, Server, start_server, wait_for
-from tests.redis_sentinels import Group, sentinel_group, until
+from tests.redis_sentinels import Group, replication_health, sentinel_group, until
 from tipline.limits import Limits
 
 Peers = Callable[[str], Peer]
@@ -103,6 +103,14 @@ async def test_killed_primary_is_followed_and_no_acknowledged_message_is_lost(
         assert mine == acked  # every acknowledged message once, in order
         seqs = [m["seq"] for m in history["messages"]]
         assert seqs == list(range(1, len(seqs) + 1))  # no gap, no duplicate
+
+        # /healthz names the new primary, found through the Sentinels.
+        async def names_new_primary() -> bool:
+            health = await replication_health(one)
+            return bool(health["primary"] == group.replica.address and health["role"] == "primary")
+
+        await wait_for(names_new_primary, what="/healthz on the new primary", timeout=10)
+        assert (await replication_health(one))["via"] == "sentinel"
 
 
 async def _got(peer: Peer, text: str) -> bool:
