@@ -83,7 +83,10 @@ async def test_kill_9_loses_no_acknowledged_message_and_no_deadline(
     env = {"TIPLINE_REDIS_URL": REDIS_URL, "TIPLINE_KEY_PREFIX": prefix,
            "TIPLINE_SWEEP_INTERVAL_S": "0.2",
            "TIPLINE_SECRET_KEY": "crash-test-server-key-" + prefix,
-           "TIPLINE_DATA_KEY": RING_LINE}  # fmt: skip
+           "TIPLINE_DATA_KEY": RING_LINE,
+           # Its own data folder (the embedded record): ./data would outlive the test, and
+           # remember there the data keys of every earlier run.
+           "TIPLINE_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
     port = free_port()
     first = ServeProcess(port=port, env=env, config=config)
     servers.append(first)
