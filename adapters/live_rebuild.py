@@ -35,7 +35,7 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
-from adapters import archive, redis_keys
+from adapters import archive, reach, redis_keys
 from adapters.deadlines import DeadlineStore
 from adapters.record.store import LiveRef, PostgresRecord
 from adapters.redis_incidents import RedisIncidents
@@ -85,6 +85,7 @@ async def live_incidents(client: aioredis.Redis, prefix: str) -> int:
     return sum(counts)
 
 
+@reach.translated
 class LiveRebuild:
     """Writes the record's open incidents back into one deployment's Redis (`prefix`)."""
 

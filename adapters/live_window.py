@@ -25,7 +25,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
-from adapters import archive, redis_pages
+from adapters import archive, reach, redis_pages
 from adapters.redis_base import StoreError
 from adapters.redis_keys import Keys
 from tipline import models
@@ -74,6 +74,7 @@ def resolved_at(incident: models.Incident) -> dt.datetime | None:
     return moments[-1] if moments else None
 
 
+@reach.translated
 class Evictor:
     """Removes from Redis what the window no longer keeps and the record holds."""
 

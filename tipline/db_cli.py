@@ -29,7 +29,7 @@ from adapters.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from adapters.record import migrate, pool
 from adapters.record.store import PostgresRecord
 from escalation import recovery
-from tipline import datakeys, settings
+from tipline import datakeys, errors, settings
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -82,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except redis.exceptions.RedisError as exc:
         print(f"tipline: cannot use Redis: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except errors.Unavailable as exc:  # an adapter's translation of Redis or PostgreSQL away
+        print(f"tipline: a store cannot be reached: {exc.__cause__!r}", file=sys.stderr)
         return 1
 
 
