@@ -87,7 +87,7 @@ class ArchiveStream:
     def __init__(self, client: aioredis.Redis, *, prefix: str) -> None:
         self._r = client
         self.key = stream_key(prefix)
-        self._wm = f"{prefix}:archive:wm"
+        self.wm_key = f"{prefix}:archive:wm"
         self._dead = f"{self.key}:dead"
 
     async def ensure_group(self) -> None:
@@ -139,7 +139,7 @@ class ArchiveStream:
 
     async def watermarks(self, incident_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(last seq, steps) archived for each incident; (0, 0) for one never archived."""
-        values: list[Any] = await self._r.hmget(self._wm, list(incident_ids))
+        values: list[Any] = await self._r.hmget(self.wm_key, list(incident_ids))
         out = {}
         for incident_id, value in zip(incident_ids, values, strict=True):
             seq, steps = _text(value).split(",") if value else ("0", "0")
@@ -148,7 +148,7 @@ class ArchiveStream:
 
     async def advance(self, marks: dict[str, tuple[int, int]]) -> None:
         if marks:
-            await self._r.hset(self._wm, mapping={k: f"{s},{n}" for k, (s, n) in marks.items()})
+            await self._r.hset(self.wm_key, mapping={k: f"{s},{n}" for k, (s, n) in marks.items()})
 
     async def lag(self) -> Lag:
         """Entries not archived yet, and the age of the oldest (from its stream id)."""

@@ -34,22 +34,7 @@ log = logging.getLogger("tipline.deadlines")
 
 # KEYS: due, lease, data, held. Returns the JSON of the deadlines claimed (adapters/lease.py):
 # an expired one is still in `held`; a due one moves from `data` to `held`.
-_CLAIM = lease.claim_script("""
-local data, held = KEYS[3], KEYS[4]
-local function take(k, expired)
-  local body
-  if expired then
-    body = redis.call('HGET', held, k)
-  else
-    body = redis.call('HGET', data, k)
-    redis.call('HDEL', data, k)
-    if body then redis.call('HSET', held, k, body) end
-  end
-  if not body then return false end
-  out[#out + 1] = body
-  return true
-end
-""")
+_CLAIM = lease.claim_script(lease.hash_take())
 
 # Drops a held entry only if it is still the one this sweeper handled (same JSON): a newer
 # deadline with the same key, claimed meanwhile, stays.

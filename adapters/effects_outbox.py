@@ -22,7 +22,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from adapters import lease, reach
+from adapters import lease, reach, redis_codec
 from tipline.ports import PendingEffects
 
 # How long the process that stored a change has to run its effects before the sweeper may.
@@ -51,23 +51,7 @@ end
 
 # KEYS: due, lease, data, held. The lease claim, as the deadlines' (a due record moves from
 # `data` to `held`; an expired one is still in `held`). Returns field, body, ...
-_CLAIM = lease.claim_script("""
-local data, held = KEYS[3], KEYS[4]
-local function take(k, expired)
-  local body
-  if expired then
-    body = redis.call('HGET', held, k)
-  else
-    body = redis.call('HGET', data, k)
-    redis.call('HDEL', data, k)
-    if body then redis.call('HSET', held, k, body) end
-  end
-  if not body then return false end
-  out[#out + 1] = k
-  out[#out + 1] = body
-  return true
-end
-""")
+_CLAIM = lease.claim_script(lease.hash_take(names=True))
 
 
 def field(incident_id: str, version: int) -> str:
@@ -92,10 +76,6 @@ class Keys:
         return cls(f"{base}:due", f"{base}:data", f"{base}:lease", f"{base}:held")
 
 
-def _text(raw: bytes | str) -> str:
-    return raw.decode() if isinstance(raw, bytes) else raw
-
-
 @reach.translated
 class RedisEffectsOutbox:
     """Implements the EffectsOutbox port (one deployment = one key prefix)."""
@@ -113,13 +93,13 @@ class RedisEffectsOutbox:
         )
         found = []
         for i in range(0, len(flat), 2):
-            incident_id, _, version = _text(flat[i]).rpartition(":")
-            found.append(PendingEffects(incident_id, int(version), _text(flat[i + 1])))
+            incident_id, _, version = redis_codec.text(flat[i]).rpartition(":")
+            found.append(PendingEffects(incident_id, int(version), redis_codec.text(flat[i + 1])))
         return found
 
     async def record(self, incident_id: str, version: int) -> str | None:
         raw = await self._r.hget(self._keys.data, field(incident_id, version))
-        return None if raw is None else _text(raw)
+        return None if raw is None else redis_codec.text(raw)
 
     async def done(self, incident_id: str, version: int) -> None:
         k, name = self._keys, field(incident_id, version)

@@ -48,3 +48,27 @@ def claim_script(take: str) -> str:
     says whether `k` comes from a lease that ran out or from `due`.
     """
     return _CLAIM % {"take": take.strip()}
+
+
+def hash_take(*, names: bool = False) -> str:
+    """The `take` of entries whose bodies wait in a hash and move to another while held:
+    KEYS[3] the waiting bodies, KEYS[4] the held ones (deadlines, the effects outbox). An
+    expired entry is handed out again from the held hash; a due one moves there first. With
+    `names`, `out` gets each entry's name before its body."""
+    put_name = "\n  out[#out + 1] = k" if names else ""
+    return f"""
+local data, held = KEYS[3], KEYS[4]
+local function take(k, expired)
+  local body
+  if expired then
+    body = redis.call('HGET', held, k)
+  else
+    body = redis.call('HGET', data, k)
+    redis.call('HDEL', data, k)
+    if body then redis.call('HSET', held, k, body) end
+  end
+  if not body then return false end{put_name}
+  out[#out + 1] = body
+  return true
+end
+"""

@@ -25,7 +25,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
-from adapters import archive, reach, redis_pages
+from adapters import archive, reach, redis_codec, redis_pages
 from adapters.redis_base import StoreError
 from adapters.redis_keys import Keys
 from tipline import models
@@ -92,7 +92,6 @@ class Evictor:
         self._r = client
         self._keys = Keys(prefix)
         self._stream = archive.ArchiveStream(client, prefix=prefix)
-        self._wm = f"{prefix}:archive:wm"
         self._lease_key = f"{prefix}:evict:lease"
         self._incidents = incidents
         self._record = record
@@ -122,7 +121,7 @@ class Evictor:
         before = (now - self.window).timestamp()
         index = self._keys.index(models.Status.RESOLVED, None)
         raw: list[Any] = await self._r.zrangebyscore(index, "-inf", before, start=0, num=CANDIDATES)
-        ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw]
+        ids = [redis_codec.text(i) for i in raw]
         removed = []
         for incident in await self._incidents.get_many(ids):
             if incident is None:
@@ -171,7 +170,7 @@ class Evictor:
                     pipe.zrem(k.index(status, incident.org_code), incident_id)
                 pipe.zrem(k.pinned(None), incident_id)
                 pipe.zrem(k.pinned(incident.org_code), incident_id)
-                pipe.hdel(self._wm, incident_id)
+                pipe.hdel(self._stream.wm_key, incident_id)
                 await pipe.execute()
             except WatchError:
                 return False
