@@ -617,7 +617,11 @@ async def archiver(parts: web.Application) -> AsyncIterator[None]:
         await record.upsert_responder(responder)
     lag = parts[ARCHIVE_LAG] = ArchiveLag()
     worker = archive.ArchiveWorker(
-        stream, incidents=parts[INCIDENTS], messages=parts[MESSAGES], record=record
+        stream,
+        incidents=parts[INCIDENTS],
+        messages=parts[MESSAGES],
+        record=record,
+        probe=record.ping,  # notices the record is back within about a second
     )
     stop = asyncio.Event()
     tasks = [
