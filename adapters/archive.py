@@ -33,9 +33,10 @@ import contextlib
 import dataclasses
 import logging
 import os
+import random
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -52,6 +53,9 @@ GROUP = "archive"
 BATCH = 500  # entries a read
 CLAIM_IDLE_MS = 30_000  # a dead worker's entries are taken over after this
 MESSAGES_PAGE = 1000
+BACKOFF_S = (0.5, 10.0)  # a failed batch waits 0.5 s, doubling up to 10 s ...
+PROBE_EVERY_S = 1.0  # ... while the record is probed this often (jittered by +-25 %)
+PROBE_TIMEOUT_S = 1.0
 
 
 def stream_key(prefix: str) -> str:
@@ -209,6 +213,8 @@ class ArchiveWorker:
         consumer: str | None = None,
         block_ms: int = 1000,
         claim_idle_ms: int = CLAIM_IDLE_MS,
+        probe: Callable[[], Awaitable[bool]] | None = None,
+        backoff_s: tuple[float, float] = BACKOFF_S,
     ) -> None:
         self._stream = stream
         self._incidents = incidents
@@ -217,6 +223,8 @@ class ArchiveWorker:
         self.consumer = consumer or consumer_name()
         self._block_ms = block_ms
         self._claim_idle_ms = claim_idle_ms
+        self._probe = probe  # a cheap "is the record up?" (PostgresRecord.ping)
+        self._backoff_s = backoff_s  # (first, longest) wait after a failed batch
         self._own = True  # a (re)started worker reads what it left pending first
         self.archived = 0  # entries acknowledged by this worker (a figure for tests, logs)
 
@@ -226,20 +234,55 @@ class ArchiveWorker:
         caller sets it and waits, rather than cancelling a read (redis-py may retry a
         cancelled blocking read instead of giving it up, measured: the stop then hung)."""
         await self._stream.ensure_group()
-        backoff = 0.5
+        first, longest = self._backoff_s
+        backoff = first
         while not stop.is_set():
             try:
                 await self.step()
-                backoff = 0.5
+                backoff = first
             except Exception as exc:  # the record or Redis away: wait, then again
                 # The type and, for PostgreSQL, its SQLSTATE: never a message, which may
                 # quote a row (what someone wrote).
                 code = getattr(exc, "sqlstate", None)
                 _log.warning("archive.retry", extra={"error": type(exc).__name__, "sqlstate": code})
                 self._own = True  # what we read is pending on us: read it again first
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), backoff)
-                backoff = min(backoff * 2, 10.0)
+                back = await self._pause(stop, backoff)
+                # Back: the next failure (a stale connection, say) waits the shortest again.
+                backoff = first if back else min(backoff * 2, longest)
+
+    async def _pause(self, stop: asyncio.Event, backoff_s: float) -> bool:
+        """Wait `backoff_s` after a failed batch, or less: the record is probed every
+        PROBE_EVERY_S meanwhile, and once a probe failed and a later one answers (PostgreSQL
+        is back) the wait ends there (True), so a backlog drains about a second after the
+        record returns rather than after the rest of a 10 s backoff. A probe is one `SELECT
+        true` (a connection attempt while the record is away), about once a second,
+        jittered so that several processes do not knock together; the batch itself (Redis
+        reads of up to 500 incidents) is retried only on the doubling backoff. A failure that
+        was not the record's (Redis away: every probe answers) waits the whole backoff."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + backoff_s
+        seen_down = False
+        while not stop.is_set():
+            left = until - loop.time()
+            if left <= 0:
+                return False
+            nap = left
+            if self._probe is not None:
+                jitter = random.uniform(0.75, 1.25)  # noqa: S311 # spreads probes, not a secret
+                nap = min(left, PROBE_EVERY_S * jitter)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), nap)
+            if self._probe is None or stop.is_set() or loop.time() >= until:
+                continue
+            try:
+                up = await asyncio.wait_for(self._probe(), PROBE_TIMEOUT_S)
+            except Exception:  # away (Unavailable, a timeout): keep waiting
+                up = False
+            if up and seen_down:
+                _log.info("archive.record_back")
+                return True
+            seen_down = seen_down or not up
+        return False
 
     async def step(self) -> int:
         """One batch: own pending entries first (after a start or a failure), then entries a

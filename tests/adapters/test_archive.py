@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,9 +18,12 @@ from adapters.record import pool
 from adapters.record.store import PostgresRecord
 from adapters.redis_store import RedisStore
 from adapters.slack_outbox import RedisSlackOutbox
+from tests import pg_cut
+from tests.conftest import wait_for
 from tests.escalation import factories
 from tests.postgres import schema
 from tipline import models
+from tipline.errors import Unavailable
 
 T0 = factories.SCHOOL_HOURS
 RING = sealing.parse(sealing.new_key_line("k-test"))
@@ -50,10 +54,18 @@ def worker(
     live: RedisStore,
     record: PostgresRecord,
     name: str = "w1",
-    **options: int,
+    *,
+    block_ms: int = 1000,
+    claim_idle_ms: int = archive.CLAIM_IDLE_MS,
 ) -> archive.ArchiveWorker:
     return archive.ArchiveWorker(
-        stream, incidents=live, messages=live, record=record, consumer=name, **options
+        stream,
+        incidents=live,
+        messages=live,
+        record=record,
+        consumer=name,
+        block_ms=block_ms,
+        claim_idle_ms=claim_idle_ms,
     )
 
 
@@ -272,3 +284,84 @@ async def test_the_slack_reference_reaches_the_record(
         await conn.close()
     assert [tuple(r) for r in rows] == [("inc-1", "C2", "2.0002")]
     assert await outbox.posted("inc-1") == ("C2", "2.0002")
+
+
+async def test_a_worker_backing_off_resumes_once_a_probe_finds_the_record_back(
+    store: RedisStore,
+    stream: archive.ArchiveStream,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The record cut: the batch fails and the worker waits out a 60 s backoff while it
+    probes the record; a probe failed, the record comes back, and the next probe ends the
+    wait (`archive.record_back`): everything is archived long before the 60 s are over."""
+    caplog.set_level(logging.INFO, logger="tipline.archive")
+    await stream.ensure_group()
+    await _scenario(store)
+    proxy, through = await pg_cut.started(database_url)
+    connections = await pool.open_migrated(through)
+    record = PostgresRecord(connections, RING)
+    await record.upsert_organization(factories.org())
+    probes: list[bool] = []
+
+    async def probe() -> bool:  # the real ping through the proxy, its answers kept
+        try:
+            up = await record.ping()
+        except Unavailable:
+            up = False
+        probes.append(up)
+        return up
+
+    stop = asyncio.Event()
+    one = archive.ArchiveWorker(
+        stream,
+        incidents=store,
+        messages=store,
+        record=record,
+        consumer="w1",
+        probe=probe,
+        backoff_s=(60.0, 60.0),
+    )
+    await proxy.cut()
+    running = asyncio.create_task(one.run(stop))
+    try:
+
+        async def probed_away() -> bool:
+            return False in probes
+
+        await wait_for(probed_away, what="a probe of the record while it is away")
+        assert one.archived == 0
+        await proxy.restore()
+
+        async def drained() -> bool:
+            return (await stream.lag()).backlog == 0
+
+        await wait_for(drained, what="the backlog archived after the record came back")
+        assert await _stored(database_url) == ([1, 2, 3, 4], [0, 1], "sealed-receipt")
+        logged = [r.getMessage() for r in caplog.records]
+        assert "archive.retry" in logged
+        assert "archive.record_back" in logged
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=5)
+        await connections.close()
+        await proxy.cut()
+
+
+async def test_a_failure_that_is_not_the_records_waits_its_whole_backoff(
+    store: RedisStore, stream: archive.ArchiveStream, record: PostgresRecord
+) -> None:
+    """Probes that answer from the start (Redis was what failed) do not cut the wait
+    short: the batch is not retried faster than its backoff."""
+    probes: list[bool] = []
+
+    async def probe() -> bool:
+        probes.append(await record.ping())
+        return probes[-1]
+
+    one = archive.ArchiveWorker(
+        stream, incidents=store, messages=store, record=record, consumer="w1", probe=probe
+    )
+    assert not await one._pause(asyncio.Event(), 1.5)
+    assert probes
+    assert all(probes)

@@ -9,7 +9,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -18,7 +17,7 @@ import socketio
 
 from adapters import sealing
 from adapters.record import pool, store
-from tests import postgres
+from tests import pg_cut, postgres
 from tests.conftest import REDIS_URL, Peer, wait_for
 from tests.procs import ServeProcess, free_port
 from tipline import credentials
@@ -57,47 +56,6 @@ name = "Agent Faults"
 role = "agent"
 token_sha256 = "{credentials.token_hash(AGENT_TOKEN)}"
 """
-
-
-class Proxy:
-    """A TCP proxy to the test PostgreSQL that can be cut: every connection through it is
-    closed and new ones are refused (nothing listens) until it is restored."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.port = free_port()
-        self._server: asyncio.Server | None = None
-        self._links: set[asyncio.StreamWriter] = set()
-
-    async def restore(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-
-    async def cut(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        for writer in list(self._links):
-            writer.transport.abort()
-        self._links.clear()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._links |= {writer, up_writer}
-
-        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError, RuntimeError):
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            sink.transport.abort()
-
-        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
-        self._links -= {writer, up_writer}
 
 
 @pytest.fixture
@@ -290,15 +248,7 @@ async def test_postgres_away_for_30_s_mid_chat_then_the_backlog_drains(
     """PostgreSQL unreachable for 30 s mid-chat: acks keep coming, /healthz shows the archive
     lagging with a growing backlog; once it is back the backlog drains and PostgreSQL holds
     every acknowledged message once."""
-    target = urlsplit(postgres.DATABASE_URL)
-    assert target.hostname, "the test PostgreSQL over TCP"
-    assert target.port, "the test PostgreSQL over TCP"
-    proxy = Proxy((target.hostname, target.port))
-    await proxy.restore()
-    through_proxy = record_url.replace(
-        f"{target.hostname}:{target.port}", f"127.0.0.1:{proxy.port}", 1
-    )
-    assert through_proxy != record_url
+    proxy, through_proxy = await pg_cut.started(record_url)
     try:
         server = await serve(tmp_path, "a", prefix, through_proxy, servers)
         cases = await open_cases(server)
