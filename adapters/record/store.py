@@ -6,8 +6,9 @@ its id (a snapshot older than the stored one changes nothing), a message by inci
 arrays (`unnest`), the fastest of the shapes measured in docs/record.md.
 
 What people wrote is sealed with AES-256-GCM under the data key ring (adapters/sealing.py),
-each record bound to its own name (`report:<id>`, `msg:<id>:<seq>`, `note:<id>:<index>`);
-rows from before encryption (key id `plain`) still open, and `reseal` moves them.
+each record bound to its own name (`report:<id>`, `reasons:<id>`, `msg:<id>:<seq>`,
+`note:<id>:<index>`; the classifier's reasons quote the report); rows from before encryption
+(key id `plain`) still open, and `reseal` moves them.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ def _report(incident_id: str) -> str:
     return f"report:{incident_id}"
 
 
+def _reasons(incident_id: str) -> str:
+    return f"reasons:{incident_id}"
+
+
 def _message_context(incident_id: str, seq: int) -> str:
     return f"msg:{incident_id}:{seq}"
 
@@ -53,11 +58,14 @@ def _note(incident_id: str, index: int) -> str:
     return f"note:{incident_id}:{index}"
 
 
-# The sealed columns: table -> (key id column, bytes column, row key columns, its context).
-_SEALED: dict[str, tuple[str, str, tuple[str, ...], Callable[..., str]]] = {
-    "incidents": ("report_key_id", "report", ("incident_id",), _report),
-    "messages": ("key_id", "body", ("incident_id", "seq"), _message_context),
+# The sealed columns: what `reseal` counts -> (table, key id column, bytes column, row key
+# columns, its context).
+_SEALED: dict[str, tuple[str, str, str, tuple[str, ...], Callable[..., str]]] = {
+    "incidents": ("incidents", "report_key_id", "report", ("incident_id",), _report),
+    "reasons": ("incidents", "reasons_key_id", "reasons", ("incident_id",), _reasons),
+    "messages": ("messages", "key_id", "body", ("incident_id", "seq"), _message_context),
     "escalation_steps": (
+        "escalation_steps",
         "note_key_id",
         "note",
         ("incident_id", "step_index"),
@@ -101,9 +109,9 @@ _INCIDENT = """
 INSERT INTO incidents
     (incident_id, org_code, channel, created_at, initial_urgency, initial_category, language,
      confidence, reasons, urgency, category, status, state, claimed_by, contact_index, version,
-     policy, org_name, org_timezone, receipt_hash, report_key_id, report)
+     policy, org_name, org_timezone, receipt_hash, report_key_id, report, reasons_key_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-        $20, $21, $22)
+        $20, $21, $22, $23)
 ON CONFLICT (incident_id) DO UPDATE SET
     urgency = EXCLUDED.urgency, category = EXCLUDED.category, status = EXCLUDED.status,
     state = EXCLUDED.state, claimed_by = EXCLUDED.claimed_by,
@@ -182,18 +190,19 @@ class PostgresRecord:
         """Seal again, under the ring's current key, every row sealed under another key (or
         stored plain before encryption); then forget the keys no row uses any more, so they
         may leave the ring. Rows per table; safe to run while the service writes."""
-        moved = {table: await self._reseal(table, batch) for table in _SEALED}
+        moved = {what: await self._reseal(what, batch) for what in _SEALED}
+        unused = " AND ".join(
+            f"NOT EXISTS (SELECT 1 FROM {table} WHERE {key_col} = d.key_id)"  # noqa: S608 # names from _SEALED
+            for table, key_col, *_ in _SEALED.values()
+        )
         await self.pool.execute(
-            "DELETE FROM data_keys d WHERE d.key_id <> $1"
-            " AND NOT EXISTS (SELECT 1 FROM incidents WHERE report_key_id = d.key_id)"
-            " AND NOT EXISTS (SELECT 1 FROM messages WHERE key_id = d.key_id)"
-            " AND NOT EXISTS (SELECT 1 FROM escalation_steps WHERE note_key_id = d.key_id)",
+            f"DELETE FROM data_keys d WHERE d.key_id <> $1 AND {unused}",  # noqa: S608 # names from _SEALED
             self.ring.current,
         )
         return moved
 
-    async def _reseal(self, table: str, batch: int) -> int:
-        key_col, data_col, keys, context = _SEALED[table]
+    async def _reseal(self, what: str, batch: int) -> int:
+        table, key_col, data_col, keys, context = _SEALED[what]
         done = 0
         while True:
             async with self.pool.acquire() as conn, conn.transaction():
@@ -254,6 +263,10 @@ class PostgresRecord:
     def _incident_args(self, incident: models.Incident, receipt_hash: str | None) -> list[Any]:
         key_id, report = self.ring.seal(incident.text, context=_report(incident.incident_id))
         triage = incident.triage
+        reasons_key_id, reasons = self.ring.seal(
+            json.dumps(list(triage.reasons), ensure_ascii=False),
+            context=_reasons(incident.incident_id),
+        )
         return [
             incident.incident_id,
             incident.org_code,
@@ -263,7 +276,7 @@ class PostgresRecord:
             triage.category.value,
             triage.language,
             triage.confidence,
-            list(triage.reasons),
+            reasons,
             incident.urgency.value,
             incident.category.value,
             incident.status.value,
@@ -277,6 +290,7 @@ class PostgresRecord:
             receipt_hash,
             key_id,
             report,
+            reasons_key_id,
         ]
 
     async def write_batch(
@@ -414,7 +428,9 @@ class PostgresRecord:
         self, incident_id: str, after_seq: int = 0, limit: int = 1000
     ) -> list[models.Message]:
         rows = await self.pool.fetch(
-            "SELECT * FROM messages WHERE incident_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            # A purged message (retention) has no text left to show: its figures stay.
+            "SELECT * FROM messages WHERE incident_id = $1 AND seq > $2 AND body IS NOT NULL"
+            " ORDER BY seq LIMIT $3",
             incident_id,
             after_seq,
             limit,
@@ -428,7 +444,9 @@ class PostgresRecord:
             org_code=row["org_code"],
             text=self.ring.unseal(
                 row["report_key_id"], row["report"], context=_report(row["incident_id"])
-            ),
+            )
+            if row["report"] is not None
+            else "",  # purged (adapters/record/purge.py): `purged_at` says so
             channel=models.Channel(row["channel"]),
             created_at=row["created_at"],
             triage=models.Triage(
@@ -436,7 +454,7 @@ class PostgresRecord:
                 category=models.Category(row["initial_category"]),
                 language=row["language"],
                 confidence=row["confidence"],
-                reasons=tuple(row["reasons"]),
+                reasons=self._triage_reasons(row),
             ),
             urgency=models.Urgency(row["urgency"]),
             category=models.Category(row["category"]),
@@ -449,7 +467,20 @@ class PostgresRecord:
             version=row["version"],
             org_name=row["org_name"],
             org_timezone=row["org_timezone"],
+            purged_at=row["purged_at"],
         )
+
+    def _triage_reasons(self, row: asyncpg.Record) -> tuple[str, ...]:
+        """The triage's reasons, opened (a JSON list; `plain` rows from before 0004 too)."""
+        if row["reasons"] is None:  # none kept (a purge may empty what quotes the report)
+            return ()
+        opened = self.ring.unseal(
+            row["reasons_key_id"], row["reasons"], context=_reasons(row["incident_id"])
+        )
+        reasons = json.loads(opened)
+        if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+            raise RecordError(f"incident {row['incident_id']}: its reasons are not a list of texts")
+        return tuple(reasons)
 
     def _step(self, row: asyncpg.Record) -> models.Step:
         note = row["note"]

@@ -120,28 +120,36 @@ async def test_an_incident_round_trips_and_an_older_snapshot_changes_nothing(
 async def test_what_people_wrote_is_sealed_under_a_key_id_and_figures_are_plain(
     record: ports.Record, database: asyncpg.Pool
 ) -> None:
-    """Report, messages and notes are AES-GCM bytes under the ring's key id (no text in
-    them); school, urgency, category plain; all read back as written."""
-    await record.upsert_incident(factories.incident(text="he has a knife"), receipt_hash="r" * 64)
+    """Report, the triage's reasons (they quote it), messages and notes are AES-GCM bytes
+    under the ring's key id (no text in them); school, urgency, category plain; all read
+    back as written."""
+    reasons = ('weapon: "a knife"', "threat of harm: «mañana»")
+    triage = models.Triage(models.Urgency.EMERGENCY, models.Category.THREAT, "en", 0.9, reasons)
+    reported = factories.incident(text="he has a knife", triage=triage)
+    await record.upsert_incident(reported, receipt_hash="r" * 64)
     await record.add_messages([message(1, "where are you?")])
     await record.add_steps("inc-1", [step(0, note="called the office")], start=0)
     row = await database.fetchrow(
-        "SELECT i.report, i.report_key_id, i.org_code, i.urgency, i.category, i.receipt_hash,"
-        " m.body, m.key_id, s.note, s.note_key_id FROM incidents i"
+        "SELECT i.report, i.report_key_id, i.reasons, i.reasons_key_id, i.org_code, i.urgency,"
+        " i.category, i.receipt_hash, m.body, m.key_id, s.note, s.note_key_id FROM incidents i"
         " JOIN messages m USING (incident_id) JOIN escalation_steps s USING (incident_id)"
     )
     assert row is not None
     for sealed, text in (
         (row["report"], b"knife"),
+        (row["reasons"], b"knife"),
+        (row["reasons"], "mañana".encode()),
         (row["body"], b"where"),
         (row["note"], b"office"),
     ):
         assert text not in bytes(sealed)
         assert len(bytes(sealed)) >= 12 + 16  # a nonce and a tag at least
-    assert {row["report_key_id"], row["key_id"], row["note_key_id"]} == {RING.current}
+    key_ids = {row["report_key_id"], row["reasons_key_id"], row["key_id"], row["note_key_id"]}
+    assert key_ids == {RING.current}
     stored = await record.incident("inc-1")
     assert stored is not None
     assert stored.text == "he has a knife"
+    assert stored.triage.reasons == reasons
     assert stored.escalation[0].note == "called the office"
     assert [m.text for m in await record.messages("inc-1")] == ["where are you?"]
     assert (row["org_code"], row["urgency"], row["category"]) == ("LHS", "emergency", "threat")

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from adapters import sealing
-from adapters.record import pool
+from adapters.record import migrate, pool
 from adapters.record.store import PostgresRecord
 from tests.escalation import factories
 from tests.postgres import schema
@@ -105,8 +105,18 @@ async def test_a_rotation_reseals_every_row_and_retires_the_old_key(
     await _filled(old)
     both = PostgresRecord(database, sealing.parse(f"{NEW},{OLD}"))
     await both.check_keys()
-    assert await both.reseal(batch=2) == {"incidents": 1, "messages": 3, "escalation_steps": 1}
-    assert await both.reseal() == {"incidents": 0, "messages": 0, "escalation_steps": 0}
+    assert await both.reseal(batch=2) == {
+        "incidents": 1,
+        "reasons": 1,
+        "messages": 3,
+        "escalation_steps": 1,
+    }
+    assert await both.reseal() == {
+        "incidents": 0,
+        "reasons": 0,
+        "messages": 0,
+        "escalation_steps": 0,
+    }
     new = PostgresRecord(database, sealing.parse(NEW))
     await new.check_keys()  # k-old is forgotten: no row uses it
     stored = await new.incident("inc-1")
@@ -115,7 +125,55 @@ async def test_a_rotation_reseals_every_row_and_retires_the_old_key(
     assert stored.escalation[0].note == "called"
     assert [m.text for m in await new.messages("inc-1")] == ["m1", "m2", "m3"]
     ids = await database.fetch(
-        "SELECT report_key_id AS k FROM incidents UNION SELECT key_id FROM messages"
-        " UNION SELECT note_key_id FROM escalation_steps"
+        "SELECT report_key_id AS k FROM incidents UNION SELECT reasons_key_id FROM incidents"
+        " UNION SELECT key_id FROM messages UNION SELECT note_key_id FROM escalation_steps"
     )
     assert {r["k"] for r in ids} == {"k-new"}
+
+
+async def test_reasons_stored_plain_before_0004_read_back_and_reseal_seals_them() -> None:
+    """An incident filed before migration 0004 (reasons a plain text[]): after the upgrade
+    its reasons read back as they were, under key id `plain`; `reseal` seals them, and the
+    words they quote are no longer in the row."""
+    before = [m for m in migrate.shipped() if m.version < 4]
+    async with schema() as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate.upgrade(conn, before)
+            await conn.execute(
+                "INSERT INTO organisations (code, name, timezone, contacts, law_enforcement,"
+                " policy) VALUES ('LHS', 'Lincoln', 'UTC', '[]', '{}', '{}')"
+            )
+            await conn.execute(
+                "INSERT INTO incidents (incident_id, org_code, channel, created_at,"
+                " initial_urgency, initial_category, language, confidence, reasons, urgency,"
+                " category, status, state, version, report_key_id, report) VALUES ('inc-1',"
+                " 'LHS', 'web', now(), 'emergency', 'threat', 'en', 0.9, $1, 'emergency',"
+                " 'threat', 'open', 'new', 1, 'plain', 'he has a knife')",
+                ['weapon: "a knife"', "«mañana»"],
+            )
+        finally:
+            await conn.close()
+        connections = await pool.open_migrated(url)  # 0004 and any later ones
+        try:
+            record = PostgresRecord(connections, sealing.parse(OLD))
+            await record.check_keys()
+            stored = await record.incident("inc-1")
+            assert stored is not None
+            assert stored.triage.reasons == ('weapon: "a knife"', "«mañana»")
+            row = await connections.fetchrow("SELECT reasons, reasons_key_id FROM incidents")
+            assert row is not None
+            assert row["reasons_key_id"] == sealing.PLAIN
+            assert b"knife" in bytes(row["reasons"])  # the search below can fail
+            moved = await record.reseal()
+            assert (moved["incidents"], moved["reasons"]) == (1, 1)
+            row = await connections.fetchrow("SELECT reasons, reasons_key_id FROM incidents")
+            assert row is not None
+            assert row["reasons_key_id"] == "k-old"
+            assert b"knife" not in bytes(row["reasons"])
+            assert "mañana".encode() not in bytes(row["reasons"])
+            again = await record.incident("inc-1")
+            assert again is not None
+            assert again.triage.reasons == ('weapon: "a knife"', "«mañana»")
+        finally:
+            await connections.close()
