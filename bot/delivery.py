@@ -6,6 +6,14 @@ incidents themselves go out side by side (one slow or failing incident holds up 
 A 429 waits for its Retry-After; a 5xx, a `ratelimited`/`internal_error` answer or an outage
 is retried with capped exponential backoff for as long as it takes; any other refusal is
 retried `max_refusals` times and then dropped with an error in the log.
+
+What Slack did is written down before anything else happens (`_settle`): once a call
+succeeded, the worker stores its outcome (the posted message's address, the job done) and
+tries again while Redis is away (a failover: a few seconds) rather than leaving the job to
+its lease, whose expiry would send it to Slack a second time. And a post job finds the
+incident already posted (its address stored, but the job not yet done when Redis went
+away) and sends nothing. So Slack gets each post and thread line once across a Redis
+failover; only a worker that dies between Slack's answer and Redis's leaves a duplicate.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -22,10 +30,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks, jobs, notifier
 from bot.config import BotConfig
+from tipline.errors import Unavailable
 from tipline.models import Incident, Organization
 from tipline.ports import Directory, IncidentStore, OutboxJob, SlackOutbox
 
 log = logging.getLogger("tipline.slack")
+
+# How long a worker keeps trying to store what Slack did while Redis is away: well within
+# the outbox's lease (60 s), so no other worker takes the job meanwhile.
+SETTLE_S = 30.0
+SETTLE_PAUSE_S = (0.05, 1.0)  # first and longest pause between tries
 
 _TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -105,7 +119,7 @@ class Delivery:
             log.warning("slack.retry", extra=fields | {"reason": retry.reason, "wait_s": wait_s})
             await self._outbox.retry(job, self._now_ms() + int(wait_s * 1000))
             return
-        await self._outbox.done(job, self._now_ms())
+        await _settle(lambda: self._outbox.done(job, self._now_ms()))
 
     def _backoff(self, attempts: int) -> float:
         return float(min(self._config.retry_cap_s, self._config.retry_base_s * 2**attempts))
@@ -125,10 +139,16 @@ class Delivery:
                 await self._in_thread(incident, org, job)
 
     async def _post(self, incident: Incident, org: Organization) -> None:
+        incident_id = incident.incident_id
+        if await self._outbox.posted(incident_id) is not None:
+            # Posted and remembered, but Redis went away before the job was done.
+            log.warning("slack.already_posted", extra={"incident_id": incident_id})
+            return
         payload = blocks.message(incident, org, self._look)
         answer = await self._call("chat_postMessage", channel=self._config.channel, **payload)
-        await self._outbox.remember(incident.incident_id, str(answer["channel"]), str(answer["ts"]))
-        log.info("slack.posted", extra={"incident_id": incident.incident_id})
+        channel, ts = str(answer["channel"]), str(answer["ts"])
+        await _settle(lambda: self._outbox.remember(incident_id, channel, ts))
+        log.info("slack.posted", extra={"incident_id": incident_id})
 
     async def _in_thread(self, incident: Incident, org: Organization, job: jobs.InThread) -> None:
         where = await self._outbox.posted(incident.incident_id)
@@ -162,6 +182,25 @@ class Delivery:
             raise _classify(exc) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Retry(f"{type(exc).__name__}: {exc}", transient=True) from None
+
+
+async def _settle(store: Callable[[], Awaitable[None]]) -> None:
+    """`store` what Slack did, again while Redis is unavailable, for up to SETTLE_S (then
+    the job is left to its lease). Each store is idempotent: a try whose answer was lost
+    and that ran is harmless to repeat."""
+    loop = asyncio.get_running_loop()
+    gives_up = loop.time() + SETTLE_S
+    pause, longest = SETTLE_PAUSE_S
+    while True:
+        try:
+            await store()
+            return
+        except Unavailable:
+            if loop.time() + pause > gives_up:
+                raise
+            log.warning("slack.settle_unavailable")
+        await asyncio.sleep(pause)
+        pause = min(longest, pause * 2)
 
 
 def _decoded(job: OutboxJob) -> jobs.Job:

@@ -192,6 +192,8 @@ def deadline_fired(incident: Incident, deadline: Deadline, now: dt.datetime) -> 
     if not ESCALATION.allows(_state(incident), _DEADLINE_EVENTS[deadline.kind]):
         return draft.done()
     if deadline.kind is DeadlineKind.REPAGE:
+        if _repaged_since(incident, deadline):
+            return draft.done()
         _repage(draft)
     elif deadline.kind is DeadlineKind.CONTACT and _contact_stalled(incident, deadline):
         _suggest_next(draft)
@@ -342,6 +344,13 @@ def _suggest_next(draft: _Draft) -> None:
     ahead = dataclasses.replace(draft.incident, contact_index=draft.incident.contact_index + 1)
     draft.step(SYSTEM, "suggest_next_contact", contact=current_contact(ahead))
     draft.effects.append(fx.NotifyAgents(fx.Alert.SUGGEST_NEXT))
+
+
+def _repaged_since(incident: Incident, deadline: Deadline) -> bool:
+    """A re-page is in the trail since the deadline was set: it fired already, and this is
+    the same deadline handed out again (its lease ran out before it was acknowledged, as
+    across a Redis failover). Each re-page sets the next deadline after its own step."""
+    return any(step.action == "repage" for step in incident.escalation[deadline.generation :])
 
 
 def _contact_stalled(incident: Incident, deadline: Deadline) -> bool:

@@ -1,11 +1,13 @@
 """A fake Slack Web API: a local aiohttp server that answers like Slack and records every call.
 
 It answers auth.test, chat.postMessage, chat.update, chat.postEphemeral and views.open, and
-can be told to fail the next calls: a 429 with Retry-After, a 500, or an `ok: false` error.
+can be told to fail the next calls: a 429 with Retry-After, a 500, or an `ok: false` error,
+and to take its time over each answer (`delay_s`, as a slow Slack does).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import json
@@ -52,6 +54,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.url = ""
+        self.delay_s = 0.0  # how long each call (other than auth.test) waits for its answer
         self._ts = itertools.count(1)
 
     def fail_next(self, *failures: Failure) -> None:
@@ -72,6 +75,8 @@ class FakeSlack:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
+        if method != "auth.test" and self.delay_s:
+            await asyncio.sleep(self.delay_s)
         if method != "auth.test" and self.failures:
             failure = self.failures.pop(0)
             body = {"ok": False, "error": failure.error}

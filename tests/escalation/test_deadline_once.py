@@ -1,0 +1,31 @@
+"""A deadline handed out twice (its lease ran out before its acknowledgement, as across a
+Redis failover) acts once."""
+
+from __future__ import annotations
+
+from escalation import effects as fx
+from escalation import engine
+from tests.clock import FakeClock
+from tests.escalation import factories as f
+from tipline.models import Deadline
+
+
+def pending(outcome: engine.Outcome) -> list[Deadline]:
+    return [e.deadline for e in outcome.effects if isinstance(e, fx.ScheduleDeadline)]
+
+
+def test_repage_deadline_fired_again_adds_no_second_repage() -> None:
+    """The same re-page deadline fired again after its re-page was stored does nothing; the
+    next one it set still re-pages."""
+    clock = FakeClock(f.NIGHT)
+    out = engine.triaged(f.incident(), f.org(), clock.now())
+    incident, (deadline,) = out.incident, pending(out)
+    clock.moment = deadline.due
+    first = engine.deadline_fired(incident, deadline, clock.now())
+    (following,) = pending(first)
+    clock.advance(61)  # the lease ran out: the sweeper hands the same deadline out again
+    again = engine.deadline_fired(first.incident, deadline, clock.now())
+    assert again == engine.Outcome(first.incident, ())
+    clock.moment = following.due
+    later = engine.deadline_fired(first.incident, following, clock.now())
+    assert [s.action for s in later.incident.escalation] == ["triage", "repage", "repage"]
