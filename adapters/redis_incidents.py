@@ -1,8 +1,12 @@
 """The incidents in Redis (the IncidentStore port): create, read, list in pages, claim and
 update by compare-and-set. Keys: adapters/redis_keys.py; what is written: redis_codec.py.
 
-Creating once and claiming or updating an incident are single Lua scripts, below, so a
-crash can never leave a retry record that points at no incident or a half-applied claim.
+Creating, creating once and claiming or updating an incident are single Lua scripts, below,
+so a crash can never leave a retry record that points at no incident or a half-applied claim.
+
+Each write is applied once even when redis-py sends it twice (its retry of a command whose
+answer was lost): it carries an operation token (adapters/redis_once.py), and the incident
+hash's field `ops` keeps the last few with the version each made.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
-from adapters import effects_outbox, reach, redis_codec, redis_pages
-from adapters.redis_base import RedisPart
+from adapters import effects_outbox, reach, redis_codec, redis_once, redis_pages
+from adapters.redis_base import RedisPart, StoreError
 from adapters.sealing import KeyRing
 from tipline import models
 from tipline.ports import Claimed, IncidentPage
@@ -24,13 +29,17 @@ from tipline.ports import Claimed, IncidentPage
 # ARGV: expected version ("" = any), claim holder ("" = not a claim), doc, new status,
 # created score, incident id, the holder a plain update writes (a take-over, or "" when a
 # reporter's message reopens it unclaimed), the new version's effects ("" = none), when the
-# sweeper may re-run them (ms), then the steps.
-# Returns {'ok', version}, {'claimed', holder}, {'conflict', version} or {'missing'}.
+# sweeper may re-run them (ms), the write's token, then the steps.
+# Returns {'ok', version}, {'claimed', holder}, {'conflict', version} or {'missing'}; a
+# re-send of a write that was stored returns {'ok', the version it made} and writes nothing.
 _UPDATE = (
     effects_outbox.WRITE_LUA
+    + redis_once.LUA
     + """
 local version = redis.call('HGET', KEYS[1], 'version')
 if not version then return {'missing'} end
+local made = once_find(KEYS[1], 'ops', ARGV[10])
+if made then return {'ok', made} end
 if ARGV[2] ~= '' then
   local holder = redis.call('HGET', KEYS[1], 'claimed_by')
   if holder and holder ~= '' then return {'claimed', holder} end
@@ -50,11 +59,43 @@ else
   redis.call('HSET', KEYS[1], 'claimed_by', ARGV[7])
 end
 redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'status', ARGV[4])
-for i = 10, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+for i = 11, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('XADD', KEYS[7], '*', 'i', ARGV[6])
 local new_version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+once_keep(KEYS[1], 'ops', ARGV[10], new_version)
 effects_write(KEYS[8], KEYS[9], ARGV[6], new_version, ARGV[8], ARGV[9])
 return {'ok', new_version}
+"""
+)
+
+# KEYS: incident hash, steps list, index all, index org, pinned all, pinned org, receipt
+# key, the archive stream, the effects outbox's due and data. ARGV: doc, status,
+# claimed_by, created score, incident id, the receipt hash as the receipt key names it (for
+# the archive), "1" when pinned, the effects of version 1 ("" = none), their re-run time,
+# the write's token, then the steps. Returns 1 when created now, 0 for a re-send of this
+# create (stored already: nothing written), or an error for an id that is taken.
+_CREATE = (
+    effects_outbox.WRITE_LUA
+    + redis_once.LUA
+    + """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if once_find(KEYS[1], 'ops', ARGV[10]) then return 0 end
+  return redis.error_reply('incident ' .. ARGV[5] .. ' exists')
+end
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'status', ARGV[2], 'claimed_by', ARGV[3],
+           'version', 1, 'last_seq', 0)
+once_keep(KEYS[1], 'ops', ARGV[10], 1)
+for i = 11, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+if ARGV[7] ~= '' then
+  redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5])
+  redis.call('ZADD', KEYS[6], ARGV[4], ARGV[5])
+end
+redis.call('SET', KEYS[7], ARGV[5])
+redis.call('XADD', KEYS[8], '*', 'i', ARGV[5], 'r', ARGV[6])
+effects_write(KEYS[9], KEYS[10], ARGV[5], 1, ARGV[8], ARGV[9])
+return 1
 """
 )
 
@@ -104,40 +145,47 @@ class RedisIncidents(RedisPart):
         super().__init__(client, prefix=prefix, key=key, ring=ring)
         self._effects = effects_outbox.Keys.of(prefix)
         self._update = client.register_script(_UPDATE)
+        self._create = client.register_script(_CREATE)
         self._create_once = client.register_script(_CREATE_ONCE)
 
     async def create(
         self, incident: models.Incident, *, receipt_hash: str, effects: str | None = None
     ) -> None:
+        """Store a new incident (one Lua script: a re-send of it writes nothing). Its id
+        must be new: an id that is taken raises StoreError and changes nothing."""
         k = self._keys
         incident_id = incident.incident_id
-        score = {incident_id: incident.created_at.timestamp()}
-        async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                k.incident(incident_id),
-                mapping={
-                    "doc": redis_codec.incident_doc(incident, self._ring),
-                    "status": incident.status.value,
-                    "claimed_by": incident.claimed_by or "",
-                    "version": 1,
-                    "last_seq": 0,
-                },
-            )
-            if incident.escalation:
-                pipe.rpush(
-                    k.steps(incident_id), *self._steps_json(incident_id, incident.escalation)
-                )
-            pipe.zadd(k.index(incident.status, None), score)
-            pipe.zadd(k.index(incident.status, incident.org_code), score)
-            if incident.pinned:
-                pipe.zadd(k.pinned(None), score)
-                pipe.zadd(k.pinned(incident.org_code), score)
-            pipe.set(k.receipt(receipt_hash), incident_id)
-            pipe.xadd(k.archive(), {"i": incident_id, "r": k.seal(receipt_hash)})
-            if effects:  # the effects of version 1, in the same MULTI (effects_outbox)
-                pipe.hset(self._effects.data, effects_outbox.field(incident_id, 1), effects)
-                pipe.zadd(self._effects.due, {effects_outbox.field(incident_id, 1): _due_ms()})
-            await pipe.execute()
+        keys = [
+            k.incident(incident_id),
+            k.steps(incident_id),
+            k.index(incident.status, None),
+            k.index(incident.status, incident.org_code),
+            k.pinned(None),
+            k.pinned(incident.org_code),
+            k.receipt(receipt_hash),
+            k.archive(),
+            self._effects.due,
+            self._effects.data,
+        ]
+        args: list[str | int | float] = [
+            redis_codec.incident_doc(incident, self._ring),
+            incident.status.value,
+            incident.claimed_by or "",
+            incident.created_at.timestamp(),
+            incident_id,
+            k.seal(receipt_hash),
+            "1" if incident.pinned else "",
+            effects or "",
+            _due_ms(),
+            redis_once.token(),
+            *self._steps_json(incident_id, incident.escalation),
+        ]
+        try:
+            await self._create(keys=keys, args=args)
+        except ResponseError as exc:
+            if "exists" not in str(exc):
+                raise
+            raise StoreError(f"incident {incident_id} exists already") from None
 
     async def create_once(
         self,
@@ -359,6 +407,7 @@ class RedisIncidents(RedisPart):
             incident.claimed_by or "",
             effects or "",
             _due_ms(),
+            redis_once.token(),  # made once here: redis-py's re-send of this call carries the same
             *self._steps_json(incident.incident_id, steps),
         ]
         await self._pin(incident)

@@ -11,7 +11,8 @@ Keys (prefix `P`, default `tl`; `{id}` is a hash tag so one incident's keys shar
 - `P:datakeys`: data key id -> a known text sealed under it, for every key that sealed
   values here (adapters/redis_reseal.py: the start's check).
 - `P:inc:{<id>}`: hash with `doc` (JSON; its text and triage reasons sealed,
-  adapters/redis_codec.py), `status`, `claimed_by`, `version`, `last_seq`.
+  adapters/redis_codec.py), `status`, `claimed_by`, `version`, `last_seq`, and the last
+  write tokens `ops`, `mops` (adapters/redis_once.py).
 - `P:inc:{<id>}:steps`: list of JSON steps, the append-only audit trail.
 - `P:inc:{<id>}:msgs`: stream of messages whose entry id is `<seq>-0`; `...:cids`: hash
   dedupe key -> seq; `...:rl:<sender>`: the sender's message budget.

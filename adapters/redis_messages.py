@@ -4,6 +4,11 @@
 Appending is one Lua script, below, so a crash can never leave a dedupe record without its
 message or a gap in `seq` (ARCHITECTURE.md); it is the hottest call and auto-pipelined
 (adapters/redis_batch.py).
+
+A message is stored once even when redis-py sends the script twice (its retry of a command
+whose answer was lost): one with a dedupe key finds its record; one without (the live
+rebuild's) carries an operation token (adapters/redis_once.py), kept with its seq in the
+incident hash's field `mops`.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from adapters import reach, redis_codec
+from adapters import reach, redis_codec, redis_once
 from adapters.redis_base import RedisPart, StoreError
 from adapters.redis_batch import ScriptBatcher
 from adapters.sealing import KeyRing
@@ -24,15 +29,22 @@ from tipline.ports import Appended, Budget, BudgetSpent
 # KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter, the
 # archive stream. ARGV: dedupe key or "", from, text, at, budget limit or "", budget window
 # in ms, the responder's id or "", the responder's name, the incident id (for the archive),
-# the key id of the sealed text ("" = plain; adapters/redis_codec.py).
+# the key id of the sealed text ("" = plain; adapters/redis_codec.py), the call's token
+# (used without a dedupe key).
 # Returns {1, seq, status} when written, {0, seq, status} for a duplicate (not counted against
-# the budget), {-1, 0} for an unknown incident, {-2, 0} when the sender's budget is spent;
+# the budget), {2, seq, status} for a re-send of this very call (written by its first send),
+# {-1, 0} for an unknown incident, {-2, 0} when the sender's budget is spent;
 # `status` is the incident's (a reporter writing on a resolved case reopens it). One script:
 # the budget and the status cost no extra round trip on the hottest path.
-_APPEND = """
+_APPEND = (
+    redis_once.LUA
+    + """
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[3], ARGV[1])
   if seen then return {0, tonumber(seen), redis.call('HGET', KEYS[1], 'status')} end
+else
+  local mine = once_find(KEYS[1], 'mops', ARGV[11])
+  if mine then return {2, mine, redis.call('HGET', KEYS[1], 'status')} end
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 if ARGV[5] ~= '' then
@@ -50,10 +62,15 @@ if ARGV[10] ~= '' then
   entry[#entry + 1] = ARGV[10]
 end
 redis.call('XADD', KEYS[2], seq .. '-0', unpack(entry))
-if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[1], seq)
+else
+  once_keep(KEYS[1], 'mops', ARGV[11], seq)
+end
 redis.call('XADD', KEYS[5], '*', 'i', ARGV[9])
 return {1, seq, redis.call('HGET', KEYS[1], 'status')}
 """
+)
 
 
 @reach.translated  # Redis out of reach: `unavailable` (adapters/reach.py)
@@ -94,13 +111,14 @@ class RedisMessages(RedisPart):
         args: list[str | bytes | int] = [dedupe_key or "", sender.value, stored, models.iso(at)]
         args += [budget.limit, int(budget.window_s * 1000)] if budget else ["", 0]
         args += [author.responder_id, author.name] if author else ["", ""]
-        args += [incident_id, key_id]
+        args += [incident_id, key_id, "" if dedupe_key else redis_once.token()]
         status, seq, *rest = await self._append(keys=keys, args=args)
         incident_status = models.Status(redis_codec.text(rest[0])) if rest and rest[0] else None
         if status == -2:
             raise BudgetSpent(f"the {sender.value}'s message budget of {incident_id} is spent")
         if status == -1:
             raise StoreError(f"unknown incident {incident_id}")
+        # 2 (this call's own re-send) is what this call wrote: answered as written, below.
         if status == 0:
             original = await self.since(incident_id, int(seq) - 1, limit=1)
             if not original:

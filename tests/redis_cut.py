@@ -50,6 +50,20 @@ def commands_in(buffer: bytes) -> list[int]:
     return ends
 
 
+def words(command: bytes) -> list[bytes]:
+    """The words of one whole RESP command (an array of bulk strings, or an inline one)."""
+    if command[:1] != b"*":
+        return command.split()
+    head = command.find(b"\r\n")
+    out, pos = [], head + 2
+    for _ in range(int(command[1:head])):
+        line = command.find(b"\r\n", pos)
+        size = int(command[pos + 1 : line])
+        out.append(command[line + 2 : line + 2 + size])
+        pos = line + 2 + size + 2
+    return out
+
+
 class CuttingProxy:
     """Listens on a loopback port and relays to `upstream`; `arm` chooses the cuts."""
 
@@ -60,6 +74,7 @@ class CuttingProxy:
         self._mode = Cut.BEFORE
         self.seen = 0  # commands counted since `arm`
         self.cut = 0  # connections cut since `arm`
+        self.sent: list[list[bytes]] = []  # each command counted since `arm`, its words
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -82,6 +97,7 @@ class CuttingProxy:
     def arm(self, cuts: set[int], mode: Cut) -> None:
         """Count commands from 1 again; cut at each of `cuts` (none: relay everything)."""
         self._cuts, self._mode, self.seen, self.cut = set(cuts), mode, 0, 0
+        self.sent = []
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -116,6 +132,7 @@ class CuttingProxy:
             sent = 0
             for end in ends:
                 self.seen += 1
+                self.sent.append(words(pending[sent:end]))
                 if self.seen in self._cuts:
                     self.cut += 1
                     if self._mode is Cut.AFTER:
