@@ -32,6 +32,7 @@ from adapters import (
     fanout,
     live_window,
     redis_reseal,
+    retention,
 )
 from adapters.effects_outbox import RedisEffectsOutbox
 from adapters.embedded_redis import EmbeddedRedis
@@ -694,6 +695,36 @@ async def evictor(parts: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(task, return_exceptions=True)
 
 
+async def purger(parts: web.Application) -> AsyncIterator[None]:
+    """What people wrote leaves the record `retention_days` after an incident's resolution
+    (adapters/retention.py): a round an hour, one process at a time; none when every period
+    is 0 (kept for ever)."""
+    settings = parts[SETTINGS]
+    periods = retention.periods_of(
+        settings.retention_days, {o.code: o.retention_days for o in settings.organizations}
+    )
+    if not periods.purges:
+        yield
+        return
+    job = retention.Purger(
+        parts[DATABASE].pool,
+        parts[CLIENT],
+        prefix=settings.key_prefix,
+        periods=periods,
+        clock=parts[CLOCK],
+    )
+    stop = asyncio.Event()
+    every_s = min(retention.EVERY_S, settings.sweep_interval_s * 3600)
+    task = asyncio.create_task(job.run(stop, every_s), name="retention")
+    try:
+        yield
+    finally:
+        stop.set()  # seen between rounds; a round stuck on the record is cancelled
+        await asyncio.wait([task], timeout=3.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 async def replication_probe(parts: web.Application) -> AsyncIterator[None]:
     """Which Redis the store writes to and how its replicas keep up, for /healthz."""
     settings = parts[SETTINGS]
@@ -724,6 +755,7 @@ PARTS = (
     effects_sweeper,
     archiver,
     evictor,
+    purger,
 )
 
 

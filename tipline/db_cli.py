@@ -1,11 +1,11 @@
-"""`tipline db upgrade`, `status`, `reseal` and `rebuild-live`: the record's migrations
-(docs/record.md), its data key rotation (docs/operations.md), and refilling a lost Redis
-from it (docs/record.md, "Rebuilding the live path").
+"""`tipline db upgrade`, `status`, `reseal`, `rebuild-live` and `purge`: the record's
+migrations (docs/record.md), its data key rotation (docs/operations.md), refilling a lost
+Redis from it (docs/record.md, "Rebuilding the live path"), and retention (docs/operations.md).
 
 They work on `TIPLINE_DATABASE_URL` (or `[server] database_url`), or, with neither set, on
 the embedded PostgreSQL in `<data_dir>/postgres` as `tipline serve` would start it (started
 for the command and stopped after it; not while a `tipline serve` holds that folder).
-`rebuild-live` finds Redis the same way: `TIPLINE_REDIS_URL`, else the embedded one.
+`rebuild-live` and `purge` find Redis the same way: `TIPLINE_REDIS_URL`, else the embedded one.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ import asyncpg
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from adapters import data_dir, live_rebuild, redis_reseal, sealing
+from adapters import data_dir, live_rebuild, redis_reseal, retention, sealing
 from adapters.embedded_postgres import EmbeddedPostgres, EmbeddedPostgresError
 from adapters.embedded_redis import EmbeddedRedis, EmbeddedRedisError
-from adapters.record import migrate, pool
+from adapters.record import migrate, pool, purge
 from adapters.record.store import PostgresRecord
 from escalation import recovery
-from tipline import datakeys, errors, settings
+from tipline import datakeys, errors, logs, settings
+from tipline.clock import SystemClock
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,6 +56,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     rebuild.add_argument(
         "--dry-run", action="store_true", help="say what would be written; write nothing"
+    )
+    purging = actions.add_parser(
+        "purge",
+        help="purge what people wrote of incidents resolved longer ago than their school's "
+        "retention period; the anonymous figures stay",
+    )
+    purging.add_argument("--config", type=Path, default=None, help="TOML file, as for serve")
+    purging.add_argument(
+        "--dry-run", action="store_true", help="say per school what would go; change nothing"
     )
 
 
@@ -93,6 +103,8 @@ def _act(args: argparse.Namespace, config: settings.Settings) -> int:
         return _rebuild_live(config, force=args.force, dry_run=args.dry_run)
     if args.action == "reseal":
         return _reseal_all(config)
+    if args.action == "purge":
+        return _purge(config, dry_run=args.dry_run)
     with _database(config) as (url, where):
         print(f"database: {where}")
         return asyncio.run(_upgrade(url) if args.action == "upgrade" else _status(url))
@@ -294,3 +306,63 @@ async def _rebuild(
     if held and dry_run:
         print(f"note: Redis already holds {held} incidents: without --force it is refused")
     return 0
+
+
+def _purge(config: settings.Settings, *, dry_run: bool) -> int:
+    """Retention (adapters/retention.py): the counts per school on stdout, and a real run
+    logs `record.purged` (counts only) on stderr, as `tipline serve`'s hourly purge does."""
+    periods = retention.periods_of(
+        config.retention_days, {o.code: o.retention_days for o in config.organizations}
+    )
+    if not periods.purges:
+        print(
+            "retention is off: TIPLINE_RETENTION_DAYS ([server] retention_days) is 0 and no "
+            "school sets policy.retention_days, so every record is kept; nothing to purge"
+        )
+        return 0
+    embedded = config.database_url is None or config.redis_url is None
+    with (
+        _data_folder(config, needed=embedded),
+        _database(config, locked=True) as (url, where),
+        _redis(config) as (redis_url, redis_where),
+    ):
+        print(f"database: {where}", file=sys.stderr)
+        print(f"redis: {redis_where} (key prefix {config.key_prefix!r})", file=sys.stderr)
+        if not dry_run:
+            logs.setup()
+        return asyncio.run(_purge_run(config, periods, url, redis_url, dry_run=dry_run))
+
+
+async def _purge_run(
+    config: settings.Settings, periods: purge.Periods, url: str, redis_url: str, *, dry_run: bool
+) -> int:
+    connections = await pool.open_migrated(url)
+    client = aioredis.from_url(redis_url)
+    try:
+        job = retention.Purger(
+            connections, client, prefix=config.key_prefix, periods=periods, clock=SystemClock()
+        )
+        tallies = await (job.plan() if dry_run else job.purge())
+    finally:
+        await client.aclose()
+        await connections.close()
+    verb = "would purge" if dry_run else "purged"
+    total = purge.Tally()
+    for code, tally in sorted(tallies.items()):
+        total.add(tally)
+        if tally.incidents:
+            print(f"{verb} {code}: {_counts(tally)}")
+        if tally.live:
+            print(
+                f"kept {code}: {tally.live} due but still in Redis (not evicted yet: the "
+                "archive or the evictor is behind)"
+            )
+    print(f"{verb} in all: {_counts(total)}")
+    return 0
+
+
+def _counts(tally: purge.Tally) -> str:
+    oldest = tally.oldest_resolved
+    return f"{tally.incidents} incidents, {tally.messages} messages, {tally.notes} notes" + (
+        f"; oldest resolved {oldest.date().isoformat()}" if oldest is not None else ""
+    )

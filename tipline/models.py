@@ -171,6 +171,9 @@ class Organization:
     holidays: tuple[dt.date, ...]
     policy: Policy
     languages: tuple[str, ...] = ("en",)
+    # Days the record keeps what people wrote after resolution, instead of the deployment's
+    # period (None: that one; 0: for ever); see adapters/retention.py.
+    retention_days: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -251,6 +254,9 @@ class Incident:
     # The school's name and IANA zone when the report came in, for local times in consoles.
     org_name: str = ""
     org_timezone: str = ""
+    # When the record purged what people wrote (retention): `text` is empty then, and the
+    # trail has no notes; the anonymous figures are all there.
+    purged_at: dt.datetime | None = None
 
     @property
     def pinned(self) -> bool:
@@ -286,7 +292,7 @@ class Incident:
             "law_enforcement": self.policy.law_enforcement.to_wire() if self.policy else None,
             "org_name": self.org_name or self.org_code,
             "org_timezone": self.org_timezone or None,
-        }
+        } | ({"purged_at": iso(self.purged_at)} if self.purged_at is not None else {})
 
 
 class DeadlineKind(enum.StrEnum):

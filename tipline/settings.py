@@ -26,6 +26,7 @@ from tipline.limits import Limits
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MAX_RETENTION_DAYS = 36500  # a hundred years
 
 
 class ConfigError(Exception):
@@ -46,6 +47,9 @@ class PolicyConfig(_Strict):
     claim_timeout_s: Annotated[int, pydantic.Field(ge=10, le=3600)] = 180
     contact_timeout_s: Annotated[int, pydantic.Field(ge=10, le=86400)] = 600
     repage_interval_s: Annotated[int, pydantic.Field(ge=10, le=3600)] = 180
+    # Days this school's records keep what people wrote after resolution, instead of the
+    # deployment's `[server] retention_days`; 0 keeps it for ever (docs/operations.md).
+    retention_days: Annotated[int, pydantic.Field(ge=0, le=MAX_RETENTION_DAYS)] | None = None
 
 
 class OrganizationConfig(_Strict):
@@ -115,6 +119,9 @@ class ServerConfig(_Strict):
     database_url: str | None = None
     # Hours a resolved incident stays in Redis; then it is read from the record (docs/record.md).
     live_window_hours: Annotated[int, pydantic.Field(ge=1, le=87600)] = 72
+    # Days the record keeps what people wrote after an incident's resolution; then it is
+    # purged and the anonymous figures stay (docs/operations.md). 0: kept for ever.
+    retention_days: Annotated[int, pydantic.Field(ge=0, le=MAX_RETENTION_DAYS)] = 0
     data_dir: str | None = None
     public_url: str | None = None
     # Host names a browser may open the Socket.IO connection from (docs/security.md).
@@ -219,6 +226,9 @@ class Settings:
     # Resolved incidents leave Redis this long after their resolution, once the record holds
     # all of them; the console then reads them from the record (adapters/live_window.py).
     live_window_hours: int = 72
+    # Days after resolution the record keeps what people wrote (0: for ever); a school's
+    # own period is its Organization.retention_days (adapters/retention.py).
+    retention_days: int = 0
     key_prefix: str = "tl"
     # An acknowledged write waits for WAIT on this many replicas (0: it does not), at most
     # `redis_replica_timeout_ms`; fewer in time answer `unavailable` (docs/reliability.md).
@@ -294,6 +304,13 @@ def load(
         responders = tuple(_responder(r) for r in file.responders)
     data_dir = Path(env.get("TIPLINE_DATA_DIR") or server.data_dir or "./data")
     model_dir = env.get("TIPLINE_MODEL_DIR")
+    live_window_hours = _int_env(
+        env, "TIPLINE_LIVE_WINDOW_HOURS", server.live_window_hours, low=1, high=87600
+    )
+    retention_days = _int_env(
+        env, "TIPLINE_RETENTION_DAYS", server.retention_days, low=0, high=MAX_RETENTION_DAYS
+    )
+    _check_retention(retention_days, organizations, live_window_hours)
     return Settings(
         host=host or env.get("TIPLINE_HOST") or server.host,
         port=port if port is not None else int(env.get("TIPLINE_PORT") or server.port),
@@ -309,9 +326,8 @@ def load(
             high=10000,
         ),
         database_url=env.get("TIPLINE_DATABASE_URL") or server.database_url,
-        live_window_hours=_int_env(
-            env, "TIPLINE_LIVE_WINDOW_HOURS", server.live_window_hours, low=1, high=87600
-        ),
+        live_window_hours=live_window_hours,
+        retention_days=retention_days,
         data_dir=data_dir,
         cache_dir=Path(env.get("TIPLINE_CACHE_DIR") or ".cache"),
         model_dir=Path(model_dir) if model_dir else None,
@@ -419,6 +435,26 @@ def _redis_url(url: str | None) -> str | None:
     if url:
         redis_sentinel(url)
     return url or None
+
+
+def _check_retention(
+    default_days: int, organizations: tuple[models.Organization, ...], window_hours: int
+) -> None:
+    """A retention period (other than 0, for ever) must not end inside the live window:
+    the record's texts would go while Redis still holds and shows them."""
+    periods = [("TIPLINE_RETENTION_DAYS ([server] retention_days)", default_days)]
+    periods += [
+        (f"organization {o.code!r}: policy.retention_days", o.retention_days)
+        for o in organizations
+        if o.retention_days is not None
+    ]
+    for where, days in periods:
+        if days and days * 24 < window_hours:
+            raise ConfigError(
+                f"{where}: {days} day{'s' if days != 1 else ''} is shorter than the live window "
+                f"(TIPLINE_LIVE_WINDOW_HOURS = {window_hours} h): use at least "
+                f"{-(-window_hours // 24)} days, or 0 to keep the texts for ever"
+            )
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
@@ -582,6 +618,7 @@ def _organization(config: OrganizationConfig) -> models.Organization:
             repage_interval_s=config.policy.repage_interval_s,
         ),
         languages=tuple(config.languages),
+        retention_days=config.policy.retention_days,
     )
 
 
