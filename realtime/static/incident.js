@@ -207,7 +207,10 @@ export function render(incident, me) {
   const mine = actionsFor(incident, me);
   renderHeading(incident, mine);
   byId("take-over").hidden = !mine.has("take_over");
-  byId("detail-text").textContent = incident.text || "";
+  // Purged under the retention policy (docs/operations.md): the figures stay, no text.
+  byId("detail-text").replaceChildren(
+    incident.purged_at ? el("em", { key: "console.purged" }) : incident.text || "",
+  );
   renderTriage(incident);
   renderContacts(incident);
   const timeline = byId("timeline");
