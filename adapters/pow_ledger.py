@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
-from adapters import reach
+from adapters import reach, redis_once
 from tipline import pow as proof_of_work
 
 # KEYS[1]: the window's counter. ARGV[1]: the window in ms. Returns the count, this hit in.
@@ -18,6 +18,16 @@ _COUNT = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count
+"""
+
+# KEYS[1]: the spent challenge. ARGV[1]: this call's token (adapters/redis_once.py), ARGV[2]:
+# how long to keep it (ms). 1 when this call spent it: now, or by its first send, which
+# redis-py sent again when the answer was lost (a plain SET NX then said "spent already"
+# and refused a good proof); 0 when another call spent it.
+_SPEND = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
 """
 
 
@@ -29,6 +39,7 @@ class RedisProofLedger:
         self._r = client
         self._p = prefix
         self._count = client.register_script(_COUNT)
+        self._spend = client.register_script(_SPEND)
         self._secret: bytes | None = None
 
     async def secret(self) -> bytes:
@@ -44,7 +55,8 @@ class RedisProofLedger:
     async def spend(self, spend_id: str, *, ttl_s: float) -> bool:
         """Record a redeemed challenge; False when it was already spent."""
         key = f"{self._p}:pow:spent:{spend_id}"
-        return bool(await self._r.set(key, 1, nx=True, px=max(1, int(ttl_s * 1000))))
+        args: list[str | int] = [redis_once.token(), max(1, int(ttl_s * 1000))]
+        return bool(await self._spend(keys=[key], args=args))
 
     async def load(self, org_code: str) -> int:
         raw = await self._r.get(f"{self._p}:pow:load:{org_code}")

@@ -12,6 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters import redis_once
+from adapters.pow_ledger import RedisProofLedger
 from adapters.redis_keys import Keys
 from adapters.redis_store import RedisStore, StoreError
 from tests.adapters.test_redis_store import T0, incident
@@ -173,3 +174,21 @@ async def test_an_incident_keeps_only_its_last_few_write_tokens(
     assert ops is not None
     versions = [int(entry.split(b"=")[1]) for entry in ops.split(b",")]
     assert versions == [8, 7, 6, 5][: redis_once.KEPT]
+
+
+async def test_a_resent_spend_of_a_proof_still_redeems_it(
+    proxy: CuttingProxy, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """A proof's spend whose answer was lost: the re-send says spent by this call (the
+    report goes through), and another spend of the same proof is still refused."""
+    client = app.redis_client(f"redis://127.0.0.1:{proxy.port}/0")
+    ledger = RedisProofLedger(client, prefix=prefix)
+    try:
+        assert await ledger.spend("warm", ttl_s=60)  # its script is loaded
+        proxy.arm({1}, Cut.AFTER)
+        assert await ledger.spend("proof-1", ttl_s=60)
+        assert (proxy.cut, scripts_sent(proxy)) == (1, 2)
+        assert not await ledger.spend("proof-1", ttl_s=60)
+        assert 0 < await redis_client.pttl(f"{prefix}:pow:spent:proof-1") <= 60_000
+    finally:
+        await client.aclose()
