@@ -64,6 +64,16 @@ def wall_ms() -> int:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Lag:
+    """How far the outbox is behind: the records waiting or being re-run, and the age of
+    the oldest (seconds since it was written; for one being re-run, at least since its
+    claim plus the grace)."""
+
+    pending: int
+    oldest_s: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Keys:
     due: str
     data: str
@@ -109,6 +119,22 @@ class RedisEffectsOutbox:
             pipe.hdel(k.held, name)
             pipe.zrem(k.lease, name)
             await pipe.execute()
+
+    async def lag(self, now_ms: int) -> Lag:
+        """The records left and the oldest's age at `now_ms` (for /healthz). A record's due
+        score is when it was written plus GRACE_MS; a held one's lease score is its claim
+        plus the lease, and it was written at least GRACE_MS before its claim."""
+        k = self._keys
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.hlen(k.data)
+            pipe.hlen(k.held)
+            pipe.zrange(k.due, 0, 0, withscores=True)
+            pipe.zrange(k.lease, 0, 0, withscores=True)
+            waiting, held, first_due, first_lease = await pipe.execute()
+        written = [int(score) - GRACE_MS for _, score in first_due]
+        written += [int(score) - self._lease_ms - GRACE_MS for _, score in first_lease]
+        oldest_s = max(0.0, (now_ms - min(written)) / 1000) if written else 0.0
+        return Lag(pending=int(waiting) + int(held), oldest_s=oldest_s)
 
     async def pending(self) -> int:
         """How many records wait or are being re-run (for tests and /healthz)."""

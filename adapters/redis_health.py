@@ -1,5 +1,6 @@
 """Which Redis the store is on, and whether its replicas keep up: `/healthz`'s
-`redis_replication` (docs/reliability.md).
+`redis_replication` (docs/reliability.md); and whether the effects outbox keeps up:
+`/healthz`'s `effects` (`EffectsProbe`).
 
 A probe every PROBE_S asks the server the store's pool is connected to for `INFO
 replication` (a read: it never waits for replicas) and keeps the last answer. A replica
@@ -17,12 +18,17 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from adapters import reach
+from adapters import effects_outbox, reach
 from tipline import errors
 
 log = logging.getLogger("tipline.redis_health")
 PROBE_S = 2.0
 LAG_OK_S = 2
+# An effects record is normally dropped within milliseconds by the process that wrote it; a
+# left one is re-run by the sweeper once its grace is over, within a sweep. `behind` once
+# the oldest is older than that and this margin (a sweeper that cannot keep up, effects
+# that keep failing, or no process sweeping).
+EFFECTS_MARGIN_S = 10.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -121,4 +127,40 @@ class ReplicationProbe:
                 }
                 for r in self.last.replicas
             ],
+        }
+
+
+@dataclasses.dataclass(slots=True)
+class EffectsProbe:
+    """The effects outbox's last measured lag (adapters/effects_outbox.py), for /healthz:
+    a probe every PROBE_S. `sweep_interval_s` is how often a sweeper looks."""
+
+    outbox: effects_outbox.RedisEffectsOutbox
+    sweep_interval_s: float
+    last: effects_outbox.Lag | None = None
+
+    async def probe(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.last = await self.outbox.lag(effects_outbox.wall_ms())
+            except Exception:  # Redis away: "unknown" (/healthz says `redis` down anyway)
+                self.last = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), PROBE_S)
+
+    @property
+    def behind_after_s(self) -> float:
+        """The age past which the oldest record means the outbox is behind."""
+        return effects_outbox.GRACE_MS / 1000 + self.sweep_interval_s + EFFECTS_MARGIN_S
+
+    def wire(self) -> dict[str, object]:
+        """`/healthz`'s `effects`: `ok`, `behind` (the oldest record is past
+        `behind_after_s`), or `unknown` while Redis does not answer."""
+        if self.last is None:
+            return {"state": "unknown", "pending": None, "oldest_s": None}
+        late = self.last.oldest_s > self.behind_after_s
+        return {
+            "state": "behind" if late else "ok",
+            "pending": self.last.pending,
+            "oldest_s": round(self.last.oldest_s, 1),
         }
