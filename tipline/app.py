@@ -39,7 +39,7 @@ from adapters.embedded_redis import EmbeddedRedis
 from adapters.pow_ledger import RedisProofLedger
 from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_directory import RedisDirectory
-from adapters.redis_health import ReplicationProbe
+from adapters.redis_health import EffectsProbe, ReplicationProbe
 from adapters.redis_incidents import RedisIncidents
 from adapters.redis_messages import RedisMessages
 from adapters.redis_pool import SemaphorePool, sentinel_pool
@@ -337,6 +337,7 @@ URL = web.AppKey("url", str)
 ARCHIVE_LAG: web.AppKey[ArchiveLag] = web.AppKey("archive_lag")
 ARCHIVE_PROBE_S = 2.0
 REPLICATION = web.AppKey("redis_replication", ReplicationProbe)
+EFFECTS_LAG = web.AppKey("effects_lag", EffectsProbe)
 EVICT_EVERY_S = 60.0  # rounds of the live window's eviction (faster with a faster sweep)
 
 
@@ -533,6 +534,8 @@ def application(
             "archive": parts[ARCHIVE_LAG].wire() if ARCHIVE_LAG in parts else None,
             # Which Redis is the primary, and whether its replicas keep up; never fails it.
             "redis_replication": parts[REPLICATION].wire() if REPLICATION in parts else None,
+            # Effects records left for the sweeper (adapters/effects_outbox.py); never fails it.
+            "effects": parts[EFFECTS_LAG].wire() if EFFECTS_LAG in parts else None,
         },
     )
     return web_app.build(
@@ -595,11 +598,13 @@ async def effects_sweeper(parts: web.Application) -> AsyncIterator[None]:
         ),
         name="effects-sweeper",
     )
+    lag = parts[EFFECTS_LAG] = EffectsProbe(parts[EFFECTS], settings.sweep_interval_s)
+    probe = asyncio.create_task(lag.probe(stop), name="effects-lag")
     try:
         yield
     finally:
         stop.set()
-        await asyncio.gather(sweeper, return_exceptions=True)
+        await asyncio.gather(sweeper, probe, return_exceptions=True)
 
 
 async def archiver(parts: web.Application) -> AsyncIterator[None]:
