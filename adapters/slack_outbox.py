@@ -9,7 +9,8 @@ step; Slack traffic is a few calls per emergency, far below what one slot serves
 - `...:lease`            sorted set, incident id -> when the worker holding it gives up (ms)
 - `...:holder`           hash, incident id -> the lease token of the worker holding it
 - `...:tries`            hash, incident id -> failed tries of its current head
-- `...:once`             hash, `<incident id>:<key>` -> when first enqueued (the once-only post)
+- `...:once`             hash, `<incident id>:<key>` -> when first enqueued (the once-only post;
+  an enqueue without a key is under `call:<its token>`, so a re-send queues nothing again)
 - `...:ts`               hash, incident id -> JSON `[channel, ts]` of the posted message;
   `remember` also adds `{i, sc: channel, st: ts}` to the archive stream (adapters/archive.py)
 
@@ -36,7 +37,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from adapters import lease, reach
+from adapters import lease, reach, redis_once
 from adapters.redis_keys import Keys
 from adapters.sealing import KeyRing, SealedError
 from tipline.ports import OutboxJob
@@ -150,7 +151,9 @@ class RedisSlackOutbox:
     async def enqueue(
         self, incident_id: str, bodies: Sequence[str], *, once: str | None, now_ms: int
     ) -> bool:
-        field = f"{incident_id}:{once}" if once else ""
+        # Without a once key of its own, the call's token (adapters/redis_once.py): redis-py's
+        # re-send of an enqueue whose answer was lost then finds it and queues nothing twice.
+        field = f"{incident_id}:{once or 'call:' + redis_once.token()}"
         keys = [self._due, self._lease, self._once, self._queue + incident_id]
         sealed = [_seal(self._ring, incident_id, body) for body in bodies]
         written = await self._enqueue(keys=keys, args=[incident_id, field, now_ms, *sealed])

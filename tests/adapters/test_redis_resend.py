@@ -15,6 +15,7 @@ from adapters import redis_once
 from adapters.pow_ledger import RedisProofLedger
 from adapters.redis_keys import Keys
 from adapters.redis_store import RedisStore, StoreError
+from adapters.slack_outbox import RedisSlackOutbox
 from tests.adapters.test_redis_store import T0, incident
 from tests.conftest import RING
 from tests.redis_cut import Cut, CuttingProxy
@@ -190,5 +191,25 @@ async def test_a_resent_spend_of_a_proof_still_redeems_it(
         assert (proxy.cut, scripts_sent(proxy)) == (1, 2)
         assert not await ledger.spend("proof-1", ttl_s=60)
         assert 0 < await redis_client.pttl(f"{prefix}:pow:spent:proof-1") <= 60_000
+    finally:
+        await client.aclose()
+
+
+async def test_a_resent_slack_job_without_a_once_key_is_queued_once(
+    proxy: CuttingProxy, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """A Slack job with no once key (a translator request) whose answer was lost: queued
+    once; the same request made again (another call) is queued again."""
+    client = app.redis_client(f"redis://127.0.0.1:{proxy.port}/0")
+    outbox = RedisSlackOutbox(client, prefix=prefix)
+    try:
+        await outbox.enqueue("warm", ["{}"], once=None, now_ms=0)  # its script is loaded
+        proxy.arm({1}, Cut.AFTER)
+        await outbox.enqueue("inc-1", ['{"kind": "translator"}'], once=None, now_ms=0)
+        assert (proxy.cut, scripts_sent(proxy)) == (1, 2)
+        queue = f"{prefix}:slack:{{outbox}}:q:inc-1"
+        assert await redis_client.llen(queue) == 1
+        await outbox.enqueue("inc-1", ['{"kind": "translator"}'], once=None, now_ms=0)
+        assert await redis_client.llen(queue) == 2
     finally:
         await client.aclose()
