@@ -28,7 +28,7 @@ Two more jobs live here, in one place for every adapter:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -191,11 +191,14 @@ def sentinel_pool(
     *,
     sentinel_password: str | None = None,
     sentinel_timeout_s: float = 0.5,
+    tls: Mapping[str, Any] | None = None,
     **pool_kwargs: Any,
 ) -> SentinelSemaphorePool:
     """A pool on the primary of `service`, as the Sentinels at `sentinels` name it. A
     Sentinel that does not answer within `sentinel_timeout_s` is skipped, without retries:
-    the next one is asked."""
+    the next one is asked. `tls` (redis-py's `ssl=True` and `ssl_*` options) is spoken to
+    the Sentinels and to the data nodes alike: redis-py's `SentinelConnectionPool` then makes
+    its connections `SentinelManagedSSLConnection`s."""
     manager = Sentinel(  # type: ignore[no-untyped-call]
         list(sentinels),
         sentinel_kwargs={
@@ -203,6 +206,7 @@ def sentinel_pool(
             "socket_connect_timeout": sentinel_timeout_s,
             "password": sentinel_password,
             "retry": Retry(NoBackoff(), 0),
+            **(tls or {}),
         },
     )
-    return SentinelSemaphorePool(service, manager, **pool_kwargs)
+    return SentinelSemaphorePool(service, manager, **pool_kwargs, **(tls or {}))

@@ -1,6 +1,7 @@
 """A primary, a replica and three Sentinels: real `redis-server` processes on free loopback
 ports in a temporary folder, for the failover and replication tests. Every process is
-killed when the block ends, however it ends."""
+killed when the block ends, however it ends. With `tls` every node (Sentinels too) speaks
+TLS only, with a certificate of a test authority made here (`make_tls`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,64 @@ FAILOVER_TIMEOUT_MS = 3000
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Tls:
+    """A test authority and one certificate for 127.0.0.1 that every node and client uses
+    (Redis asks clients for a certificate by default: `tls-auth-clients yes`)."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+    def client_kwargs(self) -> dict[str, Any]:
+        return {
+            "ssl": True,
+            "ssl_ca_certs": str(self.ca),
+            "ssl_certfile": str(self.cert),
+            "ssl_keyfile": str(self.key),
+        }
+
+    def query(self) -> str:
+        """The `ssl_*` options of a rediss+sentinel:// URL."""
+        kwargs = self.client_kwargs()
+        del kwargs["ssl"]
+        return urllib.parse.urlencode(kwargs)
+
+    def lines(self, port: int) -> list[str]:
+        """A node's configuration: TLS on `port`, no plain port; TLS to the others too."""
+        return [
+            "port 0",
+            f"tls-port {port}",
+            f"tls-cert-file {self.cert}",
+            f"tls-key-file {self.key}",
+            f"tls-ca-cert-file {self.ca}",
+            "tls-replication yes",
+        ]
+
+
+def make_tls(folder: Path) -> Tls:
+    """A certificate authority and a certificate for IP 127.0.0.1 signed by it, both for a
+    day, with Debian's `openssl`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ca, ca_key = folder / "ca.crt", folder / "ca.key"
+    cert, key, request = folder / "node.crt", folder / "node.key", folder / "node.csr"
+    extensions = folder / "node.ext"
+    extensions.write_text(
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
+        encoding="utf-8",
+    )
+    for command in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca,
+         "-days", "1", "-subj", "/CN=tipline-test-ca"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request,
+         "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", cert, "-days", "1", "-extfile", extensions],
+    ):  # fmt: skip
+        subprocess.run(["openssl", *map(str, command)], check=True, capture_output=True)
+    return Tls(ca=ca, cert=cert, key=key)
+
+
 @dataclasses.dataclass(slots=True)
 class Node:
     """One `redis-server` process (a data node or a Sentinel)."""
@@ -38,17 +98,19 @@ class Node:
     process: subprocess.Popen[bytes]
     args: list[str] = dataclasses.field(default_factory=list)
     folder: Path = Path()
+    tls: Tls | None = None
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     def client(self) -> aioredis.Redis:
-        return aioredis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2.0)
+        tls = self.tls.client_kwargs() if self.tls else {}
+        return aioredis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2.0, **tls)
 
     @property
     def url(self) -> str:
-        return f"redis://{self.address}/0"
+        return f"redis://{self.address}/0"  # plain TCP only: tests of TLS use `client`
 
     def pause(self) -> None:
         """SIGSTOP: the process stands still, its connections stay open (a hung replica)."""
@@ -84,10 +146,13 @@ class Group:
     folder: Path
     started: list[Node] = dataclasses.field(default_factory=list)
     more_replicas: list[Node] = dataclasses.field(default_factory=list)
+    tls: Tls | None = None
 
     @property
     def url(self) -> str:
         hosts = ",".join(s.address for s in self.sentinels)
+        if self.tls:
+            return f"rediss+sentinel://{hosts}/{SERVICE}?{self.tls.query()}"
         return f"redis+sentinel://{hosts}/{SERVICE}"
 
     async def sentinel_says(self) -> dict[str, Any]:
@@ -109,11 +174,13 @@ class Group:
         folder = self.folder / name
         folder.mkdir(exist_ok=True)
         conf = folder / "redis.conf"
-        conf.write_text("\n".join([*_BASE, f"port {port}", f"dir {folder}", *lines]) + "\n")
+        listen = self.tls.lines(port) if self.tls else [f"port {port}"]
+        conf.write_text("\n".join([*_BASE, *listen, f"dir {folder}", *lines]) + "\n")
         args = [REDIS_SERVER, str(conf)]
         if name.startswith("sentinel"):
             args.append("--sentinel")
-        node = Node(name=name, port=port, process=_spawn(args, folder), args=args, folder=folder)
+        process = _spawn(args, folder)
+        node = Node(name, port, process, args=args, folder=folder, tls=self.tls)
         self.started.append(node)
         return node
 
@@ -155,18 +222,22 @@ async def replicated(folder: Path) -> AsyncIterator[Group]:
 
 
 @contextlib.asynccontextmanager
-async def sentinel_group(folder: Path, *, replicas: int = 1) -> AsyncIterator[Group]:
+async def sentinel_group(
+    folder: Path, *, replicas: int = 1, tls: Tls | None = None
+) -> AsyncIterator[Group]:
     """Start the primary, its replica(s) (in sync), then three Sentinels that know them and
-    each other; kill every process afterwards."""
-    async with _group(folder, sentinels=True, replicas=replicas) as group:
+    each other; kill every process afterwards. With `tls`, TLS only, everywhere."""
+    async with _group(folder, sentinels=True, replicas=replicas, tls=tls) as group:
         yield group
 
 
 @contextlib.asynccontextmanager
-async def _group(folder: Path, *, sentinels: bool, replicas: int = 1) -> AsyncIterator[Group]:
+async def _group(
+    folder: Path, *, sentinels: bool, replicas: int = 1, tls: Tls | None = None
+) -> AsyncIterator[Group]:
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     placeholder: Any = None
-    group = Group(primary=placeholder, replica=placeholder, sentinels=[], folder=folder)
+    group = Group(primary=placeholder, replica=placeholder, sentinels=[], folder=folder, tls=tls)
     try:
         primary_port = free_port()
         group.primary = group.start_node("primary", primary_port, [])

@@ -354,8 +354,12 @@ def load(
 
 # -- Redis through Sentinel -------------------------------------------------------------
 SENTINEL_SCHEME = "redis+sentinel"
+SENTINEL_TLS_SCHEME = "rediss+sentinel"  # TLS to the Sentinels and to the data nodes
 SENTINEL_PORT = 26379
-_SENTINEL_OPTIONS = frozenset({"db", "sentinel_password"})
+# TLS options of a rediss+sentinel:// URL, passed to redis-py as they are (files are paths).
+_TLS_OPTIONS = frozenset({"ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs"})
+_CERT_REQS = frozenset({"required", "optional", "none"})
+_SENTINEL_OPTIONS = frozenset({"db", "sentinel_password"}) | _TLS_OPTIONS
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -364,7 +368,8 @@ class RedisSentinel:
     primary of `service`. The form is the one of the Redis-Sentinel-Url package, which
     Prefect and others read too: `redis+sentinel://[[user]:password@]host[:port][,host
     [:port]...]/service[/db][?db=N&sentinel_password=...]`, port 26379 by default; the
-    password is the data nodes', `sentinel_password` the Sentinels' (none by default)."""
+    password is the data nodes', `sentinel_password` the Sentinels' (none by default).
+    `rediss+sentinel://` speaks TLS to both, with the `ssl_*` options of redis-py (`tls`)."""
 
     sentinels: tuple[tuple[str, int], ...]
     service: str
@@ -372,6 +377,12 @@ class RedisSentinel:
     username: str | None = None
     password: str | None = dataclasses.field(default=None, repr=False)
     sentinel_password: str | None = dataclasses.field(default=None, repr=False)
+    # None: plain TCP; else redis-py's connection options of TLS (`ssl_*`), for both.
+    tls: tuple[tuple[str, str], ...] | None = None
+
+    def tls_kwargs(self) -> dict[str, object]:
+        """The keyword arguments of redis-py's connections for TLS; empty without."""
+        return {} if self.tls is None else {"ssl": True, **dict(self.tls)}
 
 
 def redis_sentinel(url: str) -> RedisSentinel | None:
@@ -379,8 +390,9 @@ def redis_sentinel(url: str) -> RedisSentinel | None:
     (redis://, rediss://, unix://, which redis-py reads itself). `ConfigError` says what is
     wrong with a bad one."""
     scheme, sep, rest = url.partition("://")
-    if not sep or scheme.lower() != SENTINEL_SCHEME:
+    if not sep or scheme.lower() not in (SENTINEL_SCHEME, SENTINEL_TLS_SCHEME):
         return None
+    tls = scheme.lower() == SENTINEL_TLS_SCHEME
     where = "TIPLINE_REDIS_URL ([server] redis_url)"
     rest, _, query = rest.partition("?")
     netloc, _, path = rest.partition("/")
@@ -404,6 +416,13 @@ def redis_sentinel(url: str) -> RedisSentinel | None:
     db_text = options.get("db", db_text) or "0"
     if not db_text.isdigit():
         raise ConfigError(f"{where}: database {db_text!r} is not a number")
+    tls_options = {k: v for k, v in sorted(options.items()) if k in _TLS_OPTIONS}
+    if tls_options and not tls:
+        raise ConfigError(
+            f"{where}: {next(iter(tls_options))!r} is a TLS option: use rediss+sentinel://"
+        )
+    if options.get("ssl_cert_reqs", "required") not in _CERT_REQS:
+        raise ConfigError(f"{where}: ssl_cert_reqs is one of " + ", ".join(sorted(_CERT_REQS)))
     return RedisSentinel(
         sentinels=sentinels,
         service=urllib.parse.unquote(service),
@@ -411,6 +430,7 @@ def redis_sentinel(url: str) -> RedisSentinel | None:
         username=username,
         password=password,
         sentinel_password=options.get("sentinel_password") or None,
+        tls=tuple(tls_options.items()) if tls else None,
     )
 
 

@@ -59,3 +59,40 @@ def test_replica_settings_from_the_environment_and_their_bounds() -> None:
         settings.load(config_path=None, env={"TIPLINE_REDIS_MIN_REPLICAS": "one"})
     with pytest.raises(ConfigError, match="TIPLINE_REDIS_REPLICA_TIMEOUT_MS: 5 is not"):
         settings.load(config_path=None, env={"TIPLINE_REDIS_REPLICA_TIMEOUT_MS": "5"})
+
+
+def test_tls_sentinel_url_carries_the_tls_options() -> None:
+    """rediss+sentinel:// asks for TLS to the Sentinels and the data nodes, with the ssl_*
+    options given; redis+sentinel:// is plain and has none."""
+    found = redis_sentinel(
+        "rediss+sentinel://h1,h2/tl?ssl_ca_certs=/etc/ca.crt&ssl_cert_reqs=required"
+        "&ssl_certfile=/etc/me.crt&ssl_keyfile=/etc/me.key"
+    )
+    assert found is not None
+    assert found.tls_kwargs() == {
+        "ssl": True,
+        "ssl_ca_certs": "/etc/ca.crt",
+        "ssl_cert_reqs": "required",
+        "ssl_certfile": "/etc/me.crt",
+        "ssl_keyfile": "/etc/me.key",
+    }
+    bare = redis_sentinel("rediss+sentinel://h1/tl")
+    assert bare is not None
+    assert bare.tls_kwargs() == {"ssl": True}
+    plain = redis_sentinel("redis+sentinel://h1/tl")
+    assert plain is not None
+    assert plain.tls_kwargs() == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("redis+sentinel://h1/tl?ssl_ca_certs=/ca", "a TLS option: use rediss\\+sentinel://"),
+        ("rediss+sentinel://h1/tl?ssl_cert_reqs=maybe", "ssl_cert_reqs is one of"),
+        ("rediss+sentinel://h1/tl?ssl=true", "unknown option 'ssl'"),
+    ],
+)
+def test_bad_tls_sentinel_url_stops_start_up_with_the_reason(url: str, expected: str) -> None:
+    """A TLS option on a plain Sentinel URL, or one out of its values, is refused at start."""
+    with pytest.raises(ConfigError, match=expected):
+        settings.load(config_path=None, env={"TIPLINE_REDIS_URL": url})
