@@ -10,7 +10,10 @@ less than `live_window_hours` ago; older ones leave Redis and are read from the 
   between (a late step) leaves it where it is, for the next round.
 - `IncidentsWithRecord`, `MessagesWithRecord`: the service's stores. A read of an incident
   that Redis no longer has (by id, its messages, whether a school owns it) falls back to
-  the record; a write to one is refused with `archived`, changing nothing.
+  the record; a write to one is refused with `archived`, changing nothing (the service
+  brings it back first for a reporter's message: adapters/live_rebuild.py `LiveRestore`).
+- A restored incident carries a hold (`restored_key`, RESTORE_HOLD_MS) that the evictor
+  respects, so it is not taken away again between its return and the reopen that follows.
 """
 
 from __future__ import annotations
@@ -46,6 +49,15 @@ log = logging.getLogger("tipline.live_window")
 LEASE_MS = 60_000  # one evictor at a time; another takes over after this if it dies
 CANDIDATES = 200  # incidents looked at a round
 RECORD_PAGE = 100_000  # the record's messages of one incident, at most, in one read
+# An incident brought back from the record is not evicted for this long (it is reopened at
+# once; should that fail, it may go again once the hold is over).
+RESTORE_HOLD_MS = 15 * 60_000
+
+
+def restored_key(prefix: str, incident_id: str) -> str:
+    """The hold on an incident brought back from the record (adapters/live_rebuild.py)."""
+    return Keys(prefix).incident(incident_id) + ":restored"
+
 
 # KEYS[1] the lease; ARGV[1] this process, ARGV[2] the lease in ms. 1 when it holds it.
 _LEASE = """
@@ -90,6 +102,7 @@ class Evictor:
         consumer: str | None = None,
     ) -> None:
         self._r = client
+        self._prefix = prefix
         self._keys = Keys(prefix)
         self._stream = archive.ArchiveStream(client, prefix=prefix)
         self._lease_key = f"{prefix}:evict:lease"
@@ -149,13 +162,17 @@ class Evictor:
         return stored is not None and stored.version >= incident.version
 
     async def _evict(self, incident: models.Incident) -> bool:
-        """Every key of the incident, in one MULTI, if its version is still the one checked."""
+        """Every key of the incident, in one MULTI, if its version is still the one checked
+        and it is not held (brought back from the record a moment ago)."""
         k, incident_id = self._keys, incident.incident_id
+        hold = restored_key(self._prefix, incident_id)
         async with self._r.pipeline(transaction=True) as pipe:
             try:
-                await pipe.watch(k.incident(incident_id))
+                await pipe.watch(k.incident(incident_id), hold)
                 version = await pipe.hget(k.incident(incident_id), "version")
                 if version is None or int(version) != incident.version:
+                    return False
+                if await pipe.exists(hold):
                     return False
                 pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.delete(

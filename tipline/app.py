@@ -36,6 +36,7 @@ from adapters import (
 )
 from adapters.effects_outbox import RedisEffectsOutbox
 from adapters.embedded_redis import EmbeddedRedis
+from adapters.live_rebuild import LiveRestore
 from adapters.pow_ledger import RedisProofLedger
 from adapters.ratelimit import RedisRateLimiter
 from adapters.redis_directory import RedisDirectory
@@ -47,6 +48,7 @@ from adapters.redis_store import RedisStore
 from adapters.sealing import DataKeyError, KeyRing
 from adapters.slack_outbox import RedisSlackOutbox
 from bot.slack_app import SlackBot
+from escalation import recovery
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
 from tipline import admission, credentials, datakeys, demo, effects, guessing
@@ -164,8 +166,7 @@ def redis_client(
 
 def redis_pool(url: str, **kwargs: Any) -> SemaphorePool:
     """The bounded pool on the Redis of `url`: redis-py reads redis://, rediss:// and
-    unix:// URLs; a `redis+sentinel://` one (tipline/settings.py) asks its Sentinels, and
-    `rediss+sentinel://` speaks TLS to them and to the data nodes."""
+    unix:// URLs; a `redis+sentinel://` one (tipline/settings.py) asks its Sentinels."""
     sentinel = redis_sentinel(url)
     if sentinel is None:
         return SemaphorePool.from_url(url, **kwargs)
@@ -173,7 +174,6 @@ def redis_pool(url: str, **kwargs: Any) -> SemaphorePool:
         sentinel.sentinels,
         sentinel.service,
         sentinel_password=sentinel.sentinel_password,
-        tls=sentinel.tls_kwargs(),
         db=sentinel.db,
         username=sentinel.username,
         password=sentinel.password,
@@ -474,6 +474,7 @@ def incident_service(
     # Reads of an incident that left Redis (the live window) fall back to the record.
     record = parts[DATABASE].record
     incidents = live_window.IncidentsWithRecord(parts[INCIDENTS], record)
+    schools = {org.code: org for org in settings.organizations}
     core = Casework(
         directory=parts[DIRECTORY],
         incidents=incidents,
@@ -510,7 +511,21 @@ def incident_service(
     return IncidentService(
         core=core,
         intake=intake,
-        conversation=Conversation(core, triager=parts[TRIAGE], limits=settings.limits),
+        conversation=Conversation(
+            core,
+            triager=parts[TRIAGE],
+            limits=settings.limits,
+            # A reporter writing on a case the live window let go brings it back first.
+            restore=LiveRestore(
+                record,
+                client,
+                prefix=settings.key_prefix,
+                deadlines_of=lambda incident: recovery.pending(
+                    incident, schools.get(incident.org_code)
+                ),
+                ring=parts[RING],
+            ).restore,
+        ),
         responding=Responding(core, guesses=guesses),
     )
 

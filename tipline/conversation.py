@@ -1,11 +1,18 @@
 """The chat of an incident (a part of the incident service, tipline/service.py): people's
 messages with their budget, the "responder joined" line, and what a reporter's message
 does to its incident (reopens it, raises it).
+
+A reporter coming back with the receipt to a case the live window let go (only the record
+has it; a write there is `archived`) is heard as inside the window: the incident is brought
+back into Redis from the record (`restore`, adapters/live_rebuild.py `LiveRestore`) and the
+message goes on as any other, reopening it. A responder's change to such a case stays
+`archived` (docs/record.md says why).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from escalation import engine
 from tipline import logs, models
@@ -23,10 +30,20 @@ log = logging.getLogger("tipline.service")
 class Conversation:
     """Both sides' messages: `post` and `since` of `tipline.ports.UseCases`."""
 
-    def __init__(self, core: Casework, *, triager: Triager, limits: Limits) -> None:
+    def __init__(
+        self,
+        core: Casework,
+        *,
+        triager: Triager,
+        limits: Limits,
+        restore: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> None:
+        """`restore`: brings an incident only the record has back into the live store
+        (None: a reporter's message on one is refused `archived`, as a responder's is)."""
         self._core = core
         self._triager = triager
         self.limits = limits
+        self._restore = restore
         self._greeted: set[str] = set()  # incidents whose "responder joined" line is stored
 
     async def post(
@@ -52,18 +69,30 @@ class Conversation:
             budget = Budget(self.limits.messages_per_incident, self.limits.message_window_s)
         if author is not None:
             await self._say_joined(incident_id)
+        written = models.Author(author.responder_id, author.name) if author else None
+
+        async def append() -> Appended:
+            try:
+                return await self._core.append(
+                    incident_id,
+                    sender=sender,
+                    text=text,
+                    dedupe_key=dedupe_key,
+                    origin=origin,
+                    budget=budget,
+                    author=written,
+                )
+            except BudgetSpent:
+                raise _rate_limited("messages in this conversation") from None
+
         try:
-            appended = await self._core.append(
-                incident_id,
-                sender=sender,
-                text=text,
-                dedupe_key=dedupe_key,
-                origin=origin,
-                budget=budget,
-                author=models.Author(author.responder_id, author.name) if author else None,
-            )
-        except BudgetSpent:
-            raise _rate_limited("messages in this conversation") from None
+            appended = await append()
+        except AppError as exc:
+            if exc.code != "archived" or sender is not models.Sender.REPORTER or not self._restore:
+                raise
+            # The reporter came back after the live window: bring the case back, then on.
+            await self._restore(incident_id)
+            appended = await append()
         if sender is models.Sender.REPORTER:
             # A resent duplicate reopens too: the first try may have stored it and failed after.
             back = appended.status is models.Status.RESOLVED

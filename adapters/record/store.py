@@ -385,6 +385,19 @@ class PostgresRecord:
             for r in rows
         ]
 
+    async def live_ref(self, incident_id: str) -> LiveRef | None:
+        """What the live path keeps beside one incident (`live_refs`, by id, whatever its
+        status); None when the record does not have it."""
+        row = await self.pool.fetchrow(
+            "SELECT i.incident_id, i.receipt_hash, s.channel, s.ts FROM incidents i"
+            " LEFT JOIN slack_messages s USING (incident_id) WHERE i.incident_id = $1",
+            incident_id,
+        )
+        if row is None:
+            return None
+        slack = (row["channel"], row["ts"]) if row["channel"] is not None else None
+        return LiveRef(incident_id=incident_id, receipt_hash=row["receipt_hash"], slack=slack)
+
     async def receipts(self, *, after: str = "", limit: int = 1000) -> list[tuple[str, str]]:
         """(incident id, receipt hash as the live store files it) of every incident that has
         one, past id `after`, by id: a page of `limit`."""

@@ -3,17 +3,19 @@ holds all of it, never before; then reads come from the record and writes are re
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
 
-from adapters import archive, live_window, sealing
+from adapters import archive, live_rebuild, live_window, sealing
 from adapters.record import pool
 from adapters.record.store import PostgresRecord
 from adapters.redis_store import RedisStore
 from tests.clock import FakeClock
+from tests.conftest import RING as LIVE_RING  # what the `store` fixture seals Redis with
 from tests.escalation import factories
 from tests.postgres import schema
 from tipline import models
@@ -262,3 +264,111 @@ async def test_with_the_record_away_the_list_is_redis_alone(
     with pytest.raises(AppError) as away:
         await incidents.get("inc-gone")
     assert away.value.code == "unavailable"
+
+
+def restorer(
+    redis_client: aioredis.Redis, prefix: str, record: PostgresRecord
+) -> live_rebuild.LiveRestore:
+    return live_rebuild.LiveRestore(
+        record, redis_client, prefix=prefix, deadlines_of=lambda _: (), ring=LIVE_RING
+    )
+
+
+async def evicted_case(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+) -> models.Incident:
+    """A resolved case, archived, then evicted: only the record has it (and its receipt key)."""
+    incident = await resolved_case(store)
+    await archive_all(stream, store, record)
+    job = evictor(redis_client, prefix, store, record, now=RESOLVED_AT + WINDOW * 2)
+    assert await job.round() == [incident.incident_id]
+    return incident
+
+
+async def staging_keys(redis_client: aioredis.Redis, prefix: str) -> list[bytes]:
+    return [k async for k in redis_client.scan_iter(match=f"{prefix}:restore:*")]
+
+
+async def test_an_evicted_incident_restored_is_whole_and_its_next_message_is_n_plus_1(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+) -> None:
+    """Restored from the record: the same incident (report, trail, version), its messages
+    with their seq, indexed, its receipt leading to it, the archive's watermark at what the
+    record has (nothing archived again), no staging key left; the next message is seq 3."""
+    before = await evicted_case(store, redis_client, prefix, stream, record)
+    incident_id = before.incident_id
+    assert await restorer(redis_client, prefix, record).restore(incident_id)
+    back = await store.get(incident_id)
+    assert back == before
+    history = await store.since(incident_id, 0)
+    assert [(m.seq, m.text) for m in history] == [(1, "message 1"), (2, "message 2")]
+    assert await store.by_receipt("sealed-receipt") == incident_id
+    listed = await store.list_incidents(org_code="LHS", status=models.Status.RESOLVED)
+    assert [i.incident_id for i in listed] == [incident_id]
+    assert await redis_client.hget(stream.wm_key, incident_id) == b"2,3"
+    assert await staging_keys(redis_client, prefix) == []
+    assert await redis_client.xlen(stream.key) == 0  # the restore itself archives nothing
+    appended = await store.append(
+        incident_id, sender=models.Sender.REPORTER, text="it is happening again", at=T0,
+        dedupe_key="back",
+    )  # fmt: skip
+    assert appended.message.seq == 3
+    assert appended.status is models.Status.RESOLVED  # the caller reopens it
+    await archive_all(stream, store, record)
+    assert [m.seq for m in await record.messages(incident_id)] == [1, 2, 3]
+
+
+async def test_two_restores_at_once_leave_one_copy(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+) -> None:
+    """Two processes bring the same incident back at the same moment: one moves its copy in,
+    the other finds it there and drops its own; one copy, each message once."""
+    incident = await evicted_case(store, redis_client, prefix, stream, record)
+    results = await asyncio.gather(
+        restorer(redis_client, prefix, record).restore(incident.incident_id),
+        restorer(redis_client, prefix, record).restore(incident.incident_id),
+    )
+    assert sorted(results) == [False, True]
+    assert [m.seq for m in await store.since(incident.incident_id, 0)] == [1, 2]
+    assert await staging_keys(redis_client, prefix) == []
+    assert not await restorer(redis_client, prefix, record).restore(incident.incident_id)
+
+
+async def test_the_evictor_leaves_a_restored_incident_while_its_hold_lasts(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+) -> None:
+    """Brought back (still resolved, its resolution past the window, the record holding all
+    of it): the evictor does not take it while the hold is on; with the hold gone it would."""
+    incident = await evicted_case(store, redis_client, prefix, stream, record)
+    assert await restorer(redis_client, prefix, record).restore(incident.incident_id)
+    hold = live_window.restored_key(prefix, incident.incident_id)
+    assert 0 < await redis_client.pttl(hold) <= live_window.RESTORE_HOLD_MS
+    job = evictor(redis_client, prefix, store, record, now=RESOLVED_AT + WINDOW * 3)
+    assert await job.round() == []
+    assert await store.get(incident.incident_id) is not None
+    await redis_client.delete(hold)  # the hold over
+    assert await job.round() == [incident.incident_id]
+
+
+async def test_an_incident_the_record_does_not_have_is_not_restored(
+    redis_client: aioredis.Redis, prefix: str, record: PostgresRecord
+) -> None:
+    """An id the record never heard of: False, and Redis gets no key."""
+    assert not await restorer(redis_client, prefix, record).restore("inc-never")
+    assert [k async for k in redis_client.scan_iter(match=f"{prefix}:*")] == []

@@ -21,7 +21,10 @@ async def test_an_incident_resolved_before_the_window_is_read_in_full_from_the_r
     """Resolved, archived, then the clock passes the 72 h window: its keys leave Redis (an
     open incident of the same time stays), and incident:join still shows the report, every
     message with its seq and the whole trail, and the list of resolved incidents holds it; a
-    step or a message is refused `archived`."""
+    responder's step or message is refused `archived`. Then the reporter comes back with the
+    receipt: the history reads from the record (Redis gets nothing back for a read), and
+    their message is heard: seq n + 1, the incident back in Redis and reopened, live to
+    responders (open list, join, their reply), and archived."""
     clock = FakeClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
     async with start_server(prefix, tmp_path, clock=clock, sweep_interval_s=0.05) as server:
         assert server.running.settings.live_window_hours == 72
@@ -86,3 +89,39 @@ async def test_an_incident_resolved_before_the_window_is_read_in_full_from_the_r
         refused = await later.call("message:send", payload)
         assert refused["error"]["code"] == "archived", refused
         assert not await redis_client.exists(key)
+
+        # The reporter returns with the receipt after the window: heard as inside it.
+        back = peers("/report")
+        await back.connect(server.url, {"receipt": ack["receipt"]})
+        history = await back.call("messages:since", {"after_seq": 0})
+        assert history["ok"], history
+        seqs = [m["seq"] for m in history["messages"]]
+        assert seqs == [m["seq"] for m in live["messages"]]
+        assert not await redis_client.exists(key)  # a read brings nothing back
+        again = {"text": "it is happening again, behind the gym", "client_id": "back-1"}
+        heard = await back.call("message:send", again)
+        assert heard["ok"], heard
+        assert heard["seq"] == seqs[-1] + 1
+        assert await redis_client.exists(key)
+        assert await redis_client.exists(key + ":restored")  # the evictor's hold
+        opened = await later.call("incident:list", {"status": "open"})
+        assert incident_id in [i["incident_id"] for i in opened["incidents"]], opened
+        joined = await later.call("incident:join", {"incident_id": incident_id})
+        assert joined["ok"], joined
+        assert joined["incident"]["status"] == "open"
+        since_return = joined["incident"]["escalation"][len(trail) :]
+        assert "reopen" in [s["action"] for s in since_return], since_return
+        assert {m["seq"]: m["text"] for m in joined["messages"]}[heard["seq"]] == again["text"]
+        reply = {"incident_id": incident_id, "text": "we hear you", "client_id": "after"}
+        answered = await later.call("message:send", reply)
+        assert answered["ok"], answered
+        assert answered["seq"] > heard["seq"]  # after the reopen's line to the reporter
+        database = server.running.database
+        assert database is not None
+        record = database.record
+
+        async def archived() -> bool:
+            stored = [m.seq for m in await record.messages(incident_id)]
+            return stored == list(range(1, answered["seq"] + 1))
+
+        await wait_for(archived, what="the messages after the return in the record")
