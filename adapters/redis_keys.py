@@ -15,7 +15,8 @@ Keys (prefix `P`, default `tl`; `{id}` is a hash tag so one incident's keys shar
   write tokens `ops`, `mops` (adapters/redis_once.py).
 - `P:inc:{<id>}:steps`: list of JSON steps, the append-only audit trail.
 - `P:inc:{<id>}:msgs`: stream of messages whose entry id is `<seq>-0`; `...:cids`: hash
-  dedupe key -> seq; `...:rl:<sender>`: the sender's message budget.
+  dedupe key -> `<seq>:<token>` (`<seq>` from older versions); `...:rl:<sender>`: the
+  sender's message budget.
 - `P:idx:<scope>:<status>`: sorted sets of incident ids by creation time, scope `all` or
   `org:<code>`; `P:idx:<scope>:pinned`: a superset of the open emergencies and unclaimed
   urgent ones (`Incident.pinned`), added before each write, pruned when read.

@@ -6,9 +6,11 @@ message or a gap in `seq` (ARCHITECTURE.md); it is the hottest call and auto-pip
 (adapters/redis_batch.py).
 
 A message is stored once even when redis-py sends the script twice (its retry of a command
-whose answer was lost): one with a dedupe key finds its record; one without (the live
-rebuild's) carries an operation token (adapters/redis_once.py), kept with its seq in the
-incident hash's field `mops`.
+whose answer was lost), and that re-send is answered as written, not as a duplicate (a
+duplicate is neither pushed to the other side nor read by the safety net): each call
+carries an operation token (adapters/redis_once.py), kept with its seq in its dedupe record
+(`<seq>:<token>`) or, for an append without a dedupe key (the live rebuild's), in the
+incident hash's field `mops`. A client's own resend (another call) is still a duplicate.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from tipline.ports import Appended, Budget, BudgetSpent
 # KEYS: incident hash, messages stream, dedupe hash, the sender's budget counter, the
 # archive stream. ARGV: dedupe key or "", from, text, at, budget limit or "", budget window
 # in ms, the responder's id or "", the responder's name, the incident id (for the archive),
-# the key id of the sealed text ("" = plain; adapters/redis_codec.py), the call's token
-# (used without a dedupe key).
+# the key id of the sealed text ("" = plain; adapters/redis_codec.py), the call's token (in
+# the dedupe record `<seq>:<token>`, or without a dedupe key in the incident's `mops`).
 # Returns {1, seq, status} when written, {0, seq, status} for a duplicate (not counted against
 # the budget), {2, seq, status} for a re-send of this very call (written by its first send),
 # {-1, 0} for an unknown incident, {-2, 0} when the sender's budget is spent;
@@ -41,7 +43,11 @@ _APPEND = (
     + """
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[3], ARGV[1])
-  if seen then return {0, tonumber(seen), redis.call('HGET', KEYS[1], 'status')} end
+  if seen then
+    local seq, token = string.match(seen, '^(%d+):?(%x*)$')
+    local own = token == ARGV[11] and 2 or 0
+    return {own, tonumber(seq), redis.call('HGET', KEYS[1], 'status')}
+  end
 else
   local mine = once_find(KEYS[1], 'mops', ARGV[11])
   if mine then return {2, mine, redis.call('HGET', KEYS[1], 'status')} end
@@ -63,7 +69,7 @@ if ARGV[10] ~= '' then
 end
 redis.call('XADD', KEYS[2], seq .. '-0', unpack(entry))
 if ARGV[1] ~= '' then
-  redis.call('HSET', KEYS[3], ARGV[1], seq)
+  redis.call('HSET', KEYS[3], ARGV[1], seq .. ':' .. ARGV[11])
 else
   once_keep(KEYS[1], 'mops', ARGV[11], seq)
 end
@@ -111,7 +117,11 @@ class RedisMessages(RedisPart):
         args: list[str | bytes | int] = [dedupe_key or "", sender.value, stored, models.iso(at)]
         args += [budget.limit, int(budget.window_s * 1000)] if budget else ["", 0]
         args += [author.responder_id, author.name] if author else ["", ""]
-        args += [incident_id, key_id, "" if dedupe_key else redis_once.token()]
+        args += [
+            incident_id,
+            key_id,
+            redis_once.short_token() if dedupe_key else redis_once.token(),
+        ]
         status, seq, *rest = await self._append(keys=keys, args=args)
         incident_status = models.Status(redis_codec.text(rest[0])) if rest and rest[0] else None
         if status == -2:

@@ -20,6 +20,7 @@ from tests.adapters.test_redis_store import T0, incident
 from tests.conftest import RING
 from tests.redis_cut import Cut, CuttingProxy
 from tipline import app, models
+from tipline.ports import Budget, BudgetSpent
 
 
 @pytest.fixture
@@ -213,3 +214,32 @@ async def test_a_resent_slack_job_without_a_once_key_is_queued_once(
         assert await redis_client.llen(queue) == 2
     finally:
         await client.aclose()
+
+
+async def test_a_resent_append_with_a_dedupe_key_is_answered_as_written(
+    cut_store: RedisStore, store: RedisStore, proxy: CuttingProxy
+) -> None:
+    """A message with a client id whose answer was lost: stored once and answered as
+    written (so it is pushed and read by the safety net), where the client's own resend
+    with that id is a duplicate; the budget counts it once."""
+    original = incident()
+    await store.create(original, receipt_hash="h")
+    budget = Budget(limit=1, window_s=60)
+    proxy.arm({1}, Cut.AFTER)
+    appended = await cut_store.append(
+        original.incident_id, sender=models.Sender.REPORTER, text="m1", at=T0,
+        dedupe_key="r:c1", budget=budget,
+    )  # fmt: skip
+    assert (proxy.cut, scripts_sent(proxy)) == (1, 2)
+    assert (appended.message.seq, appended.duplicate) == (1, False)
+    again = await store.append(
+        original.incident_id, sender=models.Sender.REPORTER, text="m1", at=T0,
+        dedupe_key="r:c1", budget=budget,
+    )  # fmt: skip
+    assert (again.message.seq, again.duplicate) == (1, True)
+    assert [m.text for m in await store.since(original.incident_id, 0)] == ["m1"]
+    with pytest.raises(BudgetSpent):
+        await store.append(
+            original.incident_id, sender=models.Sender.REPORTER, text="m2", at=T0,
+            dedupe_key="r:c2", budget=budget,
+        )  # fmt: skip
