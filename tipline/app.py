@@ -166,7 +166,8 @@ def redis_client(
 
 def redis_pool(url: str, **kwargs: Any) -> SemaphorePool:
     """The bounded pool on the Redis of `url`: redis-py reads redis://, rediss:// and
-    unix:// URLs; a `redis+sentinel://` one (tipline/settings.py) asks its Sentinels."""
+    unix:// URLs; a `redis+sentinel://` one (tipline/settings.py) asks its Sentinels, and
+    `rediss+sentinel://` speaks TLS to them and to the data nodes."""
     sentinel = redis_sentinel(url)
     if sentinel is None:
         return SemaphorePool.from_url(url, **kwargs)
@@ -174,6 +175,7 @@ def redis_pool(url: str, **kwargs: Any) -> SemaphorePool:
         sentinel.sentinels,
         sentinel.service,
         sentinel_password=sentinel.sentinel_password,
+        tls=sentinel.tls_kwargs(),
         db=sentinel.db,
         username=sentinel.username,
         password=sentinel.password,
