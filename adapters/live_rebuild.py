@@ -305,13 +305,14 @@ class LiveRestore:
 
     async def restore(self, incident_id: str) -> bool:
         """Bring the incident back; True when this call did, False when Redis has it
-        already (another process restored it first) or the record does not have it."""
+        already (another process restored it first), or the record does not have it or has
+        purged what people wrote in it (then the write stays `archived`)."""
         if await self._r.exists(self._keys.incident(incident_id)):
             return False
         incident = await self._record.incident(incident_id)
         ref = await self._record.live_ref(incident_id)
-        if incident is None or ref is None:
-            return False
+        if incident is None or ref is None or incident.purged_at is not None:
+            return False  # unknown, or purged (retention): no text is left to bring back
         history = await all_messages(self._record, incident_id)
         staging = redis_keys.Keys(f"{self._prefix}:restore:{secrets.token_hex(8)}")
         receipt = ref.receipt_hash or _NO_RECEIPT + incident_id

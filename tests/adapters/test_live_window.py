@@ -372,3 +372,19 @@ async def test_an_incident_the_record_does_not_have_is_not_restored(
     """An id the record never heard of: False, and Redis gets no key."""
     assert not await restorer(redis_client, prefix, record).restore("inc-never")
     assert [k async for k in redis_client.scan_iter(match=f"{prefix}:*")] == []
+
+
+async def test_a_purged_incident_is_not_restored(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+) -> None:
+    """Retention purged what people wrote in it: nothing to bring back, so nothing is
+    written (a reporter's message on it stays `archived`)."""
+    incident = await evicted_case(store, redis_client, prefix, stream, record)
+    await record.pool.execute("UPDATE incidents SET purged_at = now()")
+    assert not await restorer(redis_client, prefix, record).restore(incident.incident_id)
+    assert await keys_of(redis_client, prefix, incident.incident_id) == []
+    assert await staging_keys(redis_client, prefix) == []
