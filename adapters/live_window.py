@@ -28,7 +28,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
-from adapters import archive, reach, redis_codec, redis_pages
+from adapters import archive, reach, redis_codec, redis_pages, slack_outbox
 from adapters.redis_base import StoreError
 from adapters.redis_keys import Keys
 from tipline import models
@@ -105,6 +105,7 @@ class Evictor:
         self._prefix = prefix
         self._keys = Keys(prefix)
         self._stream = archive.ArchiveStream(client, prefix=prefix)
+        self._slack = slack_outbox.RedisSlackOutbox(client, prefix=prefix)
         self._lease_key = f"{prefix}:evict:lease"
         self._incidents = incidents
         self._record = record
@@ -174,6 +175,7 @@ class Evictor:
                     return False
                 if await pipe.exists(hold):
                     return False
+                older = await self._slack.older_once(incident_id)
                 pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.delete(
                     k.incident(incident_id),
@@ -188,6 +190,7 @@ class Evictor:
                 pipe.zrem(k.pinned(None), incident_id)
                 pipe.zrem(k.pinned(incident.org_code), incident_id)
                 pipe.hdel(self._stream.wm_key, incident_id)
+                self._slack.forget(pipe, incident_id, older)  # its once keys, where it was posted
                 await pipe.execute()
             except WatchError:
                 return False

@@ -9,10 +9,21 @@ step; Slack traffic is a few calls per emergency, far below what one slot serves
 - `...:lease`            sorted set, incident id -> when the worker holding it gives up (ms)
 - `...:holder`           hash, incident id -> the lease token of the worker holding it
 - `...:tries`            hash, incident id -> failed tries of its current head
-- `...:once`             hash, `<incident id>:<key>` -> when first enqueued (the once-only post;
-  an enqueue without a key is under `call:<its token>`, so a re-send queues nothing again)
+- `...:once:<incident id>` hash, `<key>` -> when first enqueued (the once-only post, each
+  effect's job `fx:<version>:<index>`; an enqueue without a key is under `call:<its token>`,
+  so a re-send queues nothing again)
 - `...:ts`               hash, incident id -> JSON `[channel, ts]` of the posted message;
   `remember` also adds `{i, sc: channel, st: ts}` to the archive stream (adapters/archive.py)
+- `...:once`             hash, `<incident id>:<key>`: the once keys as versions before kept
+  them, all incidents in one hash; read by `enqueue` too, so nothing they queued is queued
+  again, and emptied incident by incident as incidents leave Redis
+
+An incident's once keys and its `ts` go when the live window takes the incident out of
+Redis (`forget`, in the evictor's MULTI, adapters/live_window.py): a once key refuses a
+second job of a change of the incident, and an incident out of Redis takes no change (its
+writes are refused `archived`; one brought back from the record has its `ts` again, and
+posted incidents are never posted twice: bot/delivery.py). So nothing here grows with
+the incidents ever handled, only with those in Redis.
 
 A job holds a step's note, which a person wrote: with a data key ring each body is stored
 sealed (`sealed:<key id>:<base64>`, bound to its incident, adapters/redis_codec.py) and
@@ -33,18 +44,23 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from adapters import lease, reach, redis_once
+from adapters import lease, reach, redis_codec, redis_once
 from adapters.redis_keys import Keys
 from adapters.sealing import KeyRing, SealedError
 from tipline.ports import OutboxJob
 
-# KEYS: due, lease, once, queue. ARGV: incident id, once field ('' = none), now ms, bodies...
+# KEYS: due, lease, the incident's once hash, queue, the older shared once hash. ARGV:
+# incident id, once field ('' = none), now ms, bodies...
 _ENQUEUE = """
-if ARGV[2] ~= '' and redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[3]) == 0 then return 0 end
+if ARGV[2] ~= '' then
+  if redis.call('HEXISTS', KEYS[5], ARGV[1] .. ':' .. ARGV[2]) == 1 then return 0 end
+  if redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[3]) == 0 then return 0 end
+end
 for i = 4, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
   redis.call('ZADD', KEYS[1], 'NX', ARGV[3], ARGV[1])
@@ -139,7 +155,8 @@ class RedisSlackOutbox:
         base = f"{prefix}:slack:{{outbox}}"
         self._due, self._lease = f"{base}:due", f"{base}:lease"
         self._holder, self._tries = f"{base}:holder", f"{base}:tries"
-        self._once, self._ts = f"{base}:once", f"{base}:ts"
+        self._once, self._ts = f"{base}:once:", f"{base}:ts"
+        self._legacy_once = f"{base}:once"
         self._queue = f"{base}:q:"
         self._archive = Keys(prefix).archive()  # adapters/archive.py
         self._lease_ms = int(lease_s * 1000)
@@ -153,8 +170,9 @@ class RedisSlackOutbox:
     ) -> bool:
         # Without a once key of its own, the call's token (adapters/redis_once.py): redis-py's
         # re-send of an enqueue whose answer was lost then finds it and queues nothing twice.
-        field = f"{incident_id}:{once or 'call:' + redis_once.token()}"
-        keys = [self._due, self._lease, self._once, self._queue + incident_id]
+        field = once or f"call:{redis_once.token()}"
+        keys = [self._due, self._lease, self.once_key(incident_id), self._queue + incident_id]
+        keys.append(self._legacy_once)
         sealed = [_seal(self._ring, incident_id, body) for body in bodies]
         written = await self._enqueue(keys=keys, args=[incident_id, field, now_ms, *sealed])
         return bool(written)
@@ -238,6 +256,28 @@ class RedisSlackOutbox:
             return None
         channel, ts = json.loads(raw)
         return str(channel), str(ts)
+
+    def once_key(self, incident_id: str) -> str:
+        """The hash of the incident's once keys."""
+        return self._once + incident_id
+
+    async def older_once(self, incident_id: str) -> list[str]:
+        """The incident's fields in the shared once hash of versions before (`forget`)."""
+        if not await self._r.exists(self._legacy_once):
+            return []
+        match = "".join(f"\\{c}" if c in "*?[]\\" else c for c in incident_id) + ":*"
+        found = self._r.hscan_iter(self._legacy_once, match=match, count=1000)
+        return [redis_codec.text(name) async for name, _ in found]
+
+    def forget(self, pipe: Any, incident_id: str, older: Sequence[str]) -> None:
+        """Queue on `pipe` (a MULTI) the removal of what is kept here for an incident that
+        leaves Redis: its once keys (`older`: its fields of the shared hash, `older_once`)
+        and where its message is. Its queue is left: a job still waiting goes out, or is
+        dropped when it finds no incident."""
+        pipe.delete(self.once_key(incident_id))
+        pipe.hdel(self._ts, incident_id)
+        if older:
+            pipe.hdel(self._legacy_once, *older)
 
     async def pending(self) -> int:
         """How many incidents have jobs waiting or in delivery (for tests and /healthz)."""

@@ -172,6 +172,6 @@ async def test_urgent_report_off_hours_is_not_posted_by_default(
     async with slack_server(prefix, tmp_path, fake, clock=clock) as server:
         incident_id = await report(server, URGENT)
         assert not await redis_client.hexists(
-            f"{prefix}:slack:{{outbox}}:once", f"{incident_id}:post"
+            f"{prefix}:slack:{{outbox}}:once:{incident_id}", "post"
         )
     assert not fake.calls

@@ -81,7 +81,7 @@ async def test_emergency_is_posted_within_two_seconds_and_others_never(
     routine_id = await report(server, ROUTINE)
     # Effects run before report:create is acknowledged: nothing queued now, nothing ever.
     assert not await redis_client.exists(f"{prefix}:slack:{{outbox}}:q:{routine_id}")
-    assert not await redis_client.hexists(f"{prefix}:slack:{{outbox}}:once", f"{routine_id}:post")
+    assert not await redis_client.hexists(f"{prefix}:slack:{{outbox}}:once:{routine_id}", "post")
     assert all(routine_id not in str(c.args) for c in fake.calls)
 
 
