@@ -25,16 +25,17 @@ from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
 
-from adapters import lease, reach
+from adapters import lease, reach, redis_once
 from tipline.errors import Unavailable
 from tipline.models import Deadline
 from tipline.ports import Clock
 
 log = logging.getLogger("tipline.deadlines")
 
-# KEYS: due, lease, data, held. Returns the JSON of the deadlines claimed (adapters/lease.py):
-# an expired one is still in `held`; a due one moves from `data` to `held`.
-_CLAIM = lease.claim_script(lease.hash_take())
+# KEYS: due, lease, data, held, the claim's own key. Returns the JSON of the deadlines claimed
+# (adapters/lease.py): an expired one is still in `held`; a due one moves from `data` to
+# `held`. A re-send of the claim (its answer lost) gets the same deadlines again.
+_CLAIM = lease.claim_script(lease.hash_take(), resend=True)
 
 # Drops a held entry only if it is still the one this sweeper handled (same JSON): a newer
 # deadline with the same key, claimed meanwhile, stays.
@@ -86,7 +87,8 @@ class DeadlineStore:
 
     async def claim_due(self, now: dt.datetime, limit: int = 100) -> list[Deadline]:
         """Take up to `limit` deadlines due at `now`; no other caller gets the same ones."""
-        keys = [self._due, self._lease, self._data, self._held]
+        again = lease.claim_key(self._lease, redis_once.token())
+        keys = [self._due, self._lease, self._data, self._held, again]
         bodies = await self._claim(keys=keys, args=[_ms(now), limit, self._lease_ms])
         return [Deadline.from_wire(json.loads(body)) for body in bodies]
 

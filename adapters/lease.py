@@ -16,12 +16,14 @@ from __future__ import annotations
 _CLAIM = """
 local due, lease = KEYS[1], KEYS[2]
 local now, limit, lease_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local out, n = {}, 0
+local out, n, taken = {}, 0, {}
 %(take)s
+%(resent)s
 for _, k in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', now, 'LIMIT', 0, limit)) do
   if take(k, true) then
     redis.call('ZADD', lease, now + lease_ms, k)
     n = n + 1
+    taken[n] = k
   else
     redis.call('ZREM', lease, k)
   end
@@ -32,22 +34,62 @@ if n < limit then
     if take(k, false) then
       redis.call('ZADD', lease, now + lease_ms, k)
       n = n + 1
+      taken[n] = k
     end
   end
 end
+%(remember)s
 return out
 """
 
+# How long a claim that took entries is remembered under its token (ms): far longer than
+# redis-py takes to send it again (one retry, at most 0.2 s of backoff and a reconnect).
+RESENT_MS = 10_000
 
-def claim_script(take: str) -> str:
+# With `resend`: the last of KEYS names this claim (`claim_key`, its token). A claim sent
+# twice by redis-py (its answer lost) finds there what its first send took and hands that
+# out again, as leases that ran out (`take(k, true)`): else the first send's entries would
+# wait a whole lease (a re-page a minute late) for an answer nobody heard.
+_RESENT = """
+local again = KEYS[#KEYS]
+local before = redis.call('LRANGE', again, 0, -1)
+if #before > 0 then
+  for _, k in ipairs(before) do take(k, true) end
+  return out
+end
+"""
+_REMEMBER = (
+    """
+if n > 0 then
+  redis.call('RPUSH', again, unpack(taken))
+  redis.call('PEXPIRE', again, """
+    + str(RESENT_MS)
+    + """)
+end
+"""
+)
+
+
+def claim_key(lease: str, token: str) -> str:
+    """The key that remembers what the claim of `token` took (`claim_script(resend=True)`)."""
+    return f"{lease}:claim:{token}"
+
+
+def claim_script(take: str, *, resend: bool = False) -> str:
     """The Lua of a claim of up to `limit` entries: expired leases first, then due entries.
 
     `take` defines `local function take(k, expired)`: it hands entry `k` out (appends to
     `out`) and returns true, or returns false when `k` has nothing left to hand out (an
     expired one then leaves the lease; a due one was already taken off `due`). `expired`
-    says whether `k` comes from a lease that ran out or from `due`.
+    says whether `k` comes from a lease that ran out or from `due`. With `resend` the
+    caller passes `claim_key(lease, a new token)` as its last key: a re-send of the claim
+    gets what the first send took.
     """
-    return _CLAIM % {"take": take.strip()}
+    return _CLAIM % {
+        "take": take.strip(),
+        "resent": _RESENT.strip() if resend else "",
+        "remember": _REMEMBER.strip() if resend else "",
+    }
 
 
 def hash_take(*, names: bool = False) -> str:

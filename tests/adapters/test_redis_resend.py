@@ -5,6 +5,7 @@ the write (tests/redis_cut.py), and the client sends it again on a new one."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters import redis_once
+from adapters.deadlines import DeadlineStore
 from adapters.pow_ledger import RedisProofLedger
 from adapters.redis_keys import Keys
 from adapters.redis_store import RedisStore, StoreError
@@ -243,3 +245,26 @@ async def test_a_resent_append_with_a_dedupe_key_is_answered_as_written(
             original.incident_id, sender=models.Sender.REPORTER, text="m2", at=T0,
             dedupe_key="r:c2", budget=budget,
         )  # fmt: skip
+
+
+async def test_a_resent_deadline_claim_hands_out_what_it_took(
+    proxy: CuttingProxy, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """A sweeper's claim whose answer was lost: the re-send returns the deadlines its first
+    send took (not nothing, which left them leased a minute: a re-page a minute late), and
+    no other claim gets them."""
+    client = app.redis_client(f"redis://127.0.0.1:{proxy.port}/0")
+    store = DeadlineStore(client, prefix)
+    due = models.Deadline(
+        key="inc-1:repage", incident_id="inc-1", kind=models.DeadlineKind.REPAGE, due=T0
+    )
+    try:
+        assert await store.claim_due(T0) == []  # its script is loaded
+        await store.schedule(due)
+        proxy.arm({1}, Cut.AFTER)
+        assert await store.claim_due(T0 + dt.timedelta(seconds=1)) == [due]
+        assert (proxy.cut, scripts_sent(proxy)) == (1, 2)
+        assert await DeadlineStore(redis_client, prefix).claim_due(T0) == []
+        assert await store.ack(due)
+    finally:
+        await client.aclose()
