@@ -22,7 +22,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from adapters import lease, reach, redis_codec
+from adapters import lease, reach, redis_codec, redis_once
 from tipline.ports import PendingEffects
 
 # How long the process that stored a change has to run its effects before the sweeper may.
@@ -49,9 +49,10 @@ local function effects_write(due, data, incident_id, version, body, due_ms)
 end
 """
 
-# KEYS: due, lease, data, held. The lease claim, as the deadlines' (a due record moves from
-# `data` to `held`; an expired one is still in `held`). Returns field, body, ...
-_CLAIM = lease.claim_script(lease.hash_take(names=True))
+# KEYS: due, lease, data, held, the claim's own key. The lease claim, as the deadlines' (a
+# due record moves from `data` to `held`; an expired one is still in `held`; a re-send of
+# the claim gets the same records). Returns field, body, ...
+_CLAIM = lease.claim_script(lease.hash_take(names=True), resend=True)
 
 
 def field(incident_id: str, version: int) -> str:
@@ -98,8 +99,9 @@ class RedisEffectsOutbox:
 
     async def claim(self, now_ms: int, limit: int) -> list[PendingEffects]:
         k = self._keys
+        again = lease.claim_key(k.lease, redis_once.token())
         flat = await self._claim(
-            keys=[k.due, k.lease, k.data, k.held], args=[now_ms, limit, self._lease_ms]
+            keys=[k.due, k.lease, k.data, k.held, again], args=[now_ms, limit, self._lease_ms]
         )
         found = []
         for i in range(0, len(flat), 2):

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from adapters import redis_once
+from adapters import effects_outbox, redis_once
 from adapters.deadlines import DeadlineStore
+from adapters.effects_outbox import RedisEffectsOutbox
 from adapters.pow_ledger import RedisProofLedger
 from adapters.redis_keys import Keys
 from adapters.redis_store import RedisStore, StoreError
@@ -266,5 +267,28 @@ async def test_a_resent_deadline_claim_hands_out_what_it_took(
         assert (proxy.cut, scripts_sent(proxy)) == (1, 2)
         assert await DeadlineStore(redis_client, prefix).claim_due(T0) == []
         assert await store.ack(due)
+    finally:
+        await client.aclose()
+
+
+async def test_a_resent_effects_claim_hands_out_what_it_took(
+    proxy: CuttingProxy, redis_client: aioredis.Redis, prefix: str, store: RedisStore
+) -> None:
+    """The effects sweeper's claim whose answer was lost: the re-send returns the record
+    its first send took, and no other claim gets it."""
+    client = app.redis_client(f"redis://127.0.0.1:{proxy.port}/0")
+    outbox = RedisEffectsOutbox(client, prefix=prefix)
+    original = incident()
+    await store.create(original, receipt_hash="h", effects='{"left": 1}')
+    late = effects_outbox.wall_ms() + effects_outbox.GRACE_MS + 1
+    try:
+        assert await outbox.claim(0, 10) == []  # its script is loaded
+        proxy.arm({1}, Cut.AFTER)
+        claimed = await outbox.claim(late, 10)
+        assert (proxy.cut, scripts_sent(proxy)) == (1, 2)
+        assert [(c.incident_id, c.version, c.body) for c in claimed] == [
+            (original.incident_id, 1, '{"left": 1}')
+        ]
+        assert await RedisEffectsOutbox(redis_client, prefix=prefix).claim(late, 10) == []
     finally:
         await client.aclose()
