@@ -2,7 +2,8 @@
 lifted (the benchmarks send far more than one honest person may) and nothing else changed.
 
 Every other setting comes from the environment as for `tipline serve` (TIPLINE_REDIS_URL,
-TIPLINE_KEY_PREFIX, TIPLINE_FANOUT, TIPLINE_CLASSIFIER, TIPLINE_DEMO_AGENT_TOKEN, ...):
+TIPLINE_KEY_PREFIX, TIPLINE_FANOUT, TIPLINE_CLASSIFIER, TIPLINE_DEMO_AGENT_TOKEN, ...;
+TIPLINE_BENCH_CLAIM_TIMEOUT_S shortens the schools' claim timeout and re-page interval):
 
     .venv/bin/python -m benchmarks.bench_server [--port 0] [--profile FILE.prof]
 
@@ -37,7 +38,21 @@ def bench_settings(port: int) -> settings.Settings:
         messages_per_connection=UNLIMITED,
         messages_per_incident=UNLIMITED,
     )
-    return dataclasses.replace(base, limits=limits)
+    # TIPLINE_BENCH_CLAIM_TIMEOUT_S: the schools' claim timeout and re-page interval, so
+    # that re-page deadlines fire within a run (benchmarks/failover_bench.py --reports).
+    repage_s = os.environ.get("TIPLINE_BENCH_CLAIM_TIMEOUT_S")
+    if not repage_s:
+        return dataclasses.replace(base, limits=limits)
+    quick = [
+        dataclasses.replace(
+            org,
+            policy=dataclasses.replace(
+                org.policy, claim_timeout_s=int(repage_s), repage_interval_s=int(repage_s)
+            ),
+        )
+        for org in base.organizations
+    ]
+    return dataclasses.replace(base, limits=limits, organizations=tuple(quick))
 
 
 LONG_PAUSE_S = 0.02

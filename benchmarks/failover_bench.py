@@ -14,7 +14,19 @@ seconds past the first acknowledgement after the kill.
 
     .venv/bin/python -m benchmarks.failover_bench [--rate 500] [--reporters 20]
         [--before 5] [--after 8] [--replicas 1] [--min-replicas 1] [--restart-after 1]
-        [--out FILE.json]
+        [--reports-per-s 2] [--repage-s 10] [--out FILE.json]
+
+Reports go in too (`--reports-per-s`, 0: none): emergencies filed by four more reporters
+at that rate throughout, each retried with its client id until acknowledged, with the
+Slack bot on against a fake Slack Web API in this process (tests/bot/fake_slack.py,
+answering each call after 0.2 s) and the schools' claim timeout and re-page interval
+shortened to `--repage-s` (so re-page deadlines are pending at the kill and fire around
+it). At the end an agent claims every report (which ends its re-pages) and, once the Slack
+outbox and the effects outbox are empty, it counts: reports acknowledged and lost (no
+incident) or duplicated (incidents beyond one a client id); per incident the channel posts
+(one each: missing, duplicated), the re-page steps and any two closer than 0.9 of the
+interval (a deadline that fired twice), and the thread lines against the steps (each
+re-page's alert and line, the claim's line: once each).
 
 `--chat PAIRS` measures what WAIT costs instead: a primary and a replica (no Sentinel), and
 benchmarks/chat_bench.py on the primary, relay and Tipline in one run, once with
@@ -32,6 +44,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import datetime as dt
+import itertools
 import json
 import os
 import signal
@@ -46,10 +60,19 @@ from typing import Any
 
 import socketio
 
+from adapters.effects_outbox import RedisEffectsOutbox
+from adapters.redis_keys import Keys
+from adapters.slack_outbox import RedisSlackOutbox
+from tests.bot.fake_slack import FakeSlack, blocks_text, running_fake
 from tests.redis_sentinels import Group, replicated, sentinel_group
+from tipline import app
 
 RETRY_S = 0.05
 GIVE_UP_S = 60.0
+EMERGENCY = "he has a gun in his backpack and says he will shoot people at lunch tomorrow"
+AGENT_TOKEN = "failover-bench-agent-token"  # noqa: S105 - the demo agent of its own server
+FILERS = 4  # reporters that file the reports
+SETTLE_S = 60.0  # how long the outboxes may take to empty at the end
 
 
 async def _restart(group: Group, after_s: float, promoted: asyncio.Future[float]) -> None:
@@ -131,6 +154,137 @@ async def send_at(reporter: Reporter, rate: float, stop_at: list[float]) -> None
         n += 1
 
 
+@dataclasses.dataclass(slots=True)
+class Filed:
+    """One report: its client id, and once acknowledged its incident."""
+
+    client_id: str
+    incident_id: str = ""
+    refused: int = 0
+
+
+async def file_at(sio: socketio.AsyncClient, name: str, rate: float, stop_at: list[float],
+                  filed: list[Filed]) -> None:  # fmt: skip
+    """File an emergency at `rate` a second, each retried with its client id until
+    acknowledged."""
+    loop = asyncio.get_running_loop()
+    start, n = loop.time(), 0
+    while loop.time() < stop_at[0]:
+        due = start + n / rate
+        if due > loop.time():
+            await asyncio.sleep(due - loop.time())
+        report = Filed(client_id=f"failover-bench-{name}-{n:06d}")
+        filed.append(report)
+        while True:
+            payload = {"text": EMERGENCY, "client_id": report.client_id}
+            ack = await _call(sio, "report:create", payload)
+            if ack.get("ok"):
+                report.incident_id = str(ack["incident_id"])
+                break
+            if ack["error"]["code"] != "unavailable":
+                raise RuntimeError(f"report:create refused with {ack}")
+            report.refused += 1
+            await asyncio.sleep(RETRY_S)
+        n += 1
+
+
+async def check_reports(
+    group: Group,
+    url: str,
+    *,
+    prefix: str,
+    filed: list[Filed],
+    fake: FakeSlack,
+    repage_s: float,
+    others: int,
+) -> dict[str, Any]:
+    """Claim every report, wait for both outboxes to empty, then count (module docstring)."""
+    acked = [f for f in filed if f.incident_id]
+    ids = sorted({f.incident_id for f in acked})
+    agent = socketio.AsyncClient(reconnection=False)
+    await agent.connect(
+        url, namespaces=["/respond"], auth={"token": AGENT_TOKEN}, transports=["websocket"]
+    )
+    for incident_id in ids:
+        while True:
+            claim = {"incident_id": incident_id}
+            if (await agent.call("incident:claim", claim, namespace="/respond"))["ok"]:
+                break
+            await asyncio.sleep(RETRY_S)
+    await agent.disconnect()
+    client = app.redis_client(group.url)
+    slack = RedisSlackOutbox(client, prefix=prefix)
+    effects = RedisEffectsOutbox(client, prefix=prefix)
+    keys = Keys(prefix)
+    loop = asyncio.get_running_loop()
+    settle_by = loop.time() + SETTLE_S
+    try:
+        while await slack.pending() or await effects.pending():
+            if loop.time() > settle_by:
+                break
+            await asyncio.sleep(0.2)
+        left = {
+            "slack_jobs_left": await slack.pending(),
+            "effects_left": await effects.pending(),
+            "deadlines_held": int(await client.hlen(f"{prefix}:deadlines:held")),
+        }
+        stored = {i: await client.lrange(keys.steps(i), 0, -1) for i in ids}
+        found = client.scan_iter(match=f"{prefix}:inc:{{*}}", count=1000)
+        incidents = sum([1 async for key in found if key.endswith(b"}")])
+    finally:
+        await client.aclose()
+    by_incident = _slack_by_incident(fake, ids)
+    repage_dup = repages = line_dup = missing_lines = 0
+    for incident_id, raw_steps in stored.items():
+        steps = [json.loads(r) for r in raw_steps]
+        times = [s["at"] for s in steps if s["action"] == "repage"]
+        moments = [dt.datetime.fromisoformat(t.replace("Z", "+00:00")) for t in times]
+        repages += len(times)
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(moments)]
+        repage_dup += sum(1 for gap in gaps if gap < 0.9 * repage_s)
+        calls = by_incident[incident_id]
+        alerts = sum(n for t, n in calls.items() if "still unclaimed" in t)
+        lines = {t: n for t, n in calls.items() if "*repage*" in t or "*claim*" in t}
+        want = len(times) + 1  # each re-page's line, the claim's line
+        line_dup += max(0, alerts - len(times)) + sum(n - 1 for n in lines.values())
+        missing_lines += max(0, len(times) - alerts) + max(0, want - len(lines))
+    posts = [by_incident[i]["post"] for i in ids]
+    return {
+        "reports_acked": len(acked),
+        "reports_refused_tries": sum(f.refused for f in filed),
+        "reports_refused_at_least_once": sum(1 for f in filed if f.refused),
+        "reports_lost": sum(1 for i in ids if not stored[i]),
+        # Incidents beyond one a client id (and the chatting reporters' own reports).
+        "reports_duplicated": incidents - len(ids) - others,
+        "client_ids_sharing_an_incident": len(acked) - len(ids),
+        "slack_posts_missing": sum(1 for n in posts if n == 0),
+        "slack_posts_duplicated": sum(n - 1 for n in posts if n > 1),
+        "repage_steps": repages,
+        "repage_steps_too_close": repage_dup,
+        "slack_thread_lines_duplicated": line_dup,
+        "slack_thread_lines_missing": missing_lines,
+        **left,
+    }
+
+
+def _slack_by_incident(fake: FakeSlack, ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per incident its successful chat.postMessage calls: `post` (the channel message) and
+    one count per thread line's text."""
+    counts: dict[str, dict[str, int]] = {i: {"post": 0} for i in ids}
+    thread_of: dict[str, str] = {}
+    for call in fake.posts(thread=False):
+        for incident_id in ids:
+            if incident_id in blocks_text(call):
+                counts[incident_id]["post"] += 1
+                thread_of[str(call.answer["ts"])] = incident_id
+    for call in fake.posts(thread=True):
+        incident_id = thread_of.get(str(call.args["thread_ts"]), "")
+        if incident_id:
+            text = str(call.args["text"])
+            counts[incident_id][text] = counts[incident_id].get(text, 0) + 1
+    return counts
+
+
 async def check(reporter: Reporter) -> dict[str, int]:
     """The history against the acknowledgements: lost, duplicated, out of order, seq gaps."""
     history = await _call(reporter.sio, "messages:since", {"after_seq": 0})
@@ -162,15 +316,24 @@ def _ms(values: list[float]) -> dict[str, float]:
 
 
 def start_server(
-    group: Group, data_dir: str, min_replicas: int
+    group: Group, data_dir: str, args: argparse.Namespace, prefix: str, slack_url: str
 ) -> tuple[subprocess.Popen[str], str]:
     env = os.environ | {
         "TIPLINE_REDIS_URL": group.url,
-        "TIPLINE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
+        "TIPLINE_KEY_PREFIX": prefix,
         "TIPLINE_CLASSIFIER": "rules",
         "TIPLINE_DATA_DIR": data_dir,
-        "TIPLINE_REDIS_MIN_REPLICAS": str(min_replicas),
+        "TIPLINE_REDIS_MIN_REPLICAS": str(args.min_replicas),
+        "TIPLINE_DEMO_AGENT_TOKEN": AGENT_TOKEN,
     }
+    if args.reports_per_s:
+        env |= {
+            "SLACK_BOT_TOKEN": "xoxb-failover-bench",
+            "SLACK_SIGNING_SECRET": "failover-bench-secret",
+            "SLACK_API_URL": slack_url,
+            "TIPLINE_SLACK_CHANNEL": "C0BENCH",
+            "TIPLINE_BENCH_CLAIM_TIMEOUT_S": str(int(args.repage_s)),
+        }
     proc = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.bench_server"],
         stdout=subprocess.PIPE,
@@ -198,12 +361,20 @@ async def promoted_at(group: Group, since: float) -> float:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="tipline-failover-") as folder:
         redis_dir = Path(folder) / "redis"
-        async with sentinel_group(redis_dir, replicas=args.replicas) as group:
-            proc, url = start_server(group, str(Path(folder) / "data"), args.min_replicas)
+        async with (
+            sentinel_group(redis_dir, replicas=args.replicas) as group,
+            running_fake() as fake,
+        ):
+            fake.delay_s = 0.2  # posts are on their way to Slack for a while
+            data_dir = str(Path(folder) / "data")
+            proc, url = await asyncio.to_thread(
+                start_server, group, data_dir, args, prefix, fake.url
+            )
             try:
-                return await _measure(group, url, args)
+                return await _measure(group, url, args, prefix=prefix, fake=fake)
             finally:
                 proc.send_signal(signal.SIGTERM)
                 try:
@@ -212,12 +383,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     proc.kill()
 
 
-async def _measure(group: Group, url: str, args: argparse.Namespace) -> dict[str, Any]:
+async def _measure(
+    group: Group, url: str, args: argparse.Namespace, *, prefix: str, fake: FakeSlack
+) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     reporters = [await connect(url, f"r{n}") for n in range(args.reporters)]
+    filers = [await connect(url, f"f{n}") for n in range(FILERS if args.reports_per_s else 0)]
+    filed: list[Filed] = []
     stop_at = [float("inf")]
     senders = [
         asyncio.create_task(send_at(r, args.rate / args.reporters, stop_at)) for r in reporters
+    ]
+    senders += [
+        asyncio.create_task(file_at(f.sio, f.name, args.reports_per_s / FILERS, stop_at, filed))
+        for f in filers
     ]
     await asyncio.sleep(args.before)
     killed = loop.time()
@@ -243,8 +422,21 @@ async def _measure(group: Group, url: str, args: argparse.Namespace) -> dict[str
     sent = [s for r in reporters for s in r.sent]
     refused = [s for s in sent if s.refused]
     checks = [await check(r) for r in reporters]
-    for r in reporters:
+    for r in [*reporters, *filers]:
         await r.sio.disconnect()
+    reports = (
+        await check_reports(
+            group,
+            url,
+            prefix=prefix,
+            filed=filed,
+            fake=fake,
+            repage_s=args.repage_s,
+            others=len(reporters) + len(filers),  # each filed one report when it connected
+        )
+        if args.reports_per_s
+        else {}
+    )
     last_refusal = max((s.last_refused for s in refused), default=killed)
     first_back = first_ack_after_kill() or killed
     return {
@@ -266,6 +458,9 @@ async def _measure(group: Group, url: str, args: argparse.Namespace) -> dict[str
             [s.acked - s.first_sent for s in sent if s.first_sent > stop_at[0] - 2]
         ),
         "check": {k: sum(c[k] for c in checks) for k in checks[0]},
+        "reports_per_s": args.reports_per_s,
+        "repage_s": args.repage_s,
+        "reports": reports,
     }
 
 
@@ -302,6 +497,8 @@ def main() -> None:
     parser.add_argument(
         "--restart-after", type=float, default=1.0, help="seconds; negative: never restarted"
     )
+    parser.add_argument("--reports-per-s", type=float, default=2.0, help="0: no reports")
+    parser.add_argument("--repage-s", type=float, default=10.0, help="claim timeout, re-page")
     parser.add_argument("--out", default=None)
     parser.add_argument("--chat", type=int, default=0, help="pairs: measure WAIT's cost")
     args = parser.parse_args()
