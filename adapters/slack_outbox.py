@@ -68,9 +68,11 @@ end
 return 1
 """
 
-# KEYS: due, lease, tries, holder. ARGV: now ms, limit, lease ms, queue key prefix, token.
-# The lease claim of adapters/lease.py over incidents; returns id, head, tries...
-_CLAIM = lease.claim_script("""
+# KEYS: due, lease, tries, holder, the claim's own key. ARGV: now ms, limit, lease ms, queue
+# key prefix, token. The lease claim of adapters/lease.py over incidents; returns id, head,
+# tries... A re-send of the claim (its answer lost) gets the same heads under the same token.
+_CLAIM = lease.claim_script(
+    """
 local tries, holder = KEYS[3], KEYS[4]
 local function take(id, expired)
   local head = redis.call('LINDEX', ARGV[4] .. id, 0)
@@ -85,7 +87,9 @@ local function take(id, expired)
   out[#out + 1] = redis.call('HGET', tries, id) or '0'
   return true
 end
-""")
+""",
+    resend=True,
+)
 
 # KEYS: due, lease, tries, holder, queue. ARGV: incident id, SHA-1 of the head as claimed,
 # token, now ms.
@@ -180,6 +184,7 @@ class RedisSlackOutbox:
     async def claim(self, now_ms: int, limit: int) -> list[OutboxJob]:
         token = uuid.uuid4().hex
         keys = [self._due, self._lease, self._tries, self._holder]
+        keys.append(lease.claim_key(self._lease, token))
         flat = await self._claim(
             keys=keys, args=[now_ms, limit, self._lease_ms, self._queue, token]
         )

@@ -292,3 +292,24 @@ async def test_a_resent_effects_claim_hands_out_what_it_took(
         assert await RedisEffectsOutbox(redis_client, prefix=prefix).claim(late, 10) == []
     finally:
         await client.aclose()
+
+
+async def test_a_resent_slack_claim_hands_out_what_it_took(
+    proxy: CuttingProxy, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """The Slack worker's claim whose answer was lost: the re-send returns the job its first
+    send took (an emergency's post not a lease late), under a lease its `done` holds."""
+    client = app.redis_client(f"redis://127.0.0.1:{proxy.port}/0")
+    outbox = RedisSlackOutbox(client, prefix=prefix)
+    try:
+        assert await outbox.claim(0, 10) == []  # its script is loaded
+        await outbox.enqueue("inc-1", ['{"kind": "post"}'], once="post", now_ms=0)
+        proxy.arm({1}, Cut.AFTER)
+        (job,) = await outbox.claim(1, 10)
+        assert (proxy.cut, scripts_sent(proxy)) == (1, 2)
+        assert (job.incident_id, job.body) == ("inc-1", '{"kind": "post"}')
+        assert await RedisSlackOutbox(redis_client, prefix=prefix).claim(1, 10) == []
+        await outbox.done(job, 2)
+        assert await redis_client.llen(f"{prefix}:slack:{{outbox}}:q:inc-1") == 0
+    finally:
+        await client.aclose()
