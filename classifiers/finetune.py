@@ -178,6 +178,20 @@ def _batches(order: IntArray, states: Sequence[torch.Tensor], size: int) -> list
     return out
 
 
+def pooled(net: TopNet, states: Sequence[torch.Tensor]) -> FloatArray:
+    """The unit vectors the heads read (what the engine's encoder returns), one per state."""
+    out: list[FloatArray] = []
+    with torch.inference_mode():
+        for start in range(0, len(states), 64):
+            x, mask = _pad(states[start : start + 64], 0.0)
+            additive = (1.0 - mask)[:, None, None, :] * torch.finfo(x.dtype).min
+            for layer in net.layers:
+                x = layer(x, additive)
+            vectors = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+            out.append(torch.nn.functional.normalize(vectors, dim=-1).numpy().astype(np.float32))
+    return np.concatenate(out)
+
+
 def predict(net: TopNet, states: Sequence[torch.Tensor]) -> tuple[FloatArray, FloatArray]:
     """P(urgency) and P(category), combined with the joint head as the engine does."""
     probabilities: list[list[FloatArray]] = [[], [], []]

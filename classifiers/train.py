@@ -281,6 +281,9 @@ def train_finetuned(
     y_c = _labels([r.category for r in rows], CATEGORIES)
     p_u = np.zeros((len(rows), len(URGENCIES)), dtype=np.float32)
     p_c = np.zeros((len(rows), len(CATEGORIES)), dtype=np.float32)
+    # The fold models' vectors of their test rows: what a second stage or a study of the
+    # urgent/emergency border reads out of fold (docs/classifier.md, sixth round).
+    vectors = np.zeros((len(rows), int(encoder.model.config.hidden_size)), dtype=np.float32)
     for fold, (train_i, test_i) in enumerate(folds.grouped(groups.of(rows), k=3, seed=SEED), 1):
         progress(f"train: fold {fold}/3 ({len(train_i)} rows to fit, {len(test_i)} to predict)")
         pairs, y_j = joint_labels(y_u[train_i], y_c[train_i])
@@ -289,13 +292,15 @@ def train_finetuned(
             pairs, recipe,
         )  # fmt: skip
         p_u[test_i], p_c[test_i] = finetune.predict(net, [states[i] for i in test_i])
+        vectors[test_i] = finetune.pooled(net, [states[i] for i in test_i])
     hit = np.array([bool(rules.scan(r.text)) for r in rows])
     is_e = y_u == URGENCIES.index(EMERGENCY)
     p_e = p_u[:, URGENCIES.index(EMERGENCY)]
     threshold = tune_emergency(p_e, is_e, hit, language_masks(rows))
     if oof_path is not None:
         oof_path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(oof_path, p_u=p_u, p_c=p_c, hit=hit, ids=np.array([r.id for r in rows]))
+        ids = np.array([r.id for r in rows])
+        np.savez(oof_path, p_u=p_u, p_c=p_c, hit=hit, ids=ids, vectors=vectors)
         progress(f"train: out-of-fold probabilities saved in {oof_path}")
     log = ["fine-tuned, 3 folds: " + _report(rows, p_u, p_c, hit, threshold)]
     progress(f"train: final fit on all {len(rows)} rows")

@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import save_file
 from transformers import BertConfig, BertModel
 
-from classifiers import finetune
+from classifiers import finetune, heads
 
 PAIRS = np.array([[0, 8], [1, 1], [2, 3]], dtype=np.int64)  # routine/other, ...
 
@@ -59,6 +59,26 @@ def test_fit_learns_a_separable_toy_task() -> None:
     p_u, p_c = finetune.predict(net, states)
     assert (p_u.argmax(1) == labels[0]).all()
     assert (p_c.argmax(1) == labels[1]).all()
+
+
+def test_pooled_vectors_give_the_heads_probabilities() -> None:
+    """The unit vectors `pooled` returns, read by the saved heads, give `predict`'s answer."""
+    model = _tiny()
+    states = finetune.lower_states(model, [[2, 5, 7, 9, 3], [2, 11, 3], [2, 4, 3]], 2, pad_id=1)
+    net = finetune.TopNet(model, 2, PAIRS, scale=5.0).eval()
+    with torch.no_grad():  # heads far from their near-zero start, so vectors matter
+        for head in (net.urgency, net.category, net.joint):
+            head.weight.normal_(std=2.0)
+    vectors = finetune.pooled(net, states)
+    w = net.head_weights()
+    expected = finetune.predict(net, states)
+    p_u, p_c, p_j = (
+        heads.softmax(vectors @ w[f"{h}_w"] + w[f"{h}_b"]) for h in ("urgency", "category", "joint")
+    )
+    got = heads.combine(p_u, p_c, p_j, PAIRS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    for a, b in zip(got, expected, strict=True):
+        assert np.allclose(a, b, atol=1e-5)
 
 
 def test_delta_round_trip_loads_the_trained_layers(tmp_path: pathlib.Path) -> None:
