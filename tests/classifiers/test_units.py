@@ -150,3 +150,25 @@ def test_a_language_threshold_rises_only_as_far_as_it_loses_no_emergency() -> No
     languages = ["en", "en", "en", "en", "tl", "tl", "tl"]
     chosen = train.tune_by_language(p, is_e, hit, languages, floor=0.1)
     assert chosen == {"en": 0.23, "tl": 0.12}
+
+
+def test_border_no_loss_threshold_demotes_no_called_emergency() -> None:
+    """The study's "no loss" demotion threshold is the highest that lowers no emergency."""
+    from classifiers import border  # noqa: PLC0415 # the study imports torch (train extra)
+
+    score = np.array([0.02, 0.4, 0.3, 0.9], dtype=np.float32)
+    called = np.array([True, True, True, False])
+    demotable = np.array([True, True, True, True])
+    is_e = np.array([False, True, False, True])
+    t = border.no_loss(score, called, demotable, is_e)
+    assert 0.3 < t <= 0.4
+    assert not (called & demotable & is_e & (score < t)).any()
+
+
+def test_border_cues_read_the_safety_nets_word_lists() -> None:
+    """A story frame and a habit word are found as cues; a plain sentence has none."""
+    from classifiers import border  # noqa: PLC0415
+
+    assert border.cues("for my class project about school safety")[4] == 1.0
+    assert border.cues("she cuts herself again, I saw the scars")[1] == 1.0
+    assert border.cues("the bus was late today") == [0.0] * 5
