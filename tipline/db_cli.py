@@ -176,6 +176,15 @@ def _redis(config: settings.Settings) -> Iterator[tuple[str, str]]:
         embedded.stop()
 
 
+def _redis_client(redis_url: str) -> aioredis.Redis:
+    """A client on the Redis `serve` would use, built as `serve` builds it: a
+    `redis+sentinel://` URL asks its Sentinels for the primary (redis-py's own `from_url`
+    does not read that scheme)."""
+    from tipline import app  # noqa: PLC0415 - the composition root, only for a command
+
+    return app.redis_client(redis_url)
+
+
 def _without_password(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.password is None:
@@ -239,7 +248,7 @@ async def _reseal(url: str, ring: sealing.KeyRing) -> int:
 
 async def _reseal_live(redis_url: str, prefix: str, ring: sealing.KeyRing) -> int:
     """The live copy too: until it is resealed, the old key still opens what Redis holds."""
-    client = aioredis.from_url(redis_url)
+    client = _redis_client(redis_url)
     try:
         moved = await redis_reseal.reseal(client, prefix, ring)
     finally:
@@ -269,7 +278,7 @@ async def _rebuild(
     with the deadlines the engine's rules give their trails (escalation/recovery.py)."""
     schools = {org.code: org for org in config.organizations}
     connections = await pool.open_migrated(url)
-    client = aioredis.from_url(redis_url)
+    client = _redis_client(redis_url)
     try:
         ring = datakeys.ring(config)  # the record's keys, which serve seals Redis with too
         record = PostgresRecord(connections, ring)
@@ -337,7 +346,7 @@ async def _purge_run(
     config: settings.Settings, periods: purge.Periods, url: str, redis_url: str, *, dry_run: bool
 ) -> int:
     connections = await pool.open_migrated(url)
-    client = aioredis.from_url(redis_url)
+    client = _redis_client(redis_url)
     try:
         job = retention.Purger(
             connections, client, prefix=config.key_prefix, periods=periods, clock=SystemClock()
