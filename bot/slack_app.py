@@ -32,6 +32,8 @@ from tipline.ports import (
     UseCases,
 )
 
+STOP_WAIT_S = 5.0  # how long a stop waits for the delivery round in flight
+
 log = logging.getLogger("tipline.slack")
 PATH = "/slack/events"
 
@@ -191,4 +193,9 @@ class SlackBot:
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
+            # A round that is still storing what Slack did while Redis is away (delivery's
+            # `_settle`, up to 30 s) gets a moment, then is cancelled: its job stays leased
+            # and goes out again once the lease runs out.
+            await asyncio.wait([self._task], timeout=STOP_WAIT_S)
+            self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
