@@ -1,6 +1,7 @@
 """Classifier benchmark (not a test): ONNX Runtime against torch, side by side, in one run.
 
     .venv/bin/python -m benchmarks.classifier_bench [--reports 200] [--runtimes onnx,torch]
+    .venv/bin/python -m benchmarks.classifier_bench --spin-ab [--reports 395]
 
 Each runtime is measured in a fresh process (so memory and start-up are its own): the
 cold start (imports, cache check, model, heads, language detector), quality on the
@@ -91,6 +92,39 @@ def measure(runtime: str, reports: int, cache_dir: pathlib.Path) -> dict[str, ob
     }
 
 
+def spin_ab(reports: int, cache_dir: pathlib.Path, rounds: int = 20) -> dict[str, object]:
+    """One report at a time through the engine with ONNX Runtime's threads spinning inside a
+    run (shipped) and not at all (before), interleaved in one process in rounds, so that
+    the load of a shared machine falls on both alike."""
+    import statistics  # noqa: PLC0415
+
+    from classifiers import corpus, load_engine, onnx_runtime  # noqa: PLC0415
+
+    engine = load_engine(model_dir=None, cache_dir=cache_dir, progress=lambda _: None)
+    folder = engine._encoder.model_dir
+    encoders = {
+        name: onnx_runtime.OnnxEncoder(folder, spin=spin)
+        for name, spin in (("spinning", True), ("not spinning", False))
+    }
+    texts = [row.text for row in corpus.load(corpus.default_paths()[1])][:reports]
+    times: dict[str, list[float]] = {name: [] for name in encoders}
+    for encoder in encoders.values():
+        engine._encoder = encoder
+        engine.classify(texts[:4])
+    step = -(-len(texts) // rounds)
+    for start in range(0, len(texts), step):
+        for name, encoder in encoders.items():
+            engine._encoder = encoder
+            for text in texts[start : start + step]:
+                began = time.perf_counter()
+                engine.classify([text])
+                times[name].append((time.perf_counter() - began) * 1000)
+    return {
+        name: {"p50_ms": round(statistics.median(v), 2), "p90_ms": round(_percentile(v, 0.9), 2)}
+        for name, v in times.items()
+    }
+
+
 ROWS = [
     ("cold start (imports, cache, model, heads, language)", "cold_start_s", "s"),
     ("resident memory once loaded", "rss_loaded_mb", "MB"),
@@ -116,7 +150,13 @@ def main() -> None:
     parser.add_argument("--runtimes", default="onnx,torch")
     parser.add_argument("--cache-dir", type=pathlib.Path, default=pathlib.Path(".cache"))
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child: measure one runtime
+    parser.add_argument(
+        "--spin-ab", action="store_true", help="only: ONNX threads spinning or not, interleaved"
+    )
     args = parser.parse_args()
+    if args.spin_ab:
+        print(json.dumps(spin_ab(args.reports, args.cache_dir)))
+        return
     if args.one:
         print(json.dumps(measure(args.one, args.reports, args.cache_dir)))
         return

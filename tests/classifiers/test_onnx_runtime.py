@@ -129,3 +129,11 @@ def test_embeddings_are_unit_vectors(onnx_folder: pathlib.Path) -> None:
     """Mean pooling and L2 normalisation are inside the graph: every vector has length 1."""
     vectors = onnx_runtime.OnnxEncoder(onnx_folder).embed(["a", "hola amigo", "😢", ""])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_threads_spin_only_inside_a_run(onnx_folder: pathlib.Path) -> None:
+    """The intra-op threads may spin between a run's operators and are stopped after it."""
+    session = onnx_runtime.OnnxEncoder(onnx_folder)._session
+    options = session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+    assert options.get_session_config_entry("session.force_spinning_stop") == "1"
