@@ -40,6 +40,12 @@ REOPENED = (
 )
 _CONTACT_MOVES = frozenset({"claim", "contact_outcome", "next_contact", "law_enforcement"})
 _ALL_KINDS = tuple(DeadlineKind)
+# The step each deadline adds to the trail when it acts.
+_DEADLINE_STEPS = {
+    DeadlineKind.REPAGE: "repage",
+    DeadlineKind.CONTACT: "suggest_next_contact",
+    DeadlineKind.ADMINS: "admins_notified",
+}
 # The event each deadline fires: it acts only where the table allows that event.
 _DEADLINE_EVENTS = {
     DeadlineKind.REPAGE: Event.CLAIM_TIMED_OUT,
@@ -191,9 +197,9 @@ def deadline_fired(incident: Incident, deadline: Deadline, now: dt.datetime) -> 
     draft = _Draft(incident, now)
     if not ESCALATION.allows(_state(incident), _DEADLINE_EVENTS[deadline.kind]):
         return draft.done()
+    if _fired_since(incident, deadline):
+        return draft.done()
     if deadline.kind is DeadlineKind.REPAGE:
-        if _repaged_since(incident, deadline):
-            return draft.done()
         _repage(draft)
     elif deadline.kind is DeadlineKind.CONTACT and _contact_stalled(incident, deadline):
         _suggest_next(draft)
@@ -346,11 +352,13 @@ def _suggest_next(draft: _Draft) -> None:
     draft.effects.append(fx.NotifyAgents(fx.Alert.SUGGEST_NEXT))
 
 
-def _repaged_since(incident: Incident, deadline: Deadline) -> bool:
-    """A re-page is in the trail since the deadline was set: it fired already, and this is
-    the same deadline handed out again (its lease ran out before it was acknowledged, as
-    across a Redis failover). Each re-page sets the next deadline after its own step."""
-    return any(step.action == "repage" for step in incident.escalation[deadline.generation :])
+def _fired_since(incident: Incident, deadline: Deadline) -> bool:
+    """The step this deadline makes is in the trail since the deadline was set: it fired
+    already, and this is the same deadline handed out again (its lease ran out before it was
+    acknowledged, as across a Redis failover). A re-page sets the next deadline after its
+    own step; a suggestion and the admins' notice set none."""
+    made = _DEADLINE_STEPS[deadline.kind]
+    return any(step.action == made for step in incident.escalation[deadline.generation :])
 
 
 def _contact_stalled(incident: Incident, deadline: Deadline) -> bool:
