@@ -3,7 +3,9 @@ lifted (the benchmarks send far more than one honest person may) and nothing els
 
 Every other setting comes from the environment as for `tipline serve` (TIPLINE_REDIS_URL,
 TIPLINE_KEY_PREFIX, TIPLINE_FANOUT, TIPLINE_CLASSIFIER, TIPLINE_DEMO_AGENT_TOKEN, ...;
-TIPLINE_BENCH_CLAIM_TIMEOUT_S shortens the schools' claim timeout and re-page interval):
+TIPLINE_BENCH_CLAIM_TIMEOUT_S shortens the schools' claim timeout and re-page interval;
+TIPLINE_BENCH_ARCHIVE=0 starts every part but the archive worker, to measure what writing
+the record costs the chat path: the live writes still add their stream entries):
 
     .venv/bin/python -m benchmarks.bench_server [--port 0] [--profile FILE.prof]
 
@@ -127,6 +129,8 @@ async def serve(port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if os.environ.get("TIPLINE_BENCH_ARCHIVE") == "0":
+        app.PARTS = tuple(part for part in app.PARTS if part is not app.archiver)
     async with app.running(config) as running:
         # Triage exposes no event to wait on; this polls once, at start-up.
         while not running.triage.ready:  # noqa: ASYNC110

@@ -766,7 +766,8 @@ async def replication_probe(parts: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(task, return_exceptions=True)
 
 
-PARTS = (
+# The parts `running` starts, in order (a part: an aiohttp cleanup context).
+PARTS: tuple[Callable[[web.Application], AsyncIterator[None]], ...] = (
     claim,
     stores,
     store,
