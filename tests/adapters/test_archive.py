@@ -220,6 +220,53 @@ async def test_later_writes_add_only_what_is_new(
     assert stored.status is models.Status.RESOLVED
 
 
+async def _row_version(url: str) -> str:
+    """The incident row's transaction id (xmin): it changes whenever the row is written."""
+    conn = await asyncpg.connect(url)
+    try:
+        return str(await conn.fetchval("SELECT xmin::text FROM incidents"))
+    finally:
+        await conn.close()
+
+
+async def test_messages_alone_do_not_write_the_incident_again(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    database_url: str,
+) -> None:
+    """A batch of message appends (the incident's version unchanged since its mark) writes
+    the messages and leaves the incident row as it was; a mark without a version (as the
+    live rebuild writes it) writes the row once more; an update writes it again."""
+    await stream.ensure_group()
+    await _scenario(store)
+    one = worker(stream, store, record)
+    assert await one.step() == 5
+    assert await redis_client.hget(stream.wm_key, "inc-1") == b"4,2,1"
+    written = await _row_version(database_url)
+    await store.append("inc-1", sender=models.Sender.REPORTER, text="m5", at=T0, dedupe_key=None)
+    assert await one.step() == 1
+    assert await _stored(database_url) == ([1, 2, 3, 4, 5], [0, 1], "sealed-receipt")
+    assert await _row_version(database_url) == written
+    await redis_client.hset(stream.wm_key, "inc-1", "5,2")
+    await store.append("inc-1", sender=models.Sender.REPORTER, text="m6", at=T0, dedupe_key=None)
+    assert await one.step() == 1
+    rewritten = await _row_version(database_url)
+    assert rewritten != written
+    assert await redis_client.hget(stream.wm_key, "inc-1") == b"6,2,1"
+    current = await store.get("inc-1")
+    assert current is not None
+    claimed = dataclasses.replace(current, claimed_by="agent-9")
+    assert await store.update(claimed, expected_version=current.version, steps=())
+    assert await one.step() == 1
+    assert await _row_version(database_url) != rewritten
+    stored = await record.incident("inc-1")
+    assert stored is not None
+    assert (stored.claimed_by, stored.version) == ("agent-9", 2)
+    assert [m.text for m in await record.messages("inc-1")][4:] == ["m5", "m6"]
+
+
 async def test_a_stopped_worker_ends_within_a_read_even_while_blocked(
     store: RedisStore, stream: archive.ArchiveStream, record: PostgresRecord
 ) -> None:
