@@ -93,9 +93,9 @@ def measure(runtime: str, reports: int, cache_dir: pathlib.Path) -> dict[str, ob
 
 
 def spin_ab(reports: int, cache_dir: pathlib.Path, rounds: int = 20) -> dict[str, object]:
-    """One report at a time through the engine with ONNX Runtime's threads spinning inside a
-    run (shipped) and not at all (before), interleaved in one process in rounds, so that
-    the load of a shared machine falls on both alike."""
+    """One report at a time through the engine with ONNX Runtime's threads sleeping between
+    operators (shipped) and spinning inside a run, interleaved in one process in rounds,
+    so that the load of a shared machine falls on both alike."""
     import statistics  # noqa: PLC0415
 
     from classifiers import corpus, load_engine, onnx_runtime  # noqa: PLC0415

@@ -169,7 +169,7 @@ class OnnxEncoder:
     """The same interface as the torch `Encoder`: `embed(texts)` -> unit vectors.
 
     Thread-safe: an ONNX Runtime session may run from several threads, and so may the
-    tokenizer. Intra-op threads spin only inside a run, so the encoder leaves the event
+    tokenizer. Intra-op threads do not spin while idle, so the encoder leaves the event
     loop its core between reports.
     """
 
@@ -179,7 +179,7 @@ class OnnxEncoder:
         *,
         max_tokens: int = MAX_TOKENS,
         intra_threads: int | None = None,
-        spin: bool = True,
+        spin: bool = False,
     ) -> None:
         import onnxruntime as ort  # noqa: PLC0415 # loaded with the model, not at import
 
@@ -190,13 +190,13 @@ class OnnxEncoder:
         options.intra_op_num_threads = threads(intra_threads)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # The second thread spins between the ~250 operators of a run: with it asleep, each
-        # operator waited for it to wake, 2 ms of a 9 ms report (docs/classifier.md); and
-        # stops at the end of each run, so it burns nothing between reports (measured: 0.1
-        # ms of CPU in the second after a run, 28 ms if left to spin).
-        # (`spin=False` is the old setting, for benchmarks.classifier_bench --spin-ab.)
+        # Threads sleep between operators. `spin=True` lets them spin inside a run (and stops
+        # them at its end): 1.4 ms faster a report on a quiet machine, but where the other
+        # core is busy it spins against that work, p50 9.5 -> 16 ms and p90 13 -> 26 ms
+        # (docs/classifier.md, `benchmarks.classifier_bench --spin-ab`).
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
-        options.add_session_config_entry("session.force_spinning_stop", "1")
+        if spin:
+            options.add_session_config_entry("session.force_spinning_stop", "1")
         options.log_severity_level = 3  # errors only: no optimizer chatter in our logs
         self._session = ort.InferenceSession(
             str(folder / MODEL_NAME), options, providers=["CPUExecutionProvider"]

@@ -131,9 +131,10 @@ def test_embeddings_are_unit_vectors(onnx_folder: pathlib.Path) -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
 
-def test_threads_spin_only_inside_a_run(onnx_folder: pathlib.Path) -> None:
-    """The intra-op threads may spin between a run's operators and are stopped after it."""
-    session = onnx_runtime.OnnxEncoder(onnx_folder)._session
-    options = session.get_session_options()
-    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
-    assert options.get_session_config_entry("session.force_spinning_stop") == "1"
+def test_threads_do_not_spin_unless_asked(onnx_folder: pathlib.Path) -> None:
+    """The service's threads sleep when idle; `spin=True` spins inside a run, stopped after it."""
+    default = onnx_runtime.OnnxEncoder(onnx_folder)._session.get_session_options()
+    assert default.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    spinning = onnx_runtime.OnnxEncoder(onnx_folder, spin=True)._session.get_session_options()
+    assert spinning.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+    assert spinning.get_session_config_entry("session.force_spinning_stop") == "1"
