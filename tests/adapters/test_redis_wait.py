@@ -4,6 +4,7 @@ primary and replica (tests/redis_sentinels.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -53,7 +54,16 @@ async def test_a_write_is_back_only_once_the_replica_has_it(pair: Group) -> None
             assert isinstance(NotReplicatedError("x"), reach.UNREACHABLE)
         finally:
             pair.replica.resume()
-        await client.set("k", "3")
+        # A resumed replica takes a moment to acknowledge again (longer on a loaded machine
+        # than the 200 ms WAIT): the same pool's writes go through once it does.
+        for _ in range(50):
+            try:
+                await client.set("k", "3")
+                break
+            except NotReplicatedError:
+                await asyncio.sleep(0.2)
+        else:
+            pytest.fail("writes still not replicated 10 s after the replica resumed")
         assert await replica.get("k") == b"3"
     finally:
         await client.aclose()
