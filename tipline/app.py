@@ -14,7 +14,7 @@ import gc
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -695,6 +695,23 @@ class ArchiveLag:
         }
 
 
+@contextlib.asynccontextmanager
+async def _rounds(
+    run: Callable[[asyncio.Event, float], Coroutine[Any, Any, None]], every_s: float, *, name: str
+) -> AsyncIterator[None]:
+    """`run(stop, every_s)` in the background while the part is up: the stop is seen
+    between rounds, and a round still stuck (on the record, say) 3 s later is cancelled."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(stop, every_s), name=name)
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait([task], timeout=3.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 async def evictor(parts: web.Application) -> AsyncIterator[None]:
     """Resolved incidents leave Redis `live_window_hours` after their resolution, once the
     record holds all of them (adapters/live_window.py); one process at a time (a lease)."""
@@ -707,16 +724,9 @@ async def evictor(parts: web.Application) -> AsyncIterator[None]:
         clock=parts[CLOCK],
         window=dt.timedelta(hours=settings.live_window_hours),
     )
-    stop = asyncio.Event()
     every_s = min(EVICT_EVERY_S, settings.sweep_interval_s * 60)
-    task = asyncio.create_task(job.run(stop, every_s), name="live-window")
-    try:
+    async with _rounds(job.run, every_s, name="live-window"):
         yield
-    finally:
-        stop.set()  # seen between rounds; a round stuck on the record is cancelled
-        await asyncio.wait([task], timeout=3.0)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def purger(parts: web.Application) -> AsyncIterator[None]:
@@ -737,16 +747,9 @@ async def purger(parts: web.Application) -> AsyncIterator[None]:
         periods=periods,
         clock=parts[CLOCK],
     )
-    stop = asyncio.Event()
     every_s = min(retention.EVERY_S, settings.sweep_interval_s * 3600)
-    task = asyncio.create_task(job.run(stop, every_s), name="retention")
-    try:
+    async with _rounds(job.run, every_s, name="retention"):
         yield
-    finally:
-        stop.set()  # seen between rounds; a round stuck on the record is cancelled
-        await asyncio.wait([task], timeout=3.0)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def replication_probe(parts: web.Application) -> AsyncIterator[None]:
