@@ -18,6 +18,7 @@ import sys
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -112,14 +113,7 @@ def _act(args: argparse.Namespace, config: settings.Settings) -> int:
 
 def _reseal_all(config: settings.Settings) -> int:
     """The record and the live copy in Redis (adapters/redis_reseal.py), both."""
-    embedded = config.database_url is None or config.redis_url is None
-    with (
-        _data_folder(config, needed=embedded),
-        _database(config, locked=True) as (url, where),
-        _redis(config) as (redis_url, redis_where),
-    ):
-        print(f"database: {where}")
-        print(f"redis: {redis_where} (key prefix {config.key_prefix!r})")
+    with _both(config, said_to=sys.stdout) as (url, redis_url):
         ring = datakeys.ring(config)
         code = asyncio.run(_reseal(url, ring))
         return code or asyncio.run(_reseal_live(redis_url, config.key_prefix, ring))
@@ -183,6 +177,23 @@ def _redis_client(redis_url: str) -> aioredis.Redis:
     from tipline import app  # noqa: PLC0415 - the composition root, only for a command
 
     return app.redis_client(redis_url)
+
+
+@contextlib.contextmanager
+def _both(config: settings.Settings, *, said_to: TextIO | None = None) -> Iterator[tuple[str, str]]:
+    """The record's and Redis's URLs, each started in the data folder when embedded (the
+    record locked against a running `tipline serve`), and where they are said on `said_to`
+    (standard error unless given)."""
+    said_to = said_to or sys.stderr
+    embedded = config.database_url is None or config.redis_url is None
+    with (
+        _data_folder(config, needed=embedded),
+        _database(config, locked=True) as (url, where),
+        _redis(config) as (redis_url, redis_where),
+    ):
+        print(f"database: {where}", file=said_to)
+        print(f"redis: {redis_where} (key prefix {config.key_prefix!r})", file=said_to)
+        yield url, redis_url
 
 
 def _without_password(url: str) -> str:
@@ -260,14 +271,7 @@ async def _reseal_live(redis_url: str, prefix: str, ring: sealing.KeyRing) -> in
 
 
 def _rebuild_live(config: settings.Settings, *, force: bool, dry_run: bool) -> int:
-    embedded = config.database_url is None or config.redis_url is None
-    with (
-        _data_folder(config, needed=embedded),
-        _database(config, locked=True) as (url, where),
-        _redis(config) as (redis_url, redis_where),
-    ):
-        print(f"database: {where}", file=sys.stderr)
-        print(f"redis: {redis_where} (key prefix {config.key_prefix!r})", file=sys.stderr)
+    with _both(config) as (url, redis_url):
         return asyncio.run(_rebuild(config, url, redis_url, force=force, dry_run=dry_run))
 
 
@@ -329,14 +333,7 @@ def _purge(config: settings.Settings, *, dry_run: bool) -> int:
             "school sets policy.retention_days, so every record is kept; nothing to purge"
         )
         return 0
-    embedded = config.database_url is None or config.redis_url is None
-    with (
-        _data_folder(config, needed=embedded),
-        _database(config, locked=True) as (url, where),
-        _redis(config) as (redis_url, redis_where),
-    ):
-        print(f"database: {where}", file=sys.stderr)
-        print(f"redis: {redis_where} (key prefix {config.key_prefix!r})", file=sys.stderr)
+    with _both(config) as (url, redis_url):
         if not dry_run:
             logs.setup()
         return asyncio.run(_purge_run(config, periods, url, redis_url, dry_run=dry_run))
