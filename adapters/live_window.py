@@ -25,6 +25,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import asyncpg
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
@@ -203,10 +204,12 @@ def _entry(incident: models.Incident) -> redis_pages.Entry:
 
 
 async def _from_record(read: Any) -> Any:
-    """A read of the record; the record away is `unavailable`, as Redis away is."""
+    """A read of the record. The record away is `unavailable` already (PostgresRecord is
+    `reach.translated`); so is its pool closed under the read (a stop). Anything else is a
+    bug and is not passed off as the record being away."""
     try:
         return await read
-    except Exception as exc:
+    except asyncpg.InterfaceError as exc:
         raise Unavailable from exc
 
 
