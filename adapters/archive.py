@@ -99,6 +99,14 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _mark_of(value: Any) -> tuple[int, int, int]:
+    """A stored watermark `seq,steps[,version]` (no version: 0, so the next batch rewrites
+    the incident in full); (0, 0, 0) for an incident never archived."""
+    fields = [int(f) for f in _text(value).split(",")] if value else []
+    seq, steps, version = (*fields, 0, 0, 0)[:3]
+    return seq, steps, version
+
+
 @reach.translated
 class ArchiveStream:
     """The stream and its consumer group, in Redis."""
@@ -160,11 +168,7 @@ class ArchiveStream:
     async def watermarks(self, incident_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(last seq, steps) archived for each incident; (0, 0) for one never archived."""
         values: list[Any] = await self._r.hmget(self.wm_key, list(incident_ids))
-        out = {}
-        for incident_id, value in zip(incident_ids, values, strict=True):
-            seq, steps = _text(value).split(",")[:2] if value else ("0", "0")
-            out[incident_id] = (int(seq), int(steps))
-        return out
+        return {i: _mark_of(v)[:2] for i, v in zip(incident_ids, values, strict=True)}
 
     async def marks(self, incident_ids: Sequence[str]) -> dict[str, Mark]:
         """Each incident's mark and its live version, in one round trip."""
@@ -175,8 +179,7 @@ class ArchiveStream:
             values, *versions = await pipe.execute()
         out = {}
         for incident_id, value, live in zip(incident_ids, values, versions, strict=True):
-            fields = [int(f) for f in _text(value).split(",")] if value else [0, 0]
-            seq, steps, version = (*fields, 0)[:3]
+            seq, steps, version = _mark_of(value)
             out[incident_id] = Mark(seq, steps, version, int(live) if live else None)
         return out
 

@@ -183,7 +183,7 @@ class LiveRebuild:
                 pipe.delete(self._keys.receipt(receipt))
             await pipe.execute()
         await self._archive.advance(
-            {incident.incident_id: (len(messages), len(incident.escalation))}
+            {incident.incident_id: (len(messages), len(incident.escalation), incident.version)}
         )
         for deadline in deadlines:
             await self._deadlines.schedule(deadline)
@@ -391,7 +391,9 @@ class LiveRestore:
                 if receipt_hash is not None:
                     pipe.set(live.receipt(receipt_hash), incident_id)
                 pipe.hset(
-                    self._archive.wm_key, incident_id, f"{messages},{len(incident.escalation)}"
+                    self._archive.wm_key,
+                    incident_id,
+                    f"{messages},{len(incident.escalation)},{incident.version}",
                 )
                 pipe.set(live_window.restored_key(self._prefix, incident_id), "1", px=self._hold_ms)
                 await pipe.execute()

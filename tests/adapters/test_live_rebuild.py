@@ -128,6 +128,9 @@ async def test_an_open_incident_comes_back_whole(
     assert await outbox.posted("inc-1") == ("C1", "1.0001")
     timers = DeadlineStore(redis_client, prefix)
     assert await timers.pending() == 1
+    # The archive's mark is what the record holds, version too: nothing is written again.
+    mark = f"3,{len(incident.escalation)},{incident.version}".encode()
+    assert await redis_client.hget(f"{prefix}:archive:wm", "inc-1") == mark
     assert await timers.next_due() == factories.NIGHT + dt.timedelta(
         seconds=factories.POLICY.claim_timeout_s
     )

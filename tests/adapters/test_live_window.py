@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
@@ -28,13 +29,18 @@ RESOLVED_AT = T0 + dt.timedelta(minutes=5)
 
 
 @pytest.fixture
-async def record() -> AsyncIterator[PostgresRecord]:
+async def connections() -> AsyncIterator[asyncpg.Pool]:
     async with schema() as url:
-        connections = await pool.open_migrated(url)
-        implementation = PostgresRecord(connections, RING)
-        await implementation.upsert_organization(factories.org())
-        yield implementation
-        await connections.close()
+        opened = await pool.open_migrated(url)
+        yield opened
+        await opened.close()
+
+
+@pytest.fixture
+async def record(connections: asyncpg.Pool) -> PostgresRecord:
+    implementation = PostgresRecord(connections, RING)
+    await implementation.upsert_organization(factories.org())
+    return implementation
 
 
 @pytest.fixture
@@ -313,7 +319,7 @@ async def test_an_evicted_incident_restored_is_whole_and_its_next_message_is_n_p
     assert await store.by_receipt("sealed-receipt") == incident_id
     listed = await store.list_incidents(org_code="LHS", status=models.Status.RESOLVED)
     assert [i.incident_id for i in listed] == [incident_id]
-    assert await redis_client.hget(stream.wm_key, incident_id) == b"2,3"
+    assert await redis_client.hget(stream.wm_key, incident_id) == f"2,3,{before.version}".encode()
     assert await staging_keys(redis_client, prefix) == []
     assert await redis_client.xlen(stream.key) == 0  # the restore itself archives nothing
     appended = await store.append(
@@ -324,6 +330,30 @@ async def test_an_evicted_incident_restored_is_whole_and_its_next_message_is_n_p
     assert appended.status is models.Status.RESOLVED  # the caller reopens it
     await archive_all(stream, store, record)
     assert [m.seq for m in await record.messages(incident_id)] == [1, 2, 3]
+
+
+async def test_after_a_restore_the_archive_writes_only_the_new_message(
+    store: RedisStore,
+    *,
+    redis_client: aioredis.Redis,
+    prefix: str,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    connections: asyncpg.Pool,
+) -> None:
+    """The restore leaves the watermark at the record's version too, so the next message
+    archives as a message alone: the incident's row is not read and written again."""
+    before = await evicted_case(store, redis_client, prefix, stream, record)
+    incident_id = before.incident_id
+    assert await restorer(redis_client, prefix, record).restore(incident_id)
+    written = "SELECT updated_at FROM incidents WHERE incident_id = $1"
+    updated = await connections.fetchval(written, incident_id)
+    await store.append(
+        incident_id, sender=models.Sender.REPORTER, text="again", at=T0, dedupe_key="again"
+    )
+    await archive_all(stream, store, record)
+    assert [m.seq for m in await record.messages(incident_id)] == [1, 2, 3]
+    assert await connections.fetchval(written, incident_id) == updated
 
 
 async def test_two_restores_at_once_leave_one_copy(
