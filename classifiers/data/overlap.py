@@ -2,6 +2,7 @@
 
 Run from the repository root (needs the converted encoder in the cache):
     .venv/bin/python -m classifiers.data.overlap [--cache-dir .cache]
+    .venv/bin/python -m classifiers.data.overlap --fresh classifiers/data/heldout_fresh.jsonl
 
 The authors of `src/train/` never opened the held-out sources, but a common situation
 ("a gun in his backpack") can still be written twice. This measures, with the frozen base
@@ -10,14 +11,22 @@ original split already had: the 99th percentile of that figure over the split so
 training rows (situations written as different ones). A train-only scenario with any row
 above the bar is listed; its author comments it out (`#`) in the source file, which keeps
 it on record without training on it.
+
+With `--fresh FILE` it checks a blind held-out set written later (heldout_fresh.jsonl)
+instead: each of its rows' nearest cosine to the rows of corpus.jsonl (what the model was
+trained on) and to those of heldout.jsonl (what the team has read and tuned guards on),
+against the same bar; a fresh scenario with a row above it is listed, by ids and figures
+only (no corpus text is printed), to be dropped or rewritten.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import pathlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +50,27 @@ def flagged(scenario_of_row: Sequence[str], similarity: FloatArray, bar: float) 
     return {s: v for s, v in worst.items() if v > bar}
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class FreshOverlap:
+    """A fresh row's nearest similarity to corpus.jsonl and to heldout.jsonl."""
+
+    id: str
+    scenario: str
+    language: str
+    to_corpus: float
+    to_heldout: float
+
+
+def fresh_overlap(
+    fresh: Sequence[corpus.Row], to_corpus: FloatArray, to_heldout: FloatArray
+) -> list[FreshOverlap]:
+    """Pair each fresh row with its two nearest-similarity figures."""
+    return [
+        FreshOverlap(row.id, row.scenario, row.language, c, h)
+        for row, c, h in zip(fresh, to_corpus.tolist(), to_heldout.tolist(), strict=True)
+    ]
+
+
 def _say(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
@@ -51,7 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", type=pathlib.Path, default=pathlib.Path(".cache"))
     parser.add_argument("--percentile", type=float, default=99.0)
+    parser.add_argument(
+        "--fresh", type=pathlib.Path, help="check this blind held-out file instead (see above)"
+    )
     args = parser.parse_args(argv)
+    if args.fresh is not None:
+        try:
+            fresh_rows = corpus.load(args.fresh)
+        except (OSError, ValueError) as exc:
+            parser.error(str(exc))
 
     import torch  # noqa: PLC0415 (heavy: only for this command)
 
@@ -60,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     torch.set_num_threads(1)  # leaves the other core free, as training does
     encoder = Encoder(ensure(args.cache_dir, _say))
+    if args.fresh is not None:
+        return _check_fresh(encoder.embed, fresh_rows, args.percentile)
     scenarios, train_only = build.read_sources()
     first_train_only = len(scenarios) + 1
     train_rows, heldout_rows = build.build_rows()
@@ -84,6 +124,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"  {value:.4f} src/train/{s.source}.txt {s.urgency} {s.category} {s.concept}")
         _say(f"         {s.texts[0][1]}")
     return 1 if over else 0
+
+
+def _check_fresh(
+    embed: Callable[[list[str]], FloatArray], fresh: Sequence[corpus.Row], percentile: float
+) -> int:
+    """Print the bar, the fresh set's figures and every fresh scenario above the bar."""
+    scenarios, _ = build.read_sources()
+    corpus_path, heldout_path = corpus.default_paths()
+    train_rows, heldout_rows = corpus.load(corpus_path), corpus.load(heldout_path)
+    digest = hashlib.sha256(corpus_path.read_bytes()).hexdigest()
+    train = embed([r.text for r in train_rows])
+    held = embed([r.text for r in heldout_rows])
+    # The bar of the original split: its training rows (scenario ids before the train-only
+    # ones) against the held-out rows, as for the train-only check above.
+    old = np.array([int(r.scenario[1:]) <= len(scenarios) for r in train_rows])
+    bar = float(np.percentile(nearest(train[old], held), percentile))
+    new = embed([r.text for r in fresh])
+    figures = fresh_overlap(fresh, nearest(new, train), nearest(new, held))
+    worst = flagged(
+        [f.scenario for f in figures],
+        np.array([max(f.to_corpus, f.to_heldout) for f in figures], dtype=np.float32),
+        bar,
+    )
+    to_c = np.array([f.to_corpus for f in figures])
+    to_h = np.array([f.to_heldout for f in figures])
+    # For scale: the old held-out rows against the same corpus (the train-only rows in it
+    # were kept under the bar against them; the split-source ones were not checked).
+    old_to_c = nearest(held, train)
+    _say(
+        f"corpus.jsonl sha256 {digest} ({len(train_rows)} rows); bar {bar:.4f} (percentile"
+        f" {percentile:g} of {int(old.sum())} split-source training rows' nearest held-out"
+        " similarity)"
+    )
+    _say(
+        f"{len(fresh)} fresh rows: nearest corpus row median {np.median(to_c):.4f},"
+        f" max {to_c.max():.4f}; nearest heldout.jsonl row median {np.median(to_h):.4f},"
+        f" max {to_h.max():.4f}; {len(worst)} of {len({f.scenario for f in figures})}"
+        " scenarios above the bar"
+    )
+    _say(
+        f"for scale, heldout.jsonl's {len(heldout_rows)} rows: nearest corpus row median"
+        f" {np.median(old_to_c):.4f}, {(old_to_c > bar).mean():.1%} above the bar"
+        f" (fresh: {(to_c > bar).mean():.1%})"
+    )
+    for scenario, value in sorted(worst.items(), key=lambda item: -item[1]):
+        rows = [f for f in figures if f.scenario == scenario]
+        _say(
+            f"  {scenario} {value:.4f}: "
+            + ", ".join(
+                f"{f.id} {f.language} corpus {f.to_corpus:.4f} heldout {f.to_heldout:.4f}"
+                for f in rows
+            )
+        )
+    return 1 if worst else 0
 
 
 if __name__ == "__main__":
