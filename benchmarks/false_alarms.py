@@ -1,6 +1,6 @@
 """False alarms on the held-out set (not a test): who fired, why, and the precision-recall curve.
 
-    .venv/bin/python -m benchmarks.false_alarms [--label after] [--runtime onnx]
+    .venv/bin/python -m benchmarks.false_alarms [--label after] [--runtime onnx] [--file FILE]
 
 For every held-out row called `emergency` that is not one it prints the source that fired
 (a safety-net pattern, by id; the model with P(emergency) the highest of the three; or the
@@ -10,8 +10,10 @@ food, an event that is over, greeting or test, bullying, misconduct, drugs, othe
 urgent row the cause is the urgent situation (`urgent: abuse` ...). Then the rate of false
 alarms per cause (over every non-emergency row of that cause), the figures per language,
 and the precision-recall curve of P(emergency), the model alone and with the safety net.
-Results go to `benchmarks/results/false-alarms-<label>.json`. Nothing here is tuned on
-the held-out set: the thresholds come from the training corpus (classifiers.train).
+`--file` reads another labelled file in the same format (the second, blind held-out set,
+classifiers/data/heldout_fresh.jsonl). Results go to
+`benchmarks/results/false-alarms-<label>.json`. Nothing here is tuned on the held-out set:
+the thresholds come from the training corpus (classifiers.train).
 """
 
 from __future__ import annotations
@@ -38,21 +40,33 @@ CURVE = (0.01, 0.02, 0.025, 0.03, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 
 # Words that tell the cause of a routine report about "other" (normalised: lowercase).
 # Checked in this order; the first that matches wins.
 _CAUSES: tuple[tuple[str, str], ...] = (
-    ("game or fiction", r"gta|fortnite|minecraft|game|book|novel|play\b|drama|film|movie|thirteen"),
-    ("sport or hunting", r"practice|shoot more|jump shot|tryouts|hunting|range|deer"),
+    (
+        "game or fiction",
+        r"gta|fortnite|minecraft|game|book|novel|play\b|drama|film|movie|thirteen"
+        r"|warzone|valorant|\bvalo\b|pubg|\bкс|话剧|道具|short story",
+    ),
+    (
+        "sport or hunting",
+        r"practice|shoot more|jump shot|tryouts|hunting|range|deer|turnier|ball-trap"
+        r"|tir sportif|охот|карабин",
+    ),
     ("prank", r"prank|broma|blague|pegadinha|streich|scherzo"),
-    ("food", r"cafeteria|lunch|food|comida|cantine|mensa|食堂"),
+    ("food", r"cafeteria|lunch|food|comida|cantine|mensa|食堂|canteen"),
     (
         "hyperbole",
-        r"kill|kms|jump off|matar|matando|tuer|tue\b|bringt? mich um|bringen mich um|killen"
-        r"|ammazz|uccid|giết|toang|muốn chết|死|命|杀|هيموت|يدبح|ذابح|убь|прибьют|добивает"
-        r"|papatayin|mamamatay|lagot",
+        r"kill|kms|jump off|matar|matando|\bmata\b|tuer|tue\b|bringt? (?:er )?mich um"
+        r"|bringen mich um|killen|ammazz|uccid|giết|toang|muốn chết|死|命|杀|هيموت|يدبح|ذابح"
+        r"|تذبح|يقتلني|убь|прибьют|добивает|закопа|papatayin|mamamatay|lagot|ililibing|dying"
+        r"|dead man|end me",
     ),
-    ("event that is over", r"last year|years ago|used to|passed away|memorial|already|handled"),
+    (
+        "event that is over",
+        r"last year|years ago|used to|passed away|memorial|already|handled|erledigt|vorbei",
+    ),
     (
         "greeting or test",
         r"^(?:hello|hi|hola|bonjour|allo|oi|olá|hallo|ciao|xin chào|alo|你好|在吗|مرحبا|السلام"
-        r"|привет|алло)",
+        r"|привет|алло|test|coucou|هلا)",
     ),
 )
 _ROUTINE_TOPIC = {"bullying": "bullying", "misconduct": "misconduct", "substance": "drugs"}
@@ -204,7 +218,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runtime", default="onnx", choices=("onnx", "torch"))
     parser.add_argument("--cache-dir", type=pathlib.Path, default=pathlib.Path(".cache"))
     parser.add_argument("--heads", type=pathlib.Path, default=heads.DEFAULT_PATH)
+    parser.add_argument(
+        "--file", type=pathlib.Path, default=None, help="labelled file (default heldout.jsonl)"
+    )
     args = parser.parse_args(argv)
+    try:
+        rows = corpus.load(args.file or corpus.default_paths()[1])
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
     engine = load_engine(
         model_dir=None,
         cache_dir=args.cache_dir,
@@ -212,14 +233,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         runtime=args.runtime,
         heads_path=args.heads,
     )
-    rows = corpus.load(corpus.default_paths()[1])
     evidence = [
         ev
         for s in range(0, len(rows), 32)
         for ev in engine.evidence([r.text for r in rows[s : s + 32]])
     ]
     verdicts = [decide.decide(ev, engine.thresholds) for ev in evidence]
-    result = analyse(rows, evidence, verdicts, engine.thresholds)
+    result = {"file": (args.file or corpus.default_paths()[1]).name}
+    result |= analyse(rows, evidence, verdicts, engine.thresholds)
     sys.stdout.write("\n".join(render(result)) + "\n")
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"false-alarms-{args.label}.json"
