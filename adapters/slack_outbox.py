@@ -262,6 +262,11 @@ class RedisSlackOutbox:
         channel, ts = json.loads(raw)
         return str(channel), str(ts)
 
+    async def release(self, incident_id: str, once: str) -> None:
+        """Forget one once key of the incident (a purged incident's scrub, once the record
+        has it queued: adapters/retention.py), so nothing stays for an incident not in Redis."""
+        await self._r.hdel(self.once_key(incident_id), once)
+
     def once_key(self, incident_id: str) -> str:
         """The hash of the incident's once keys."""
         return self._once + incident_id

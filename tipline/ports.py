@@ -308,6 +308,52 @@ class SlackOutbox(Protocol):
         """The (channel, ts) of the incident's message, once it is posted."""
         ...
 
+    async def release(self, incident_id: str, once: str) -> None:
+        """Forget the incident's once key `once` (a job that no longer needs it: the scrub,
+        once the record says it is queued), so nothing is kept for an incident not in Redis."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SlackCopy:
+    """A purged incident's messages in Slack, to scrub (docs/slack.md, "Retention"): where
+    its message and the thread replies that quote a note are, and the anonymous figures
+    its message keeps."""
+
+    incident_id: str
+    channel: str
+    ts: str
+    replies: tuple[str, ...]  # ts of the noted thread replies
+    urgency: str
+    category: str
+    school: str
+    reported_on: dt.date
+    purged_on: dt.date
+
+
+class SlackScrubs(Protocol):
+    """Queues the scrub of a purged incident's Slack copy (bot.notifier, on the outbox)."""
+
+    async def scrub(self, copy: SlackCopy) -> bool:
+        """Queue it, once per incident across processes (False: it was already)."""
+        ...
+
+    async def scrub_queued(self, incident_id: str) -> None:
+        """The record says it is queued: the once key that guarded it may go."""
+        ...
+
+
+class SlackCopies(Protocol):
+    """What the delivery worker tells the record about Slack (adapters.record.store)."""
+
+    async def slack_reply(self, incident_id: str, *, channel: str, ts: str) -> None:
+        """A thread reply that quotes what people wrote was posted at `ts`."""
+        ...
+
+    async def slack_scrubbed(self, incident_id: str, *, outcome: str) -> None:
+        """Slack answered the scrub of the incident's copy: 'scrubbed' or its error."""
+        ...
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Budget:

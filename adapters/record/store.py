@@ -83,12 +83,14 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 _ORG = """
 INSERT INTO organisations
-    (code, name, timezone, languages, hours, holidays, contacts, law_enforcement, policy)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    (code, name, timezone, languages, hours, holidays, contacts, law_enforcement, policy,
+     retention_days)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (code) DO UPDATE SET
     name = EXCLUDED.name, timezone = EXCLUDED.timezone, languages = EXCLUDED.languages,
     hours = EXCLUDED.hours, holidays = EXCLUDED.holidays, contacts = EXCLUDED.contacts,
-    law_enforcement = EXCLUDED.law_enforcement, policy = EXCLUDED.policy, updated_at = now()
+    law_enforcement = EXCLUDED.law_enforcement, policy = EXCLUDED.policy,
+    retention_days = EXCLUDED.retention_days, updated_at = now()
 """
 _RESOLVED_PAGE = """
 SELECT * FROM incidents
@@ -242,6 +244,7 @@ class PostgresRecord:
             policy.pop("contacts"),
             policy.pop("law_enforcement"),
             policy,
+            org.retention_days,  # its own period, for `tipline db purge` without the config
         )
 
     async def upsert_responder(self, responder: models.Responder) -> None:
@@ -357,6 +360,25 @@ class PostgresRecord:
 
     async def put_slack_message(self, incident_id: str, *, channel: str, ts: str) -> None:
         await self.pool.execute(_SLACK, incident_id, channel, ts)
+
+    async def slack_reply(self, incident_id: str, *, channel: str, ts: str) -> None:
+        """A thread reply that quotes a note (bot/delivery.py), for the purge to delete."""
+        await self.pool.execute(
+            "INSERT INTO slack_replies (incident_id, channel, ts) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING",
+            incident_id,
+            channel,
+            ts,
+        )
+
+    async def slack_scrubbed(self, incident_id: str, *, outcome: str) -> None:
+        """Slack answered the scrub of a purged incident's copy (docs/slack.md)."""
+        await self.pool.execute(
+            "UPDATE slack_messages SET scrub = 'done', scrub_outcome = $2, scrubbed_at = now()"
+            " WHERE incident_id = $1",
+            incident_id,
+            outcome,
+        )
 
     async def live_refs(
         self, *, after: str = "", limit: int = 500, resolved_since: dt.datetime | None = None
