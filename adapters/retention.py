@@ -9,7 +9,17 @@ yet (the evictor keeps it then), and the record is not the whole of it. After a 
 committed, the receipt keys that led its reporters back to it leave Redis too.
 
 Every purge that removed something is logged as `record.purged`, one line per school, with
-counts only (the school's code, incidents, messages, notes): never an incident id.
+counts only (the school's code, incidents, messages, notes, Slack messages): never an
+incident id.
+
+Slack (docs/slack.md, "Retention"): a purged incident's Slack copy is marked due in the
+purge's transaction; after the commit each due copy is queued as a scrub job in the Slack
+outbox (once per incident: its once key), marked queued in the record, and its once key let
+go. The outbox's delivery worker sends it and tells the record how it went. Redis away:
+the copies stay due and the next round queues them.
+
+A school's own period is its config's (`periods`), else the one the record stored with the
+school when a server started with it, so `tipline db purge` without the config applies it.
 
 In `tipline serve` a job in every process purges once an hour, one process at a time (a
 PostgreSQL advisory lock held for the round: a process that dies lets it go with its
@@ -21,7 +31,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -29,7 +40,8 @@ import redis.asyncio as aioredis
 from adapters import reach
 from adapters.record import purge as purging
 from adapters.redis_keys import Keys
-from tipline.ports import Clock
+from tipline.models import Organization
+from tipline.ports import Clock, SlackScrubs
 
 log = logging.getLogger("tipline.retention")
 
@@ -57,8 +69,12 @@ class Purger:
         periods: purging.Periods,
         clock: Clock,
         batch: int = BATCH,
+        scrubs: SlackScrubs | None = None,
     ) -> None:
+        """`scrubs`: where the Slack copies of purged incidents are queued (None: they wait,
+        due, in the record)."""
         self._pool = pool
+        self._scrubs = scrubs
         self._r = client
         self._keys = Keys(prefix)
         self.periods = periods
@@ -76,16 +92,31 @@ class Purger:
             found: list[int] = await pipe.execute()
         return {i for i, there in zip(ids, found, strict=True) if there}
 
+    async def current_periods(self) -> purging.Periods:
+        """The periods a purge applies now: the given ones, and the schools' own that the
+        record stored and the given ones do not name."""
+        async with self._pool.acquire() as conn:
+            return await self._periods(conn)
+
+    async def _periods(self, conn: purging.Conn) -> purging.Periods:
+        stored = await purging.stored_periods(conn)
+        given = self.periods
+        return purging.Periods(given.default_days, {**stored, **given.by_school})
+
+    async def scrubs_waiting(self) -> int:
+        """Slack messages of incidents purged already that wait to be queued for a scrub."""
+        async with self._pool.acquire() as conn:
+            return await purging.scrubs_waiting(conn)
+
     async def plan(self) -> dict[str, purging.Tally]:
         """What a purge now would remove, per school (and what Redis keeps); changes nothing."""
         now = self._clock.now()
         totals: dict[str, purging.Tally] = {}
         cursor = purging.START
         async with self._pool.acquire() as conn:
+            periods = await self._periods(conn)
             while True:
-                found = await purging.due(
-                    conn, self.periods, now=now, after=cursor, limit=self._batch
-                )
+                found = await purging.due(conn, periods, now=now, after=cursor, limit=self._batch)
                 if not found:
                     return totals
                 _merge(totals, await purging.plan_batch(conn, found, self.live))
@@ -96,10 +127,11 @@ class Purger:
         now = self._clock.now()
         totals: dict[str, purging.Tally] = {}
         cursor = purging.START
+        periods = await self.current_periods()
         while True:
             async with self._pool.acquire() as conn, conn.transaction():
                 found = await purging.due(
-                    conn, self.periods, now=now, after=cursor, limit=self._batch, lock=True
+                    conn, periods, now=now, after=cursor, limit=self._batch, lock=True
                 )
                 if not found:
                     break
@@ -116,9 +148,32 @@ class Purger:
                         "incidents": tally.incidents,
                         "messages": tally.messages,
                         "notes": tally.notes,
+                        "slack": tally.slack,
                     },
                 )
+        try:
+            await self.queue_scrubs()
+        except Exception as exc:  # Redis or the record away: they stay due for the next round
+            log.warning("retention.scrub_retry", extra={"error": type(exc).__name__})
         return totals
+
+    async def queue_scrubs(self) -> int:
+        """Queue the scrub of every purged incident's Slack copy that is due; how many."""
+        scrubs = self._scrubs
+        if scrubs is None:
+            return 0
+        queued = 0
+        while True:
+            async with self._pool.acquire() as conn, conn.transaction():
+                copies = await purging.scrubs(conn, limit=self._batch)
+                for copy in copies:
+                    await scrubs.scrub(copy)  # refused (False) when an earlier try queued it
+                await purging.scrubs_queued(conn, [c.incident_id for c in copies])
+            if not copies:
+                return queued
+            for copy in copies:
+                await scrubs.scrub_queued(copy.incident_id)
+            queued += len(copies)
 
     async def _forget_receipts(self, purged: Sequence[purging.Due]) -> None:
         for incident in purged:
@@ -153,8 +208,19 @@ def _merge(totals: dict[str, purging.Tally], batch: dict[str, purging.Tally]) ->
         totals.setdefault(code, purging.Tally()).add(tally)
 
 
-def periods_of(default_days: int, by_school: Mapping[str, int | None]) -> purging.Periods:
-    """The periods of a deployment: its default, and each school that sets its own."""
+def periods_of(settings: Retention) -> purging.Periods:
+    """The periods of a deployment's settings (`tipline serve` and `tipline db purge` both):
+    its default, and each school that sets its own."""
     return purging.Periods(
-        default_days, {code: days for code, days in by_school.items() if days is not None}
+        settings.retention_days,
+        {o.code: o.retention_days for o in settings.organizations if o.retention_days is not None},
     )
+
+
+class Retention(Protocol):
+    """What the periods are read from (tipline.settings.Settings)."""
+
+    @property
+    def retention_days(self) -> int: ...
+    @property
+    def organizations(self) -> Sequence[Organization]: ...

@@ -17,6 +17,7 @@ from escalation import engine
 from escalation.commands import ContactResult, Resolution
 from escalation.machine import Action
 from tipline.models import Contact, Incident, Organization, Step, Urgency
+from tipline.ports import SlackCopy
 
 Block = dict[str, Any]
 
@@ -245,6 +246,18 @@ def translator_text(incident: Incident, org: Organization, look: Look, by: str) 
         f"{incident.urgency.value} incident `{incident.incident_id}` ({escape(org.name)}), "
         f"asked by {escape(by)}: <{link}|open it in the console>"
     )
+
+
+def purged_message(copy: SlackCopy) -> dict[str, Any]:
+    """What a purged incident's message becomes (docs/slack.md, "Retention"): the anonymous
+    figures only, with no block left that quoted the report, its reasons or a note."""
+    text = (
+        f":wastebasket: Report purged under the retention policy on "
+        f"{copy.purged_on.isoformat()}: {escape(copy.urgency)}, {escape(copy.category)}, "
+        f"{escape(copy.school)} (incident `{escape(copy.incident_id)}`, reported "
+        f"{copy.reported_on.isoformat()})"
+    )
+    return {"text": text, "blocks": [_section(text)]}
 
 
 def status_text(incident: Incident, org: Organization) -> str:

@@ -32,7 +32,7 @@ from bot import blocks, jobs, notifier
 from bot.config import BotConfig
 from tipline.errors import Unavailable
 from tipline.models import Incident, Organization
-from tipline.ports import Directory, IncidentStore, OutboxJob, SlackOutbox
+from tipline.ports import Directory, IncidentStore, OutboxJob, SlackCopies, SlackCopy, SlackOutbox
 
 log = logging.getLogger("tipline.slack")
 
@@ -49,11 +49,14 @@ _TRANSIENT = frozenset(
 class Retry(Exception):  # noqa: N818  (a signal to the worker, not a failure of the caller)
     """Try this job again later; `after_s` when Slack said how long to wait."""
 
-    def __init__(self, reason: str, *, transient: bool, after_s: float | None = None) -> None:
+    def __init__(
+        self, reason: str, *, transient: bool, after_s: float | None = None, error: str = ""
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.transient = transient
         self.after_s = after_s
+        self.error = error  # Slack's error code, when it answered one
 
 
 class Delivery:
@@ -70,8 +73,12 @@ class Delivery:
         look: blocks.Look,
         now_ms: Callable[[], int] = notifier.wall_ms,
         batch: int = 32,
+        copies: SlackCopies | None = None,
     ) -> None:
+        """`copies`: the record, told where the noted thread replies are and how each
+        scrub went (docs/slack.md, "Retention"); None keeps neither."""
         self._config = config
+        self._copies = copies
         self._outbox = outbox
         self._incidents = incidents
         self._directory = directory
@@ -125,6 +132,10 @@ class Delivery:
         return float(min(self._config.retry_cap_s, self._config.retry_base_s * 2**attempts))
 
     async def _send(self, incident_id: str, job: jobs.Job) -> None:
+        if isinstance(job, jobs.Scrub):
+            # A purged incident is no longer in Redis: the job carries what it needs.
+            await self._scrub(job.copy)
+            return
         incident = await self._incidents.get(incident_id)
         org = await self._directory.organization(incident.org_code) if incident else None
         if incident is None or org is None:
@@ -163,10 +174,59 @@ class Delivery:
                 await self._call("chat_update", channel=channel, ts=ts, **payload)
             case jobs.Reply(step=step):
                 text = blocks.step_line(step)
-                await self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text)
+                answer = await self._call(
+                    "chat_postMessage", channel=channel, thread_ts=ts, text=text
+                )
+                if step.note:  # it quotes what a person wrote: a purge deletes it
+                    await self._keep_reply(incident.incident_id, channel, str(answer["ts"]))
             case jobs.Alert(reason=reason):
                 text = blocks.alert_text(incident, reason, self._config.mentions)
                 await self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text)
+
+    async def _keep_reply(self, incident_id: str, channel: str, ts: str) -> None:
+        """Tell the record where a noted reply is. The reply is posted: a record away past
+        SETTLE_S loses only its address (the purge then leaves that reply in Slack; logged),
+        never posts it twice."""
+        copies = self._copies
+        if copies is None:
+            return
+        try:
+            await _settle(lambda: copies.slack_reply(incident_id, channel=channel, ts=ts))
+        except Unavailable:
+            log.warning("slack.reply_not_kept", extra={"incident_id": incident_id})
+
+    async def _scrub(self, copy: SlackCopy) -> None:
+        """Rewrite the message to the anonymous figures and delete the noted replies. An
+        outage or a 429 is retried as any job is; any other refusal (`message_not_found`,
+        `cant_update_message`, `missing_scope`, ...) is what the record is told, once:
+        no retry would change it. A reply already gone (an earlier try deleted it) is fine."""
+        outcome = "scrubbed"
+        try:
+            payload = blocks.purged_message(copy)
+            await self._call("chat_update", channel=copy.channel, ts=copy.ts, **payload)
+        except Retry as refused:
+            if refused.transient:
+                raise
+            outcome = refused.error or refused.reason
+        for ts in copy.replies:
+            try:
+                await self._call("chat_delete", channel=copy.channel, ts=ts)
+            except Retry as refused:
+                if refused.transient:
+                    raise
+                if refused.error != "message_not_found" and outcome == "scrubbed":
+                    outcome = refused.error or refused.reason
+        fields = {"incident_id": copy.incident_id, "outcome": outcome}
+        log.info("slack.scrubbed", extra=fields | {"replies": len(copy.replies)})
+        copies = self._copies
+        if copies is None:
+            return
+        try:
+            await _settle(lambda: copies.slack_scrubbed(copy.incident_id, outcome=outcome))
+        except Unavailable:
+            # Slack is scrubbed but the record did not hear it: the job goes again later
+            # (the same text again, the replies answer message_not_found).
+            raise Retry("the record is unavailable", transient=True) from None
 
     async def _translator(self, incident: Incident, org: Organization, by: str) -> None:
         channel = self._config.translators_channel
@@ -220,4 +280,4 @@ def _classify(exc: SlackApiError) -> Retry:
         after = response.headers.get("Retry-After") or response.headers.get("retry-after")
         return Retry("429", transient=True, after_s=float(after) if after else None)
     transient = status >= 500 or error in _TRANSIENT
-    return Retry(f"{status} {error}".strip(), transient=transient)
+    return Retry(f"{status} {error}".strip(), transient=transient, error=error)

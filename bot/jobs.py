@@ -9,13 +9,17 @@ a restart or an upgrade still decode.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from typing import Any
 
 from tipline.models import Step
+from tipline.ports import SlackCopy
 
 # The once key of the post: the outbox takes one post per incident, across every process.
 POST_ONCE = "post"
+# The once key of a purged incident's scrub (released once the record has it queued).
+SCRUB_ONCE = "scrub"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,7 +53,16 @@ class Translator:
     by: str
 
 
-Job = Post | Update | Reply | Alert | Translator
+@dataclasses.dataclass(frozen=True, slots=True)
+class Scrub:
+    """A purged incident's Slack copy: its message rewritten to `copy`'s anonymous figures,
+    its noted thread replies deleted (docs/slack.md, "Retention"). It carries all it needs:
+    the incident is no longer in Redis."""
+
+    copy: SlackCopy
+
+
+Job = Post | Update | Reply | Alert | Translator | Scrub
 # The jobs that go to the incident's message or its thread (they need the post first).
 InThread = Update | Reply | Alert
 
@@ -68,6 +81,8 @@ def encode(job: Job) -> str:
             fields = {"kind": "alert", "reason": reason}
         case Translator(by=by):
             fields = {"kind": "translator", "by": by}
+        case Scrub(copy=copy):
+            fields = {"kind": "scrub", "copy": _copy_fields(copy)}
     return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
 
@@ -91,4 +106,29 @@ def _job(data: object) -> Job:
             return Alert(reason)
         case {"kind": "translator", "by": str() as by}:
             return Translator(by)
+        case {"kind": "scrub", "copy": dict() as copy}:
+            return Scrub(_copy(copy))
     raise ValueError("not a Slack job")
+
+
+def _copy_fields(copy: SlackCopy) -> dict[str, Any]:
+    fields = dataclasses.asdict(copy)
+    fields["replies"] = list(copy.replies)
+    fields["reported_on"] = copy.reported_on.isoformat()
+    fields["purged_on"] = copy.purged_on.isoformat()
+    return fields
+
+
+def _copy(data: dict[str, Any]) -> SlackCopy:
+    replies = data["replies"]
+    texts = {k: data[k] for k in ("incident_id", "channel", "ts", "urgency", "category", "school")}
+    if not isinstance(replies, list) or not all(
+        isinstance(t, str) for t in [*replies, *texts.values()]
+    ):
+        raise TypeError("not a Slack copy")
+    return SlackCopy(
+        **texts,
+        replies=tuple(replies),
+        reported_on=dt.date.fromisoformat(data["reported_on"]),
+        purged_on=dt.date.fromisoformat(data["purged_on"]),
+    )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from bot import jobs
 from tipline.models import Incident, Step
-from tipline.ports import SlackOutbox
+from tipline.ports import SlackCopy, SlackOutbox
 
 
 def wall_ms() -> int:
@@ -48,6 +48,20 @@ class SlackNotifier:
     async def translator(self, incident: Incident, *, by: str) -> None:
         """Ask the translators' channel for help with the incident's language."""
         await self._enqueue(incident.incident_id, [jobs.Translator(by)])
+
+    async def scrub(self, copy: SlackCopy) -> bool:
+        """Queue the scrub of a purged incident's Slack copy, once per incident across
+        processes (the SlackScrubs port, for adapters/retention.py)."""
+        body = jobs.encode(jobs.Scrub(copy))
+        queued = await self._outbox.enqueue(
+            copy.incident_id, [body], once=jobs.SCRUB_ONCE, now_ms=self._now_ms()
+        )
+        if queued:
+            self._wake()
+        return queued
+
+    async def scrub_queued(self, incident_id: str) -> None:
+        await self._outbox.release(incident_id, jobs.SCRUB_ONCE)
 
     async def _enqueue(
         self, incident_id: str, queued: Sequence[jobs.Job], *, once: str | None = None

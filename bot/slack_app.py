@@ -28,6 +28,7 @@ from tipline.ports import (
     Directory,
     IncidentStore,
     RateLimiter,
+    SlackCopies,
     SlackOutbox,
     UseCases,
 )
@@ -106,9 +107,12 @@ class SlackBot:
         replays: RateLimiter | None = None,
         demo: bool = False,
         public_url: str = "",
+        copies: SlackCopies | None = None,
     ) -> None:
         """`demo`: an unmapped Slack user acts as an agent (PROTOCOL.md); `public_url`: the
-        base of the console links in Slack's messages."""
+        base of the console links in Slack's messages; `copies`: the record, told what the
+        delivery worker posted and scrubbed for retention (bot/delivery.py)."""
+        self._copies = copies
         self.config = config
         self._demo = demo
         self._public_url = public_url
@@ -187,6 +191,7 @@ class SlackBot:
             directory=self._directory,
             client=self.client,
             look=look,
+            copies=self._copies,
         )
         self._task = asyncio.create_task(self.delivery.run(self._stop), name="slack-delivery")
 

@@ -47,6 +47,7 @@ from adapters.redis_pool import SemaphorePool, sentinel_pool
 from adapters.redis_store import RedisStore
 from adapters.sealing import DataKeyError, KeyRing
 from adapters.slack_outbox import RedisSlackOutbox
+from bot.notifier import SlackNotifier
 from bot.slack_app import SlackBot
 from escalation import recovery
 from realtime import app as web_app
@@ -304,6 +305,7 @@ def slack_bot(settings: Settings, parts: web.Application) -> SlackBot | None:
         replays=RedisRateLimiter(client, prefix=settings.key_prefix),
         demo=settings.demo,
         public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
+        copies=parts[DATABASE].record,  # noted replies and scrubs, for retention
     )
 
 
@@ -734,9 +736,7 @@ async def purger(parts: web.Application) -> AsyncIterator[None]:
     (adapters/retention.py): a round an hour, one process at a time; none when every period
     is 0 (kept for ever)."""
     settings = parts[SETTINGS]
-    periods = retention.periods_of(
-        settings.retention_days, {o.code: o.retention_days for o in settings.organizations}
-    )
+    periods = retention.periods_of(settings)
     if not periods.purges:
         yield
         return
@@ -746,6 +746,9 @@ async def purger(parts: web.Application) -> AsyncIterator[None]:
         prefix=settings.key_prefix,
         periods=periods,
         clock=parts[CLOCK],
+        # Purged incidents' Slack copies are scrubbed through the Slack outbox (queued even
+        # with the bot off here: a process that has it on sends them).
+        scrubs=SlackNotifier(RedisSlackOutbox(parts[CLIENT], prefix=settings.key_prefix)),
     )
     every_s = min(retention.EVERY_S, settings.sweep_interval_s * 3600)
     async with _rounds(job.run, every_s, name="retention"):

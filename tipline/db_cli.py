@@ -29,6 +29,8 @@ from adapters.embedded_postgres import EmbeddedPostgres, EmbeddedPostgresError
 from adapters.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from adapters.record import migrate, pool, purge
 from adapters.record.store import PostgresRecord
+from adapters.slack_outbox import RedisSlackOutbox
+from bot.notifier import SlackNotifier
 from escalation import recovery
 from tipline import datakeys, errors, logs, settings
 from tipline.clock import SystemClock
@@ -321,18 +323,17 @@ async def _rebuild(
     return 0
 
 
+_OFF = (
+    "retention is off: TIPLINE_RETENTION_DAYS ([server] retention_days) is 0 and no school "
+    "sets policy.retention_days (in the config, or as the record stored it), so every record "
+    "is kept; nothing to purge"
+)
+
+
 def _purge(config: settings.Settings, *, dry_run: bool) -> int:
     """Retention (adapters/retention.py): the counts per school on stdout, and a real run
     logs `record.purged` (counts only) on stderr, as `tipline serve`'s hourly purge does."""
-    periods = retention.periods_of(
-        config.retention_days, {o.code: o.retention_days for o in config.organizations}
-    )
-    if not periods.purges:
-        print(
-            "retention is off: TIPLINE_RETENTION_DAYS ([server] retention_days) is 0 and no "
-            "school sets policy.retention_days, so every record is kept; nothing to purge"
-        )
-        return 0
+    periods = retention.periods_of(config)  # with the record's own of each school, below
     with _both(config) as (url, redis_url):
         if not dry_run:
             logs.setup()
@@ -346,9 +347,18 @@ async def _purge_run(
     client = _redis_client(redis_url)
     try:
         job = retention.Purger(
-            connections, client, prefix=config.key_prefix, periods=periods, clock=SystemClock()
+            connections,
+            client,
+            prefix=config.key_prefix,
+            periods=periods,
+            clock=SystemClock(),
+            scrubs=SlackNotifier(RedisSlackOutbox(client, prefix=config.key_prefix)),
         )
+        if not (await job.current_periods()).purges:
+            print(_OFF)
+            return 0
         tallies = await (job.plan() if dry_run else job.purge())
+        waiting = await job.scrubs_waiting() if dry_run else 0
     finally:
         await client.aclose()
         await connections.close()
@@ -364,11 +374,17 @@ async def _purge_run(
                 "archive or the evictor is behind)"
             )
     print(f"{verb} in all: {_counts(total)}")
+    if waiting:
+        print(
+            f"would scrub in Slack: {waiting} Slack messages of incidents purged before "
+            "(their scrub is queued by the next purge)"
+        )
     return 0
 
 
 def _counts(tally: purge.Tally) -> str:
     oldest = tally.oldest_resolved
-    return f"{tally.incidents} incidents, {tally.messages} messages, {tally.notes} notes" + (
+    counts = f"{tally.incidents} incidents, {tally.messages} messages, {tally.notes} notes"
+    return f"{counts}, {tally.slack} Slack messages" + (
         f"; oldest resolved {oldest.date().isoformat()}" if oldest is not None else ""
     )

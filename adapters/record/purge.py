@@ -8,7 +8,10 @@ what people wrote and keeps the anonymous figures: the report, the classifier's 
 ids, and so does the receipt hash (nothing leads a reporter back to it); the incident's
 school, channel, times, urgency, category, language and confidence, its messages' senders,
 times and seqs, its steps' actions, actors, outcomes and times stay. `purged_at` marks it,
-and `retention_purges` gets the batch's counts per school.
+and `retention_purges` gets the batch's counts per school. Its Slack copy (the agents'
+message, which quotes the report, and the thread replies that quote a note) is marked due
+for a scrub in the same transaction (`slack_messages.scrub`, migration 0005); the caller
+queues the scrubs after the commit (`scrubs`, `scrubs_queued`).
 
 Whether an incident is still live in Redis is the caller's question (adapters/retention.py):
 `purge_batch` takes it as a function of the batch's ids.
@@ -21,6 +24,8 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import asyncpg
+
+from tipline.ports import SlackCopy
 
 # $1 school codes, $2 their days (the overrides); $3 the deployment's days; $4, $5 the
 # cursor (creation, id) to go on after; $6 the latest cutoff of any school (bounds the
@@ -69,8 +74,43 @@ WHERE incident_id = ANY($1::text[]) AND status = 'resolved' AND purged_at IS NUL
 RETURNING incident_id, org_code
 """
 _LOGGED = """
-INSERT INTO retention_purges (purged_at, org_code, incidents, messages, notes)
-SELECT $1, * FROM unnest($2::text[], $3::int[], $4::int[], $5::int[])
+INSERT INTO retention_purges (purged_at, org_code, incidents, messages, notes, slack)
+SELECT $1, * FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[])
+"""
+# The Slack copies of a batch (migration 0005): its message and its noted thread replies.
+_SLACK_COUNT = """
+SELECT s.incident_id, 1 + (SELECT count(*) FROM slack_replies r
+                           WHERE r.incident_id = s.incident_id) AS slack
+FROM slack_messages s
+WHERE s.incident_id = ANY($1::text[]) AND s.scrub IS NULL
+"""
+_SLACK_DUE = """
+UPDATE slack_messages s SET scrub = 'due'
+WHERE s.incident_id = ANY($1::text[]) AND s.scrub IS NULL
+RETURNING s.incident_id, 1 + (SELECT count(*) FROM slack_replies r
+                              WHERE r.incident_id = s.incident_id) AS slack
+"""
+# The purged incidents whose Slack copy waits to be queued, and what their scrub needs.
+_SCRUBS = """
+SELECT s.incident_id, s.channel, s.ts, i.urgency, i.category, i.created_at, i.purged_at,
+       COALESCE(NULLIF(i.org_name, ''), o.name, i.org_code) AS school,
+       ARRAY(SELECT r.ts FROM slack_replies r
+             WHERE r.incident_id = s.incident_id ORDER BY r.ts) AS replies
+FROM slack_messages s
+JOIN incidents i USING (incident_id)
+LEFT JOIN organisations o ON o.code = i.org_code
+WHERE s.scrub = 'due' AND i.purged_at IS NOT NULL
+ORDER BY s.incident_id
+LIMIT $1
+FOR UPDATE OF s SKIP LOCKED
+"""
+_SCRUBS_WAITING = """
+SELECT (SELECT count(*) FROM slack_messages WHERE scrub = 'due')
+     + (SELECT count(*) FROM slack_replies r JOIN slack_messages s USING (incident_id)
+        WHERE s.scrub = 'due')
+"""
+_QUEUED = """
+UPDATE slack_messages SET scrub = 'queued' WHERE incident_id = ANY($1::text[]) AND scrub = 'due'
 """
 START = (dt.datetime.min.replace(tzinfo=dt.UTC), "")  # before every incident
 
@@ -115,6 +155,7 @@ class Tally:
     incidents: int = 0
     messages: int = 0
     notes: int = 0
+    slack: int = 0  # Slack messages sent to be scrubbed: the message and its noted replies
     oldest_resolved: dt.datetime | None = None
     # Due, but still in Redis (its live window, or the archive behind): left for later.
     live: int = 0
@@ -123,6 +164,7 @@ class Tally:
         self.incidents += other.incidents
         self.messages += other.messages
         self.notes += other.notes
+        self.slack += other.slack
         self.live += other.live
         if other.oldest_resolved is not None and (
             self.oldest_resolved is None or other.oldest_resolved < self.oldest_resolved
@@ -187,6 +229,8 @@ async def plan_batch(conn: Conn, found: Sequence[Due], live: Live) -> dict[str, 
         tally = tallies[school[row["incident_id"]]]
         tally.messages += row["messages"]
         tally.notes += row["notes"]
+    for row in await conn.fetch(_SLACK_COUNT, ids):
+        tallies[school[row["incident_id"]]].slack += row["slack"]
     return tallies
 
 
@@ -208,6 +252,9 @@ async def purge_batch(
         for row in await conn.fetch(query, list(purged_ids)) if purged_ids else []:
             tally = tallies[school[row["incident_id"]]]
             setattr(tally, field, getattr(tally, field) + 1)
+    # Its Slack copy is due for a scrub, in the same transaction (queued after the commit).
+    for row in await conn.fetch(_SLACK_DUE, list(purged_ids)) if purged_ids else []:
+        tallies[school[row["incident_id"]]].slack += row["slack"]
     done = {code: t for code, t in tallies.items() if t.incidents}
     if done:
         await conn.execute(
@@ -217,5 +264,45 @@ async def purge_batch(
             [t.incidents for t in done.values()],
             [t.messages for t in done.values()],
             [t.notes for t in done.values()],
+            [t.slack for t in done.values()],
         )
     return tallies, purged
+
+
+async def stored_periods(conn: Conn) -> dict[str, int]:
+    """The schools' own periods as the record has them (`organisations.retention_days`,
+    written from their config's `policy.retention_days` when a server starts)."""
+    rows = await conn.fetch(
+        "SELECT code, retention_days FROM organisations WHERE retention_days IS NOT NULL"
+    )
+    return {r["code"]: r["retention_days"] for r in rows}
+
+
+async def scrubs(conn: Conn, *, limit: int = 500) -> list[SlackCopy]:
+    """Up to `limit` purged incidents' Slack copies not queued for their scrub yet, each
+    locked for the caller's transaction (rows another purge holds are skipped)."""
+    return [
+        SlackCopy(
+            incident_id=r["incident_id"],
+            channel=r["channel"],
+            ts=r["ts"],
+            replies=tuple(r["replies"]),
+            urgency=r["urgency"],
+            category=r["category"],
+            school=r["school"],
+            reported_on=r["created_at"].astimezone(dt.UTC).date(),
+            purged_on=r["purged_at"].astimezone(dt.UTC).date(),
+        )
+        for r in await conn.fetch(_SCRUBS, limit)
+    ]
+
+
+async def scrubs_waiting(conn: Conn) -> int:
+    """How many Slack messages of incidents purged already wait to be queued for a scrub
+    (purged before Slack copies were scrubbed, or while the outbox was away)."""
+    return int(await conn.fetchval(_SCRUBS_WAITING))
+
+
+async def scrubs_queued(conn: Conn, incident_ids: Sequence[str]) -> None:
+    """Their scrubs are in the Slack outbox: no later round queues them again."""
+    await conn.execute(_QUEUED, list(incident_ids))

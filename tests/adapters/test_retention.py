@@ -173,6 +173,21 @@ async def test_a_schools_own_period_wins_over_the_deployments_either_way(
     assert purged_ids(await tables(setup.url)) == {"lhs", "other"}
 
 
+async def test_a_schools_period_stored_with_it_applies_unless_the_given_periods_name_it(
+    setup: Setup, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """OTHER stored with its own 30 days, no period given (as `tipline db purge` without the
+    config): OTHER's case goes, LHS's stays; given 400 days for OTHER, the given one wins."""
+    other = dataclasses.replace(factories.org(), code=OTHER, retention_days=30)
+    await setup.record.upsert_organization(other)
+    await archived(setup.record, case("lhs"))
+    await archived(setup.record, case("other", org_code=OTHER))
+    given = purge.Periods(0, {OTHER: 400})
+    assert await purger(setup, redis_client, prefix, given).purge() == {}
+    await purger(setup, redis_client, prefix, purge.Periods(0)).purge()
+    assert purged_ids(await tables(setup.url)) == {"other"}
+
+
 async def test_the_texts_go_and_the_figures_stay(
     setup: Setup, redis_client: aioredis.Redis, prefix: str
 ) -> None:
@@ -322,6 +337,7 @@ async def test_each_purge_is_logged_with_counts_only(
             "incidents": 1,
             "messages": 4,
             "notes": 1,
+            "slack": 0,
         }
         for code in ("LHS", OTHER)
     ]

@@ -1,8 +1,10 @@
 """A fake Slack Web API: a local aiohttp server that answers like Slack and records every call.
 
-It answers auth.test, chat.postMessage, chat.update, chat.postEphemeral and views.open, and
-can be told to fail the next calls: a 429 with Retry-After, a 500, or an `ok: false` error,
-and to take its time over each answer (`delay_s`, as a slow Slack does).
+It answers auth.test, chat.postMessage, chat.update, chat.delete, chat.postEphemeral and
+views.open, and can be told to fail the next calls: a 429 with Retry-After, a 500, or an
+`ok: false` error, and to take its time over each answer (`delay_s`, as a slow Slack does).
+It keeps the text of each message it posted (`texts`): chat.update and chat.delete of a
+message it deleted (or a test put in `gone`) answer `message_not_found`, as Slack does.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ class FakeSlack:
         self.failures: list[Failure] = []
         self.url = ""
         self.delay_s = 0.0  # how long each call (other than auth.test) waits for its answer
+        self.texts: dict[tuple[str, str], str] = {}  # (channel, ts) -> the message's text now
+        self.gone: set[tuple[str, str]] = set()  # deleted messages
+        self.down = False  # while set, every call but auth.test gets a 503
         self._ts = itertools.count(1)
 
     def fail_next(self, *failures: Failure) -> None:
@@ -83,8 +88,13 @@ class FakeSlack:
             self.calls.append(Call(method, args, failure.status, False, time.monotonic(), body))
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             return web.json_response(body, status=failure.status, headers=headers)
+        if method != "auth.test" and self.down:
+            body = {"ok": False, "error": "service_unavailable"}
+            self.calls.append(Call(method, args, 503, False, time.monotonic(), body))
+            return web.json_response(body, status=503)
         answer = self._answer(method, args)
-        self.calls.append(Call(method, args, 200, True, time.monotonic(), answer))
+        ok = answer.get("ok") is True
+        self.calls.append(Call(method, args, 200, ok, time.monotonic(), answer))
         return web.json_response(answer)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -101,22 +111,38 @@ class FakeSlack:
                     "bot_id": "B0TIPLINE",
                 }
             case "chat.postMessage":
+                self.texts[(str(args.get("channel")), ts)] = str(args.get("text", ""))
                 return {"ok": True, "channel": args.get("channel"), "ts": ts}
-            case "chat.update":
-                return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+            case "chat.update" | "chat.delete":
+                return self._change(method, args)
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
             case "views.open":
                 return {"ok": True, "view": {"id": "V0TIPLINE"}}
         return {"ok": False, "error": "unknown_method"}
 
+    def _change(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """chat.update or chat.delete, answered as Slack answers them."""
+        where = (str(args.get("channel")), str(args.get("ts")))
+        if where in self.gone:
+            return {"ok": False, "error": "message_not_found"}
+        if method == "chat.delete":
+            self.gone.add(where)
+            self.texts.pop(where, None)
+            return {"ok": True, "channel": where[0], "ts": where[1]}
+        self.texts[where] = str(args.get("text", ""))
+        return {"ok": True, "channel": where[0], "ts": where[1], "text": self.texts[where]}
+
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
+    """The call's arguments, as Slack reads them: the query string (slack_sdk sends
+    chat.delete's there), then a JSON or form body."""
+    query: dict[str, Any] = dict(request.query)
     if request.content_type == "application/json":
         data: dict[str, Any] = await request.json()
-        return data
+        return query | data
     form = await request.post()
-    return {k: v if isinstance(v, str) else str(v) for k, v in form.items()}
+    return query | {k: v if isinstance(v, str) else str(v) for k, v in form.items()}
 
 
 @asynccontextmanager

@@ -11,11 +11,13 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
 from adapters.record import pool
 from adapters.record.store import PostgresRecord
+from adapters.slack_outbox import RedisSlackOutbox
 from tests.adapters.test_retention import OTHER, REPORT, archived, case, purged_ids, tables
 from tests.conftest import REDIS_URL, RING
 from tests.escalation import factories
@@ -68,18 +70,20 @@ async def test_a_dry_run_then_a_purge(
         url, prefix, tmp_path, "--dry-run", TIPLINE_RETENTION_DAYS="30"
     )
     assert code == 0, err
-    counts = "1 incidents, 4 messages, 1 notes; oldest resolved 2026-03-03"
+    counts = "1 incidents, 4 messages, 1 notes, 0 Slack messages; oldest resolved 2026-03-03"
     assert out.splitlines() == [
         f"would purge LHS: {counts}",
         f"would purge {OTHER}: {counts}",
-        "would purge in all: 2 incidents, 8 messages, 2 notes; oldest resolved 2026-03-03",
+        "would purge in all: 2 incidents, 8 messages, 2 notes, 0 Slack messages; oldest resolved "
+        "2026-03-03",
     ]
     assert await tables(url) == before
 
     code, out, err = await tipline_db_purge(url, prefix, tmp_path, TIPLINE_RETENTION_DAYS="30")
     assert code == 0, err
     assert out.splitlines()[-1] == (
-        "purged in all: 2 incidents, 8 messages, 2 notes; oldest resolved 2026-03-03"
+        "purged in all: 2 incidents, 8 messages, 2 notes, 0 Slack messages; oldest resolved "
+        "2026-03-03"
     )
     assert purged_ids(await tables(url)) == {"lhs-case", "other-case"}
     logged = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
@@ -92,7 +96,10 @@ async def test_a_dry_run_then_a_purge(
     assert REPORT not in err
 
     code, out, _ = await tipline_db_purge(url, prefix, tmp_path, TIPLINE_RETENTION_DAYS="30")
-    assert (code, out.splitlines()[-1]) == (0, "purged in all: 0 incidents, 0 messages, 0 notes")
+    assert (code, out.splitlines()[-1]) == (
+        0,
+        "purged in all: 0 incidents, 0 messages, 0 notes, 0 Slack messages",
+    )
 
 
 async def test_with_retention_off_it_says_so_and_keeps_everything(
@@ -116,3 +123,33 @@ async def test_a_period_inside_the_live_window_is_refused(
     assert code == 2
     assert "2 days is shorter than the live window" in err
     assert await tables(url) == before
+
+
+async def test_a_schools_stored_period_applies_without_the_config_and_slack_is_counted(
+    url: str, prefix: str, tmp_path: Path, redis_client: aioredis.Redis
+) -> None:
+    """LHS stored with its own 30 days (as a server with its config writes it), no period in
+    the command's settings: the dry run names LHS only, with its Slack message; the purge
+    then queues that message's scrub in the Slack outbox and marks it queued."""
+    connections = await pool.open_migrated(url)
+    try:
+        record = PostgresRecord(connections, RING)
+        lhs = dataclasses.replace(factories.org(), retention_days=30)
+        await record.upsert_organization(lhs)
+        await record.put_slack_message("lhs-case", channel="C0AGENTS", ts="1.0001")
+    finally:
+        await connections.close()
+    code, out, err = await tipline_db_purge(url, prefix, tmp_path, "--dry-run")
+    assert code == 0, err
+    counts = "1 incidents, 4 messages, 1 notes, 1 Slack messages; oldest resolved 2026-03-03"
+    assert out.splitlines() == [f"would purge LHS: {counts}", f"would purge in all: {counts}"]
+
+    code, out, err = await tipline_db_purge(url, prefix, tmp_path)
+    assert code == 0, err
+    assert purged_ids(await tables(url)) == {"lhs-case"}
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("SELECT scrub FROM slack_messages") == "queued"
+    finally:
+        await conn.close()
+    assert await RedisSlackOutbox(redis_client, prefix=prefix).pending() == 1
