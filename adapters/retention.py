@@ -47,6 +47,10 @@ log = logging.getLogger("tipline.retention")
 
 BATCH = 200
 EVERY_S = 3600.0
+# Scrubs are queued this far apart: a backlog (the first purge after retention is turned on)
+# goes out at 30 a minute, leaving most of Slack's chat.update budget (Tier 3, about 50 a
+# minute per workspace) to the updates of live emergencies.
+SCRUB_PACE_S = 2.0
 _LOCK = "hashtextextended('tipline.retention.' || current_schema(), 0)"
 # KEYS[1] a receipt key; ARGV[1] the incident it must lead to. A receipt key is removed only
 # while it still names the purged incident.
@@ -70,11 +74,13 @@ class Purger:
         clock: Clock,
         batch: int = BATCH,
         scrubs: SlackScrubs | None = None,
+        scrub_pace_s: float = SCRUB_PACE_S,
     ) -> None:
         """`scrubs`: where the Slack copies of purged incidents are queued (None: they wait,
         due, in the record)."""
         self._pool = pool
         self._scrubs = scrubs
+        self._pace_s = scrub_pace_s
         self._r = client
         self._keys = Keys(prefix)
         self.periods = periods
@@ -166,8 +172,9 @@ class Purger:
         while True:
             async with self._pool.acquire() as conn, conn.transaction():
                 copies = await purging.scrubs(conn, limit=self._batch)
-                for copy in copies:
-                    await scrubs.scrub(copy)  # refused (False) when an earlier try queued it
+                for n, copy in enumerate(copies, start=queued):
+                    # Refused (False) when an earlier try queued it.
+                    await scrubs.scrub(copy, after_s=n * self._pace_s)
                 await purging.scrubs_queued(conn, [c.incident_id for c in copies])
             if not copies:
                 return queued

@@ -49,12 +49,13 @@ class SlackNotifier:
         """Ask the translators' channel for help with the incident's language."""
         await self._enqueue(incident.incident_id, [jobs.Translator(by)])
 
-    async def scrub(self, copy: SlackCopy) -> bool:
-        """Queue the scrub of a purged incident's Slack copy, once per incident across
-        processes (the SlackScrubs port, for adapters/retention.py)."""
+    async def scrub(self, copy: SlackCopy, *, after_s: float = 0.0) -> bool:
+        """Queue the scrub of a purged incident's Slack copy, due `after_s` from now, once per
+        incident across processes (the SlackScrubs port, for adapters/retention.py)."""
         body = jobs.encode(jobs.Scrub(copy))
+        due_ms = self._now_ms() + int(after_s * 1000)
         queued = await self._outbox.enqueue(
-            copy.incident_id, [body], once=jobs.SCRUB_ONCE, now_ms=self._now_ms()
+            copy.incident_id, [body], once=jobs.SCRUB_ONCE, now_ms=due_ms
         )
         if queued:
             self._wake()

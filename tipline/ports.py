@@ -334,8 +334,9 @@ class SlackCopy:
 class SlackScrubs(Protocol):
     """Queues the scrub of a purged incident's Slack copy (bot.notifier, on the outbox)."""
 
-    async def scrub(self, copy: SlackCopy) -> bool:
-        """Queue it, once per incident across processes (False: it was already)."""
+    async def scrub(self, copy: SlackCopy, *, after_s: float = 0.0) -> bool:
+        """Queue it, due `after_s` from now, once per incident across processes (False: it
+        was already)."""
         ...
 
     async def scrub_queued(self, incident_id: str) -> None:

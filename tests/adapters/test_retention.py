@@ -18,6 +18,8 @@ from adapters import live_window, retention, sealing
 from adapters.record import pool, purge
 from adapters.record.store import PostgresRecord
 from adapters.redis_store import RedisStore
+from adapters.slack_outbox import RedisSlackOutbox
+from bot.notifier import SlackNotifier
 from tests.clock import FakeClock
 from tests.conftest import RING, RING_LINE
 from tests.escalation import factories
@@ -361,3 +363,27 @@ async def test_a_key_rotation_after_a_purge_skips_what_is_gone_and_forgets_the_o
     assert set((await rotated.reseal()).values()) == {0}
     keys = await setup.record.pool.fetch("SELECT key_id FROM data_keys")
     assert [r["key_id"] for r in keys] == ["next"]
+
+
+async def test_a_backlog_of_slack_scrubs_is_queued_paced(
+    setup: Setup, redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """Three purged cases with Slack messages: their scrubs are due 2 s apart in the Slack
+    outbox (a backlog leaves Slack's update budget to live emergencies), each once."""
+    for name in ("a", "b", "c"):
+        await archived(setup.record, case(name))
+        await setup.record.put_slack_message(name, channel="C1", ts=f"1.{name}")
+    outbox = RedisSlackOutbox(redis_client, prefix=prefix)
+    job = retention.Purger(
+        setup.record.pool,
+        redis_client,
+        prefix=prefix,
+        periods=purge.Periods(30),
+        clock=FakeClock(NOW),
+        scrubs=SlackNotifier(outbox, now_ms=lambda: 1_000_000),
+    )
+    assert (await job.purge())["LHS"].slack == 3
+    due = f"{prefix}:slack:{{outbox}}:due"
+    scores = [await redis_client.zscore(due, name) for name in ("a", "b", "c")]
+    assert scores == [1_000_000.0, 1_002_000.0, 1_004_000.0]
+    assert await job.queue_scrubs() == 0
