@@ -15,7 +15,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters import live_window, retention, sealing
-from adapters.record import pool, purge
+from adapters.record import migrate, pool, purge
 from adapters.record.store import PostgresRecord
 from adapters.redis_store import RedisStore
 from adapters.slack_outbox import RedisSlackOutbox
@@ -387,3 +387,41 @@ async def test_a_backlog_of_slack_scrubs_is_queued_paced(
     scores = [await redis_client.zscore(due, name) for name in ("a", "b", "c")]
     assert scores == [1_000_000.0, 1_002_000.0, 1_004_000.0]
     assert await job.queue_scrubs() == 0
+
+
+async def test_migration_0005_marks_the_slack_copies_of_cases_purged_before_it_due() -> None:
+    """A case purged before 0005 (its Slack message never scrubbed) is due after the upgrade;
+    a case not purged is not."""
+    async with schema() as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate.upgrade(conn, [m for m in migrate.shipped() if m.version < 5])
+            await conn.execute(
+                "INSERT INTO organisations (code, name, timezone, contacts, law_enforcement,"
+                " policy) VALUES ('LHS', 'Lincoln', 'UTC', '[]', '{}', '{}')"
+            )
+            for incident_id, purged in (("purged", True), ("kept", False)):
+                await conn.execute(
+                    "INSERT INTO incidents (incident_id, org_code, channel, created_at,"
+                    " initial_urgency, initial_category, language, confidence, reasons,"
+                    " reasons_key_id, urgency, category, status, state, version,"
+                    " report_key_id, report, purged_at) VALUES ($1, 'LHS', 'web', now(),"
+                    " 'emergency', 'weapon', 'en', 0.9, NULL, 'purged', 'emergency', 'weapon',"
+                    " 'resolved', 'resolved', 1, $2, $3, $4)",
+                    incident_id,
+                    None if purged else "plain",
+                    None if purged else b"a report",
+                    dt.datetime.now(dt.UTC) if purged else None,
+                )
+                await conn.execute(
+                    "INSERT INTO slack_messages (incident_id, channel, ts) VALUES ($1, 'C1', $1)",
+                    incident_id,
+                )
+        finally:
+            await conn.close()
+        connections = await pool.open_migrated(url)
+        try:
+            rows = await connections.fetch("SELECT incident_id, scrub FROM slack_messages")
+        finally:
+            await connections.close()
+    assert {r["incident_id"]: r["scrub"] for r in rows} == {"purged": "due", "kept": None}
