@@ -16,13 +16,14 @@ from tests.adapters.test_live_window import (
     RESOLVED_AT,
     WINDOW,
     archive_all,
+    connections,
     evictor,
     record,
     resolved_case,
     stream,
 )
 
-__all__ = ["record", "stream"]  # fixtures of the live window's tests, used here too
+__all__ = ["connections", "record", "stream"]  # fixtures of the live window's tests, used here too
 
 
 def shared(prefix: str) -> str:
