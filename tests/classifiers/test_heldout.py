@@ -97,20 +97,21 @@ def test_issue_targets(report: evaluation.EvalReport, metric: str, part: str) ->
 
 # The second, blind held-out set (issue #16; docs/classifier.md "A second, blind held-out
 # set (2026-12-02)"): 290 rows written after the sixth round by someone who had not read
-# the training sources or heldout.jsonl, checked by `classifiers.data.overlap --fresh`, and
-# evaluated once with the shipped model. Nothing may be tuned on it; its hash is pinned so
-# that it stays as it was measured.
+# the training sources or heldout.jsonl, checked by `classifiers.data.overlap --fresh`; the
+# 10 scenarios (21 rows) near a row of the seventh training round, written the same day,
+# taken out; the 269 left evaluated once with the shipped model. Nothing may be tuned on
+# it; its hash is pinned so that it stays as it was measured.
 FRESH = corpus.default_paths()[1].with_name("heldout_fresh.jsonl")
-FRESH_SHA256 = "a81fd5e01950cb13b2e66edbb98040a58c448a966de40fe6a582f6231df515dc"
-# Measured on 2026-12-02 with the shipped model (emergency precision 0.794 / 0.717, urgency
-# macro-F1 0.878 / 0.828, category 0.876 / 0.857), minus a small margin for CPU numerics.
+FRESH_SHA256 = "f4cc979c8b87c22889c9667e9668d31a5f0acb94bab78d87c0d23837c1633139"
+# Measured on 2026-12-02 with the shipped model (emergency precision 0.775 / 0.694, urgency
+# macro-F1 0.865 / 0.807, category 0.872 / 0.847), minus a small margin for CPU numerics.
 FRESH_FLOORS = {
-    ("precision", "overall"): 0.78, ("precision", "non-English"): 0.70,
-    ("urgency", "overall"): 0.86, ("urgency", "non-English"): 0.81,
-    ("category", "overall"): 0.86, ("category", "non-English"): 0.84,
+    ("precision", "overall"): 0.76, ("precision", "non-English"): 0.68,
+    ("urgency", "overall"): 0.85, ("urgency", "non-English"): 0.79,
+    ("category", "overall"): 0.86, ("category", "non-English"): 0.83,
 }  # fmt: skip
-# Urgent reports called emergency: measured 0.121 / 0.175 (7 of 58, 7 of 40), plus a margin.
-FRESH_URGENT_CEILING = {"overall": 0.14, "non-English": 0.19}
+# Urgent reports called emergency: measured 0.146 / 0.219 (7 of 48, 7 of 32), plus a margin.
+FRESH_URGENT_CEILING = {"overall": 0.17, "non-English": 0.25}
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +129,12 @@ def test_fresh_set_is_the_one_measured() -> None:
 
 
 def test_fresh_set_is_well_formed_and_shares_nothing_with_the_other_files() -> None:
-    """Ids x0001... in order, one label per scenario, no scenario id or text of the others."""
+    """Ids x0001... rising (those taken out leave gaps), one label per scenario, no scenario id
+    or text of the others."""
     fresh = corpus.load(FRESH)
-    assert [r.id for r in fresh] == [f"x{n:04d}" for n in range(1, len(fresh) + 1)]
+    ids = [r.id for r in fresh]
+    assert all(i.startswith("x") and len(i) == 5 for i in ids)
+    assert ids == sorted(set(ids))
     labels: dict[str, tuple[str, str]] = {}
     for row in fresh:
         assert row.scenario.startswith("f"), row.id
@@ -146,7 +150,7 @@ def test_fresh_set_is_well_formed_and_shares_nothing_with_the_other_files() -> N
 @pytest.mark.slow
 @pytest.mark.parametrize("part", ["overall", "non-English"])
 def test_fresh_emergency_recall(fresh_report: evaluation.EvalReport, part: str) -> None:
-    """On the blind set too no emergency is missed (measured: 104 of 104)."""
+    """On the blind set too no emergency is missed (measured: 93 of 93)."""
     subset = _subset(fresh_report, part)
     assert subset.emergency_recall == 1.0, [row.id for row, _ in subset.missed]
 
