@@ -8,9 +8,10 @@ the model cannot load) calls every report without a hit `urgent`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 
-from classifiers import normalize
+from classifiers import normalize, prefilter
 from classifiers.patterns import (
     Pattern,
     ar,
@@ -96,13 +97,26 @@ def _guarded(pattern: Pattern, text: str, start: int, end: int) -> bool:
     return False
 
 
+@functools.cache
+def _prefilter() -> prefilter.Prefilter:
+    """The table's patterns in one RE2 set, built at the first scan (about 0.7 s)."""
+    return prefilter.Prefilter([pattern.regex.pattern for pattern in PATTERNS])
+
+
 def scan(text: str, patterns: Sequence[Pattern] = PATTERNS) -> list[Hit]:
     """Every pattern with at least one unguarded match in `text`, in table order.
 
     Patterns of every language are tried on every text: language detection is itself
-    uncertain on short, mixed or misspelt reports, and a pattern is cheap.
+    uncertain on short, mixed or misspelt reports. On the table itself, one RE2 pass
+    (`classifiers.prefilter`) first names the patterns that may match, a superset; only
+    those run here, so a text no pattern can match costs that one pass.
     """
     normal = normalize.normalise(text)
+    if patterns is PATTERNS:
+        maybe = _prefilter().candidates(normal)
+        if not maybe:
+            return []
+        patterns = [PATTERNS[i] for i in maybe]
     framed = bool(_FRAMES.search(normal) or _FRAMES_UNSPACED.search(normal))
     hits: list[Hit] = []
     for pattern in patterns:
