@@ -10,8 +10,9 @@ less than `live_window_hours` ago; older ones leave Redis and are read from the 
   between (a late step) leaves it where it is, for the next round.
 - `IncidentsWithRecord`, `MessagesWithRecord`: the service's stores. A read of an incident
   that Redis no longer has (by id, its messages, whether a school owns it) falls back to
-  the record; a write to one is refused with `archived`, changing nothing (the service
-  brings it back first for a reporter's message: adapters/live_rebuild.py `LiveRestore`).
+  the record, marked `from_record` (responders see it `read_only`); a write to one is
+  refused with `archived`, changing nothing (the service brings it back first for a
+  reporter's message: adapters/live_rebuild.py `LiveRestore`).
 - A restored incident carries a hold (`restored_key`, RESTORE_HOLD_MS) that the evictor
   respects, so it is not taken away again between its return and the reopen that follows.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
@@ -221,9 +223,10 @@ class IncidentsWithRecord:
         self._record = record
 
     async def archived(self, incident_id: str) -> models.Incident | None:
-        """The record's copy of an incident Redis no longer has."""
+        """The record's copy of an incident Redis no longer has, marked `from_record` (the
+        responders' wire says it is read-only)."""
         found: models.Incident | None = await _from_record(self._record.incident(incident_id))
-        return found
+        return None if found is None else dataclasses.replace(found, from_record=True)
 
     async def get(self, incident_id: str) -> models.Incident | None:
         found = await self._live.get(incident_id)
@@ -340,7 +343,11 @@ class IncidentsWithRecord:
             return live
         # The record holds the live ones too (a moment late): Redis's copy is the one shown.
         here = await self._live.get_many([i.incident_id for i in older])
-        gone = [i for i, found in zip(older, here, strict=True) if found is None]
+        gone = [
+            dataclasses.replace(i, from_record=True)
+            for i, found in zip(older, here, strict=True)
+            if found is None
+        ]
         if not gone:
             return live
         pinned = [i for i in live.incidents if i.pinned]  # the first page holds them all

@@ -257,6 +257,10 @@ class Incident:
     # When the record purged what people wrote (retention): `text` is empty then, and the
     # trail has no notes; the anonymous figures are all there.
     purged_at: dt.datetime | None = None
+    # Read from the record, not from Redis: it left the live window (adapters/live_window.py),
+    # so it can be read and not changed. Never stored; not on the shared wire (responders get
+    # `read_only`, realtime/incident_wire.py).
+    from_record: bool = False
 
     @property
     def pinned(self) -> bool:

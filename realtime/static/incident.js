@@ -201,11 +201,38 @@ function renderHeading(incident, mine) {
   byId("reopen").hidden = !mine.has("reopen");
 }
 
+// When the incident was last resolved: its trail's last `resolve`; null while it is not.
+export function closedAt(incident) {
+  const resolved = (incident.escalation || []).filter((s) => s.action === "resolve").pop();
+  return resolved ? resolved.at : null;
+}
+
+// A case read from the record (the server's `read_only`: it left the live window, or
+// retention purged it) can be read and not changed: one line says why, and neither the reply
+// box nor a step shows (the server would refuse each with `archived`). Its next wire from
+// Redis (the reporter wrote and it came back) brings them back.
+function renderReadOnly(incident) {
+  const readOnly = Boolean(incident.read_only);
+  const line = byId("read-only");
+  line.hidden = !readOnly;
+  const closed = closedAt(incident);
+  const purged = incident.read_only_reason === "purged";
+  // Every case read from the record is resolved; the sentence without a date is a fallback.
+  const dated = () => [el("span", { key: "console.read_only_closed" }), " ", localTime(closed, incident),
+    el("span", { key: purged ? "console.read_only_purged" : "console.read_only_kept" })];
+  const undated = () => [el("span", { key: purged ? "console.read_only_purged_alone" : "console.read_only_kept_alone" })];
+  line.replaceChildren(...(!readOnly ? [] : closed ? dated() : undated()));
+  byId("chat-form").hidden = readOnly;
+  byId("canned").hidden = readOnly;
+  for (const node of byId("steps").querySelectorAll("fieldset, .note")) node.hidden = readOnly;
+}
+
 // `me`: this console's responder id. Only the holder steps a claimed incident; anyone else
 // may take it over (the server's `actions` say so, and it enforces the rule, for Slack too).
 export function render(incident, me) {
   const mine = actionsFor(incident, me);
   renderHeading(incident, mine);
+  renderReadOnly(incident);
   byId("take-over").hidden = !mine.has("take_over");
   // Purged under the retention policy (docs/operations.md): the figures stay, no text.
   byId("detail-text").replaceChildren(
