@@ -99,7 +99,7 @@ def _guarded(pattern: Pattern, text: str, start: int, end: int) -> bool:
 
 @functools.cache
 def _prefilter() -> prefilter.Prefilter:
-    """The table's patterns in one RE2 set, built at the first scan (about 0.7 s)."""
+    """The table's patterns in one RE2 set, built at the first scan (about 0.02 s, 3 MB)."""
     return prefilter.Prefilter([pattern.regex.pattern for pattern in PATTERNS])
 
 
