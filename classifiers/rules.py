@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 from collections.abc import Callable, Sequence
 
 from classifiers import normalize, prefilter
@@ -28,6 +29,8 @@ from classifiers.patterns import (
     zh,
 )
 from classifiers.verdict import EMERGENCY, UNDETERMINED, URGENT, Verdict
+
+_log = logging.getLogger(__name__)
 
 PATTERNS: tuple[Pattern, ...] = (
     en.PATTERNS
@@ -97,10 +100,21 @@ def _guarded(pattern: Pattern, text: str, start: int, end: int) -> bool:
     return False
 
 
+def build_prefilter(sources: Sequence[str]) -> prefilter.Prefilter | None:
+    """`sources` in one RE2 set; None, said loudly, when it cannot be built (a pattern it
+    cannot loosen, RE2 over its memory budget): the net then tries every pattern, slower
+    but never blind."""
+    try:
+        return prefilter.Prefilter(sources)
+    except Exception:
+        _log.exception("rules.prefilter_unavailable")
+        return None
+
+
 @functools.cache
-def _prefilter() -> prefilter.Prefilter:
+def _prefilter() -> prefilter.Prefilter | None:
     """The table's patterns in one RE2 set, built at the first scan (about 0.02 s, 3 MB)."""
-    return prefilter.Prefilter([pattern.regex.pattern for pattern in PATTERNS])
+    return build_prefilter([pattern.regex.pattern for pattern in PATTERNS])
 
 
 def scan(text: str, patterns: Sequence[Pattern] = PATTERNS) -> list[Hit]:
@@ -112,8 +126,9 @@ def scan(text: str, patterns: Sequence[Pattern] = PATTERNS) -> list[Hit]:
     those run here, so a text no pattern can match costs that one pass.
     """
     normal = normalize.normalise(text)
-    if patterns is PATTERNS:
-        maybe = _prefilter().candidates(normal)
+    table = _prefilter() if patterns is PATTERNS else None
+    if table is not None:
+        maybe = table.candidates(normal)
         if not maybe:
             return []
         patterns = [PATTERNS[i] for i in maybe]

@@ -31,6 +31,7 @@ def test_prefilter_names_every_pattern_that_matches_any_text() -> None:
     texts = _texts()
     assert len(texts) > 3000  # the files are there and read
     table = rules._prefilter()
+    assert table is not None
     missed: list[tuple[str, str]] = []
     matched = 0
     for text in texts:
@@ -57,7 +58,9 @@ def test_scan_with_prefilter_equals_the_full_scan() -> None:
 def test_prefilter_says_none_on_a_plain_chat_line() -> None:
     """A chat line no pattern can match gets no candidate: the one pass is all it costs."""
     line = normalize.normalise("ok thanks, i will tell you if anything else happens")
-    assert rules._prefilter().candidates(line) == []
+    table = rules._prefilter()
+    assert table is not None
+    assert table.candidates(line) == []
 
 
 @pytest.mark.parametrize(
@@ -93,3 +96,16 @@ def test_unicode_word_class_covers_every_python_word_character() -> None:
     assert len(python_words) > 100_000
     assert python_words - re2_words == set()
     assert re.match(r"\w", " ") is None  # outside classes `\w` becomes "not a space"
+
+
+def test_a_prefilter_that_cannot_be_built_is_none_so_the_net_tries_every_pattern(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A table RE2 cannot take gives no prefilter (said in the log), never one that says "no"
+    to everything; scan on the full table still hits without it."""
+    assert rules.build_prefilter([r"(a)\1"]) is None
+    assert "rules.prefilter_unavailable" in caplog.text
+    assert rules.build_prefilter([p.regex.pattern for p in rules.PATTERNS]) is not None
+    everything = list(rules.PATTERNS)  # not the table object itself: no prefilter used
+    text = rules.PATTERNS[0].positives[0]
+    assert rules.scan(text, everything) == rules.scan(text)
