@@ -62,3 +62,34 @@ async def test_a_failed_connect_gives_its_slot_back() -> None:
         assert not pool._slots.locked()
     finally:
         await client.aclose()
+
+
+def test_connections_pack_commands_with_hiredis_into_the_same_bytes() -> None:
+    """The pool's connections pack through hiredis, byte for byte what redis-py's Python
+    packer writes, the command name split on spaces, memoryview and bytearray accepted."""
+    pool = SemaphorePool.from_url(REDIS_URL, max_connections=1)
+    ours = pool.make_connection()
+    assert type(ours).__name__ == "HiredisPackingConnection"
+    stock = aioredis.Connection()
+    args = ("EVALSHA", "a" * 40, 2, "k:1", "k:2", b"\x00\xffsealed", 100, 1.5, "é", "")
+    for command in (args, ("CLIENT SETNAME", "x"), ("SET", memoryview(b"k"), bytearray(b"v"))):
+        assert b"".join(ours.pack_command(*command)) == b"".join(stock.pack_command(*command))
+    pipeline = [("SET", "k", "v"), ("GET", "k")]
+    assert b"".join(ours.pack_commands(pipeline)) == b"".join(stock.pack_commands(pipeline))
+
+
+async def test_a_value_hiredis_cannot_pack_is_refused_and_sends_nothing(prefix: str) -> None:
+    """A bool or None as an argument raises redis-py's DataError, as its own encoder does,
+    and the connection stays usable: nothing half-written reached Redis."""
+    pool = SemaphorePool.from_url(REDIS_URL, max_connections=1)
+    client = aioredis.Redis.from_pool(pool)
+    try:
+        for bad in (True, None):
+            with pytest.raises(redis.exceptions.DataError):
+                await client.set(f"{prefix}:k", bad)  # type: ignore[arg-type]
+        assert await client.exists(f"{prefix}:k") == 0
+        assert await client.set(f"{prefix}:k", "v") is True
+        assert await client.get(f"{prefix}:k") == b"v"
+    finally:
+        await client.delete(f"{prefix}:k")
+        await client.aclose()
