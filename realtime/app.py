@@ -17,6 +17,7 @@ import socketio
 from aiohttp import web
 
 from realtime.engineio_socket import SocketServer
+from realtime.manager import LocalManager
 from realtime.reporter import ReportNamespace
 from realtime.responder import RespondNamespace
 from tipline.ports import Triager, UseCases
@@ -70,14 +71,15 @@ def new_server(
     """The Socket.IO server: its loggers at WARNING into the JSON log only (at INFO they
     print session ids), browsers held to `allowed_hosts` (none: the page's own origin as the
     request's Host names it), websockets read and written without a task per frame
-    (realtime/engineio_socket.py)."""
+    (realtime/engineio_socket.py), and with no `client_manager` rooms kept in this process,
+    sent to without a task per recipient (realtime/manager.py)."""
     loggers = [logging.getLogger(name) for name in (ENGINEIO_LOG, SOCKETIO_LOG)]
     for library_log in loggers:
         library_log.setLevel(logging.WARNING)
     hosts = frozenset(h.lower() for h in allowed_hosts)
     return SocketServer(
         async_mode="aiohttp",
-        client_manager=client_manager,
+        client_manager=client_manager if client_manager is not None else LocalManager(),
         logger=loggers[1],
         engineio_logger=loggers[0],
         max_http_buffer_size=MAX_FRAME,

@@ -7,6 +7,7 @@ from typing import Any, Protocol, runtime_checkable
 import socketio
 
 from realtime import coarse, incident_wire, rooms
+from realtime.manager import LocalManager
 from tipline import models
 
 
@@ -33,8 +34,10 @@ class SocketBroadcaster:
         self._sio = sio
         # With the in-process manager this process knows every member of a room; with the
         # pub/sub one (several processes) a room may have members elsewhere.
-        self._rooms_are_local = type(sio.manager) is socketio.AsyncManager
         manager = sio.manager
+        self._rooms_are_local = isinstance(manager, LocalManager) or (
+            type(manager) is socketio.AsyncManager
+        )
         self._emitter = manager if isinstance(manager, NamespacesEmitter) else None
 
     async def _to_responders(self, event: str, incident: models.Incident) -> None:
