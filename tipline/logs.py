@@ -45,14 +45,22 @@ _SESSION_ID = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-])"
 _RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
-@contextlib.contextmanager
-def bind_incident(incident_id: str | None) -> Iterator[None]:
-    """Add `incident_id` to every log record made inside the block (this task only)."""
-    token = _incident.set(incident_id)
-    try:
-        yield
-    finally:
-        _incident.reset(token)
+class bind_incident:  # noqa: N801  # used as a function: `with bind_incident(id):`
+    """Add `incident_id` to every log record made inside the block (this task only).
+
+    A class rather than a `contextlib.contextmanager`: every Socket.IO event passes through
+    one (realtime/boundary.py), and the generator-based one cost ~3 µs of it."""
+
+    __slots__ = ("_incident_id", "_token")
+
+    def __init__(self, incident_id: str | None) -> None:
+        self._incident_id = incident_id
+
+    def __enter__(self) -> None:
+        self._token = _incident.set(self._incident_id)
+
+    def __exit__(self, *_exc: object) -> None:
+        _incident.reset(self._token)
 
 
 def scrub(text: str) -> str:
