@@ -52,6 +52,7 @@ from bot.slack_app import SlackBot
 from escalation import recovery
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
+from realtime.manager import DirectSend
 from tipline import admission, credentials, datakeys, demo, effects, guessing
 from tipline.casework import Casework
 from tipline.clock import SystemClock
@@ -272,12 +273,17 @@ async def seed(store: RedisDirectory, settings: Settings) -> tuple[str | None, s
     return agent_token, admin_token
 
 
+class FanoutManager(fanout.PooledRedisManager, DirectSend):
+    """The Redis fan-out, delivering its own process's share of an emit as the in-process
+    manager does, without a task per recipient (realtime/manager.py)."""
+
+
 def fanout_manager(settings: Settings, redis_url: str) -> fanout.PooledRedisManager | None:
     """Redis pub/sub lets several processes share their connections (docs/deployment.md);
-    None keeps python-socketio's in-process manager."""
+    None keeps the in-process manager (realtime/manager.py)."""
     if settings.fanout != "redis":
         return None
-    return fanout.PooledRedisManager(
+    return FanoutManager(
         redis_url,
         channel=fanout.channel_for(settings.key_prefix),
         pool=functools.partial(
