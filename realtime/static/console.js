@@ -107,6 +107,13 @@ function listItem(incident) {
     detail.localTime(incident.created_at, incident),
     el("span", { key: `status.${incident.status}` }),
     incident.claimed_by ? el("span", { text: `· ${incident.claimed_by}` }) : null,
+    // A case read from the record (left the live window, or purged): nothing to do here.
+    incident.read_only
+      ? el("span", {
+        cls: "badge badge--record",
+        key: incident.read_only_reason === "purged" ? "console.list_purged" : "console.list_read_only",
+      })
+      : null,
   ]);
   const button = el("button", {
     attrs: { type: "button", "data-incident": incident.incident_id },

@@ -125,8 +125,9 @@ async def test_an_evicted_case_shows_read_only_in_full_until_the_reporter_writes
 ) -> None:
     """In the console a live resolved case shows Reopen, the reply box and the steps; evicted
     and opened again, it shows its report, chat and trail with "Closed on ...; kept in the
-    record, read-only" and none of those controls; when the reporter writes, the page shows
-    their message and the controls again (Claim) from the live case's update."""
+    record, read-only" and none of those controls, its row in the list marked "read-only";
+    when the reporter writes, the page shows their message and the controls again (Claim)
+    from the live case's update, and the mark goes."""
     clock = FakeClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
     async with start_server(prefix, tmp_path, clock=clock, sweep_interval_s=0.05) as server:
         ack = await resolved_case(server, peers)
@@ -140,9 +141,12 @@ async def test_an_evicted_case_shows_read_only_in_full_until_the_reporter_writes
             await expect_controls(page)
             steps = await page.locator("#timeline li").count()
 
+            record_badge = page.locator("#incidents .badge--record")
+            await expect(record_badge).to_have_count(0)
             await evict(server, redis_client, clock, incident_id)
             await page.locator("#incidents button").first.click()
             await expect_read_only(page, "; kept in the record, read-only")
+            await expect(record_badge).to_have_text("read-only")
             await expect(page.locator("#detail-text")).to_have_text(REPORT)
             await expect(page.locator("#timeline li")).to_have_count(steps)
             await expect(page.locator("#timeline")).to_contain_text("sorted")
@@ -154,6 +158,7 @@ async def test_an_evicted_case_shows_read_only_in_full_until_the_reporter_writes
             await expect(chat.filter(has_text="it is happening again")).to_have_count(1)
             await expect(page.locator("#claim")).to_be_visible()
             await expect_controls(page)
+            await expect(record_badge).to_have_count(0)
             web.assert_clean()
 
 
@@ -162,7 +167,8 @@ async def test_a_purged_case_shows_the_purge_line_and_is_read_only(
 ) -> None:
     """Evicted and purged: its wire says `read_only_reason: purged`, and the console shows
     the purge sentence for the report, "Closed on ...; purged under the retention policy,
-    read-only" and no reply box, Reopen or step button, with its trail."""
+    read-only" and no reply box, Reopen or step button, with its trail; its row in the list
+    is marked "purged, read-only"."""
     clock = FakeClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
     async with start_server(
         prefix, tmp_path, clock=clock, sweep_interval_s=0.05, retention_days=4
@@ -186,6 +192,9 @@ async def test_a_purged_case_shows_the_purge_line_and_is_read_only(
             page = await web.page(server.url + "/console")
             await browser.login(page, server.agent_token)
             await page.select_option("#filter-status", "resolved")
+            await expect(page.locator("#incidents .badge--record")).to_have_text(
+                "purged, read-only"
+            )
             await browser.open_only_incident(page)
             await expect(page.locator("#detail-text")).to_contain_text(
                 "Purged under the retention policy"
