@@ -47,11 +47,21 @@ _FIRE_FICTION = (
     r"|بخور|تدريب|اخلاء|تجرب[ةه]|تمرين|سعرات|ضحك|" + _FICTION
 )
 _NOW = r"دلوقتي|دلوقت|هلق|هلا|هلء|الحين|الحينه|الان|حاليا|هسه|هسا|توا|حالا"
+_WEEKDAYS = (
+    r"(?:يوم )?(?:السبت|الاحد|الاثنين|الاتنين|الثلاثاء|التلات|الاربع(?:اء)?|الخميس|الجمع[ةه])"
+)
 
 
 def _guard(words: str) -> str:
     """A near-miss guard whose words may carry clitics ("الكورة", "بالمطبخ", "وسجاير")."""
     return rf"{_P}(?:{words})"
+
+
+# A threat with a condition and no day ("he'll break my leg if I stop paying") is urgent
+# (threat assessment, labelling.md's urgent border): the condition is a guard that only a
+# day or "now" lifts. Shared by every threat pattern here so that they read it alike.
+_CONDITION = _guard(r"لو|اذا|ان ما|كل ما")
+_SOON = rf"اليوم|النهارد[ةه]|الليل[ةه]|بكر[ةه]|{_NOW}"
 
 
 # Tense and person before a verb: Egyptian هـ/بـ, Levantine عم/رح, Gulf راح/بـ, MSA سـ.
@@ -244,8 +254,8 @@ PATTERNS += (
             r"|" + _FICTION
         ),
         # A condition with no time ("he'll break my leg if I stop paying"): a threat, urgent.
-        ongoing=_guard(r"لو|اذا|ان ما|كل ما"),
-        acute=_guard(rf"اليوم|النهارد[ةه]|الليل[ةه]|بكر[ةه]|{_NOW}"),
+        ongoing=_CONDITION,
+        acute=_guard(_SOON),
         positives=(
             "أبويا بيضرب أمي دلوقتي وأنا مستخبية في أوضتي",
             "زوج أمي عم يضرب أمي هلق، سامعة صراخها، ساعدونا",
@@ -317,7 +327,20 @@ PATTERNS += (
             rf"(?:{_FIRE_PLACES}) (?:(?:رح|راح) [يت]|[هح][يت])ولع",
         ),
         unless=_guard(_FIRE_FICTION),
-        positives=("قال إنه هيحرق المدرسة بكرة",),
-        negatives=("رح نحرق سعرات في الجيم",),
+        # "If they expel him he'll burn the school", no day: a threat, urgent (issue #16).
+        # A day, "now", or the fuel already at hand makes it an emergency again.
+        ongoing=_CONDITION,
+        acute=_guard(rf"{_SOON}|{_WEEKDAYS}|بنزين|جاز|كاز|ولاع[ةه]|كبريت"),
+        positives=(
+            "قال إنه هيحرق المدرسة بكرة",
+            "قال لو ما رجعوله الموبايل النهارده هيحرق المكتبة",
+            "بيقول اذا رسب في الامتحان رح يولع بالصف يوم الاحد",
+            "هددنا لو حد قرب منه هيحرق الفصل، ومعاه ازازة بنزين في شنطته",
+        ),
+        negatives=(
+            "رح نحرق سعرات في الجيم",
+            "هددنا إنه لو رسب في الرياضيات هيحرق المكتبة",
+            "كل ما حد يضايقه يقول راح يولع في الفصل",
+        ),
     ),
 )

@@ -34,6 +34,21 @@ _WEAPONS = (
     r"|dao (?:gam|phay|bam|nhon|rua|thai|găm)|ma tau|hung khi|luu [đd]an|qua bom|bom tu che"
 )
 _CARRY = r"mang|cam|giau|rut|khoe|[đd]em|giu|vung|cat giau"
+# "Không phải muốn tự tử", "không có ý định tự tử", "chẳng muốn tự tử": the intent itself
+# denied, the negation directly before it (issue #16). Not after "phải": "không phải (là)
+# không muốn" is a double negation, intent. "Chả" is left out: stripped it is "cha" (father).
+_NEG = r"khong|ko|k|kh|chang"
+_NEGATED_INTENT = (
+    rf"(?<!phai )(?<!phai la )(?:{_NEG}) (?:(?:he|phai|la|co|bao gio) ){{0,2}}(?:y )?"
+    r"(?:muon|[đd]inh|tinh) tu (?:tu|sat)"
+)
+# What lifts that guard: a day or "now", a plan, a wish to live no more, or an intent
+# nearby that is not negated ("không phải đùa, mình muốn tự tử": a subject right before it).
+_INTENT_ANYWAY = (
+    r"toi nay|[đd]em nay|hom nay|bay gio|ngay mai|sap|chuan bi|thu tuyet menh"
+    rf"|(?:{_NEG}) (?:con )?muon song|se tu (?:tu|sat)"
+    rf"|(?:{_ME}|no) (?:(?:van|that su|rat|that) )?(?:muon|co y [đd]inh|[đd]inh) tu (?:tu|sat)"
+)
 _ARMS = (
     r"sung(?! (?:suc|suong|tuc|nuoc))|dao(?! (?:nay|[đd]ong|[đd]uc|gan|choi|quanh))|ma tau"
     r"|hung khi|qua bom|bom (?:tu che|xang)"
@@ -74,11 +89,17 @@ PATTERNS: tuple[Pattern, ...] = (
             r"xau ho|[đd]oi bung|ho boi|be boi|tung co y [đd]inh|tri lieu|bac si tam ly"
             rf"|gio (?:[đd]a )?on (?:roi|hon)|hoi hoc ki|{_NO_PLAN}|{_FICTION}"
         ),
+        # The intent denied is urgent at most, for the model, unless a sign of it is near.
+        ongoing=_NEGATED_INTENT,
+        acute=_INTENT_ANYWAY,
         positives=(
             "tối nay mình sẽ tự tử, thuốc mình chuẩn bị sẵn rồi",
             "bạn mình đang đứng trên sân thượng trường nói sẽ nhảy xuống",
             "bạn mình nói nó mệt lắm rồi, ko muốn sống nữa",
             "dem nay t ket thuc het, ko ai can t dau",
+            "không phải đùa đâu, mình muốn tự tử thật, mọi người đừng cản",
+            "em không phải muốn tự tử vì điểm, em viết thư tuyệt mệnh rồi, đêm nay em đi",
+            "em không có ý định tự tử, nhưng bạn cùng phòng em nói nó muốn tự tử",
         ),
         negatives=(
             "mình sẽ từ từ học lại môn toán",
@@ -87,6 +108,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "thi xong rồi, mình sẽ kết thúc hết bài tập hôm nay",
             "bạn mình từng có ý định tự tử nhưng giờ đi trị liệu đều, vui vẻ lại rồi",
             "chuyện bạn t muốn tự tử hồi học kì 1 giờ ổn rồi nha, nó đang gặp bác sĩ tâm lý",
+            "bạn ấy nói chỉ giận bố mẹ chứ không phải muốn tự tử",
+            "mình không có ý định tự tử, chỉ cần ai đó nghe mình nói chuyện",
+            "nó chẳng muốn tự tử đâu, nó chỉ buồn vì bị điểm kém",
         ),
     ),
     pattern(

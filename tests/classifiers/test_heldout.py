@@ -104,14 +104,18 @@ def test_issue_targets(report: evaluation.EvalReport, metric: str, part: str) ->
 FRESH = corpus.default_paths()[1].with_name("heldout_fresh.jsonl")
 FRESH_SHA256 = "f4cc979c8b87c22889c9667e9668d31a5f0acb94bab78d87c0d23837c1633139"
 # Measured on 2026-12-02 with the shipped model (emergency precision 0.775 / 0.694, urgency
-# macro-F1 0.865 / 0.807, category 0.872 / 0.847), minus a small margin for CPU numerics.
+# macro-F1 0.865 / 0.807, category 0.872 / 0.847); on 2026-12-03, after the `ar.arson`
+# condition guard and the `vi.suicide_intent` negation guard (issue #16, written after
+# reading this set's urgent rows that the net fired on, so no longer blind for them):
+# 0.782 / 0.702, 0.871 / 0.815, 0.872 / 0.847. Floors: those minus a small margin.
 FRESH_FLOORS = {
-    ("precision", "overall"): 0.76, ("precision", "non-English"): 0.68,
-    ("urgency", "overall"): 0.85, ("urgency", "non-English"): 0.79,
+    ("precision", "overall"): 0.77, ("precision", "non-English"): 0.69,
+    ("urgency", "overall"): 0.86, ("urgency", "non-English"): 0.80,
     ("category", "overall"): 0.86, ("category", "non-English"): 0.83,
 }  # fmt: skip
-# Urgent reports called emergency: measured 0.146 / 0.219 (7 of 48, 7 of 32), plus a margin.
-FRESH_URGENT_CEILING = {"overall": 0.17, "non-English": 0.25}
+# Urgent reports called emergency: measured 0.146 / 0.219 (7 of 48, 7 of 32), then 0.125 /
+# 0.188 (6 of 48, 6 of 32) after those guards; the ceiling fails on one row more.
+FRESH_URGENT_CEILING = {"overall": 0.14, "non-English": 0.20}
 
 
 @pytest.fixture(scope="module")

@@ -190,3 +190,46 @@ def test_a_habit_guard_is_cancelled_only_by_its_acute_words() -> None:
     assert rules.scan("she cuts herself again, i saw scars", [cuts]) == []
     assert rules.scan("she cuts herself again and theres blood", [cuts]) != []
     assert rules.scan("years ago she cuts herself, blood everywhere", [cuts]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "không phải là không muốn tự tử, em chỉ chưa dám làm thôi",
+        "em không muốn tự tử, nhưng bạn em nói nó muốn tự tử",
+        "nó bảo không có ý định tự tử nhưng đã chuẩn bị dây thừng trong phòng",
+        "mình không muốn tự tử, chỉ là mình ko muốn sống nữa",
+    ],
+)
+def test_a_denied_vietnamese_intent_still_fires_with_a_sign_of_intent(text: str) -> None:
+    """The negation guard yields to a double negation, another's intent, a plan, or 'ko muốn
+    sống nữa' near it (issue #16)."""
+    assert "vi.suicide_intent" in [hit.pattern.id for hit in rules.scan(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bạn ấy bảo không phải là muốn tự tử, chỉ mệt vì thi cử",
+        "nó nói không hề muốn tự tử, chỉ muốn được nghỉ học vài hôm",
+        "em không định tự sát đâu, em chỉ cần người nói chuyện",
+    ],
+)
+def test_a_vietnamese_intent_denied_right_before_it_does_not_fire(text: str) -> None:
+    """ "Không (phải/hề) muốn tự tử", "không định tự sát": the intent itself denied is not a
+    suicide-intent hit."""
+    assert "vi.suicide_intent" not in [hit.pattern.id for hit in rules.scan(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("قال إذا أخذوا منه التلفون هيحرق المدرسة", False),
+        ("قال إذا أخذوا منه التلفون هيحرق المدرسة الليلة", True),
+        ("بيقول لو الأستاذ طلب أهله راح يولع بالمختبر يوم الخميس", True),
+        ("بيقول لو الأستاذ طلب أهله راح يولع بالمختبر", False),
+    ],
+)
+def test_an_arabic_arson_threat_with_a_condition_needs_a_day(text: str, fires: bool) -> None:
+    """A conditional arson threat with no day is urgent; with a day or "tonight" it fires."""
+    assert ("ar.arson" in [hit.pattern.id for hit in rules.scan(text)]) is fires
