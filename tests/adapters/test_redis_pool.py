@@ -68,7 +68,7 @@ def test_connections_pack_commands_with_hiredis_into_the_same_bytes() -> None:
     """The pool's connections pack through hiredis, byte for byte what redis-py's Python
     packer writes, the command name split on spaces, memoryview and bytearray accepted."""
     pool = SemaphorePool.from_url(REDIS_URL, max_connections=1)
-    ours = pool.make_connection()
+    ours = pool.make_connection()  # type: ignore[no-untyped-call]
     assert type(ours).__name__ == "HiredisPackingConnection"
     stock = aioredis.Connection()
     args = ("EVALSHA", "a" * 40, 2, "k:1", "k:2", b"\x00\xffsealed", 100, 1.5, "é", "")
