@@ -4,6 +4,7 @@ purpose) engine injected through the composition root."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +44,50 @@ async def test_a_life_threat_in_a_message_raises_an_open_routine_case(
     )
     alerts = await agent.received("incident:alert")
     assert "emergency" in {a["reason"] for a in alerts if a["incident_id"] == ack["incident_id"]}
+
+
+async def test_messages_on_many_cases_at_once_raise_exactly_the_threatened_ones(
+    tipline_server: Server, peers: Peers
+) -> None:
+    """Eight reporters on eight routine cases write at the same moment, three of them a life
+    threat among ordinary lines: the net's batched reading raises those three cases, each
+    once, and none of the others."""
+    reporters, incident_ids = [], []
+    for _ in range(8):
+        reporter = peers("/report")
+        await reporter.connect(tipline_server.url, {"org_code": "DEMO"})
+        ack = await reporter.call("report:create", {"text": ROUTINE})
+        reporters.append(reporter)
+        incident_ids.append(ack["incident_id"])
+    threatened = {1, 4, 6}
+    sends = []
+    for n, reporter in enumerate(reporters):
+        lines = ["it was near the lockers", NOW if n in threatened else "thanks for listening"]
+        sends += [
+            reporter.call("message:send", {"text": t, "client_id": f"c{n}-{i}"})
+            for i, t in enumerate(lines)
+        ]
+    assert all(ack["ok"] for ack in await asyncio.gather(*sends))
+
+    async def urgencies() -> list[models.Urgency]:
+        found = [await tipline_server.running.store.get(i) for i in incident_ids]
+        return [i.urgency for i in found if i is not None]
+
+    async def raised() -> bool:
+        return sum(u is models.Urgency.EMERGENCY for u in await urgencies()) == len(threatened)
+
+    await wait_for(raised, what="the three threatened cases raised")
+    await asyncio.sleep(0.3)  # and nothing more
+    assert [n for n, u in enumerate(await urgencies()) if u is models.Urgency.EMERGENCY] == [
+        1,
+        4,
+        6,
+    ]
+    for n in threatened:
+        incident = await tipline_server.running.store.get(incident_ids[n])
+        assert incident is not None
+        raises = [s for s in incident.escalation if (s.action, s.by) == ("set_urgency", "triage")]
+        assert len(raises) == 1
 
 
 async def test_a_message_on_a_resolved_case_is_acked_while_the_model_is_stuck(
