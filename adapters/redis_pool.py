@@ -19,9 +19,8 @@ Two more jobs live here, in one place for every adapter:
   READONLY is left the same way.
 - **Commands packed by hiredis** (`_HiredisPacking`): redis-py's asyncio connection packs
   every command in Python (17.6 µs for the 19 arguments of a message's append script,
-  against 3.3 µs for hiredis' `pack_command`, which redis-py's own synchronous connection
-  already uses when hiredis is installed). The pool's connections use redis-py's
-  `HiredisRespSerializer` (the same bytes on the wire; docs/performance.md).
+  against 2.7 µs for hiredis' `pack_command`, which redis-py's own synchronous connection
+  already uses when hiredis is installed): the same bytes on the wire (docs/performance.md).
 - **Acknowledged means replicated** (`min_replicas`): when a checked-out connection has sent
   a write, it is given back only after `WAIT min_replicas timeout` on it, which waits until
   that many replicas have everything the connection wrote (Redis tracks it per connection).

@@ -17,7 +17,7 @@ import socketio
 from aiohttp import web
 
 from realtime.engineio_socket import SocketServer
-from realtime.manager import LocalManager
+from realtime.manager import DirectSend
 from realtime.reporter import ReportNamespace
 from realtime.responder import RespondNamespace
 from tipline.ports import Triager, UseCases
@@ -79,7 +79,7 @@ def new_server(
     hosts = frozenset(h.lower() for h in allowed_hosts)
     return SocketServer(
         async_mode="aiohttp",
-        client_manager=client_manager if client_manager is not None else LocalManager(),
+        client_manager=client_manager if client_manager is not None else DirectSend(),
         logger=loggers[1],
         engineio_logger=loggers[0],
         max_http_buffer_size=MAX_FRAME,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Protocol, runtime_checkable
 
 import socketio
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from realtime import coarse, incident_wire, rooms
-from realtime.manager import LocalManager
 from tipline import models
 
 
@@ -35,9 +35,7 @@ class SocketBroadcaster:
         # With the in-process manager this process knows every member of a room; with the
         # pub/sub one (several processes) a room may have members elsewhere.
         manager = sio.manager
-        self._rooms_are_local = isinstance(manager, LocalManager) or (
-            type(manager) is socketio.AsyncManager
-        )
+        self._rooms_are_local = not isinstance(manager, AsyncPubSubManager)
         self._emitter = manager if isinstance(manager, NamespacesEmitter) else None
 
     async def _to_responders(self, event: str, incident: models.Incident) -> None:

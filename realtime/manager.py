@@ -9,8 +9,9 @@ keeps everything else of the library's emit (one packet encoded for every recipi
 nothing when nobody is to receive it. A send that fails is logged and does not stop the
 others, as a failed Task did not.
 
-`LocalManager` is the in-process manager (one `tipline serve`, `TIPLINE_FANOUT=local`); the
-Redis fan-out (adapters/fanout.py) keeps the library's emit.
+It is the in-process manager (one `tipline serve`, `TIPLINE_FANOUT=local`), and the Redis
+fan-out delivers its own process's share of an emit through it (tipline/app.py
+`FanoutManager`).
 """
 
 from __future__ import annotations
@@ -66,7 +67,3 @@ class DirectSend(socketio.AsyncManager):  # type: ignore[misc]  # socketio is un
                     await self.server._send_eio_packet(eio_sid, pkt)
                 except Exception:
                     log.exception("socketio.send_failed", extra={"event": event})
-
-
-class LocalManager(DirectSend):
-    """The in-process manager of one server: every member of a room is in this process."""

@@ -14,10 +14,10 @@ import aiohttp
 import engineio
 import pytest
 import socketio
-from aiohttp import web
 from engineio import async_socket
 
 from realtime.engineio_socket import FrameSocket, IdleTimer, SocketServer
+from tests.realtime.loopback import serving
 
 T = TypeVar("T")
 
@@ -125,17 +125,8 @@ async def _echo_server(**options: Any) -> AsyncIterator[tuple[str, SocketServer]
     async def echo(sid: str, data: Any) -> Any:
         return data
 
-    app = web.Application()
-    sio.attach(app)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", sio
-    finally:
-        await sio.shutdown()
-        await runner.cleanup()
+    async with serving(sio) as url:
+        yield url, sio
 
 
 async def test_a_client_upgraded_from_polling_chats_over_frame_sockets() -> None:

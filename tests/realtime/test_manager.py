@@ -1,4 +1,4 @@
-"""LocalManager: a room's members get each emit once, sent without a task per recipient."""
+"""DirectSend: a room's members get each emit once, sent without a task per recipient."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 import pytest
 import socketio
-from aiohttp import web
 
 from realtime import app as web_app
-from realtime.manager import LocalManager
+from realtime.manager import DirectSend
 from tests.conftest import wait_for
+from tests.realtime.loopback import serving
 
 T = TypeVar("T")
 ROOM = "incident:TL-ROOM"
@@ -29,17 +29,8 @@ async def _room_server() -> AsyncIterator[tuple[str, socketio.AsyncServer]]:
         await sio.enter_room(sid, ROOM)
         return True
 
-    app = web.Application()
-    sio.attach(app)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", sio
-    finally:
-        await sio.shutdown()
-        await runner.cleanup()
+    async with serving(sio) as url:
+        yield url, sio
 
 
 async def _members(url: str, n: int) -> list[tuple[socketio.AsyncClient, list[Any]]]:
@@ -72,7 +63,7 @@ async def test_a_room_emit_reaches_every_member_once_but_the_skipped_one() -> No
     """Three members of a room: an emit skipping the first reaches the other two once each,
     with one argument, several (a tuple) or none, as python-socketio's manager sends them."""
     async with _room_server() as (url, sio):
-        assert isinstance(sio.manager, LocalManager)
+        assert isinstance(sio.manager, DirectSend)
         members = await _members(url, 3)
         try:
             skipped = members[0][0].get_sid()
