@@ -7,6 +7,8 @@
 //   delivered - acknowledged: the server stored it and gave it a `seq`
 //   failed    - refused (empty or too long); it will not be retried
 // A resend after a reconnect reuses the message's client_id, so the server stores it once.
+// A catch-up may bring an own message before its ack: the copy on screen (same words, oldest
+// first) becomes the stored one, and the ack only confirms it.
 
 import { el, emitAck, newClientId, t, timeElement } from "./common.js";
 
@@ -56,20 +58,45 @@ export class Conversation {
   }
 
   get size() {
-    return this.seen.size + this.pending.size;
+    let unmatched = 0;
+    for (const entry of this.pending.values()) if (entry.seq === undefined) unmatched += 1;
+    return this.seen.size + unmatched;
   }
 
   // A message from the server (live, caught up, or on join). Returns false if already shown.
   add(message) {
     if (!message || typeof message.seq !== "number" || this.seen.has(message.seq)) return false;
     const mine = message.from === this.own && (this.me === null || message.by === this.me);
+    // One of ours that a catch-up brought before its ack (the server stored it; the ack is
+    // still on its way, or lost): the copy on screen becomes it, so it is never shown twice
+    // and never left "sent" beside its stored self. The ack then only confirms it.
+    const entry = mine ? this.unconfirmed(message.text) : null;
+    if (entry) {
+      entry.seq = message.seq;
+      this.show(entry.item, message.seq);
+      return true;
+    }
     const item = this.item(message.from, message.text, message.at, mine, message.by_name);
-    item.dataset.seq = String(message.seq);
-    if (mine) this.setState(item, "delivered");
-    this.seen.set(message.seq, item);
-    this.insert(item, message.seq);
-    this.onChange(this.contiguous());
+    this.show(item, message.seq, mine);
     return true;
+  }
+
+  // The oldest own message not yet acknowledged nor matched whose text is `text`.
+  unconfirmed(text) {
+    for (const entry of this.pending.values()) {
+      if (entry.seq === undefined && entry.text === text) return entry;
+    }
+    return null;
+  }
+
+  // Shows `item` as the stored message `seq`, in order.
+  show(item, seq, mine = true) {
+    item.dataset.seq = String(seq);
+    if (mine) this.setState(item, "delivered");
+    this.seen.set(seq, item);
+    item.remove();
+    this.insert(item, seq);
+    this.onChange(this.contiguous());
   }
 
   // The person writes: shown at once, sent when possible.
@@ -94,7 +121,12 @@ export class Conversation {
     const entry = this.pending.get(clientId);
     if (!entry || entry.inFlight) return;
     entry.inFlight = true;
-    this.setState(entry.item, "sent");
+    // Once a catch-up showed it stored (add), its copy says "delivered" whatever this try
+    // meets: the try only confirms it.
+    const state = (name, reason) => {
+      if (entry.seq === undefined) this.setState(entry.item, name, reason);
+    };
+    state("sent");
     let ack;
     try {
       ack = await this.send(entry.text, clientId, ACK_TIMEOUT_MS);
@@ -102,7 +134,7 @@ export class Conversation {
       // Offline, or no answer in time: the next connect resends it (flush), and so does a
       // timer, for an ack lost while the connection stayed up. The server stores it once.
       entry.inFlight = false;
-      this.setState(entry.item, "queued");
+      state("queued");
       setTimeout(() => this.deliver(clientId), RETRY_MS);
       return;
     }
@@ -111,28 +143,33 @@ export class Conversation {
     if (ack.ok) {
       this.delivered(clientId, ack.seq);
     } else if (TRANSIENT.has(code)) {
-      this.setState(entry.item, "queued");
+      state("queued");
       setTimeout(() => this.deliver(clientId), RETRY_MS);
     } else {
       this.pending.delete(clientId);
-      this.setState(entry.item, "failed", REFUSED[code] || "err.generic");
+      state("failed", REFUSED[code] || "err.generic");
     }
   }
 
   delivered(clientId, seq) {
     const entry = this.pending.get(clientId);
+    if (!entry) return;
     this.pending.delete(clientId);
+    if (entry.seq === seq) return; // a catch-up matched it already (add)
+    if (entry.seq !== undefined) {
+      // Matched by its text to another stored message of the same words (written twice):
+      // its copy stays that one; this one gets its own, unless shown already.
+      if (!this.seen.has(seq)) {
+        this.show(this.item(this.own, entry.text, new Date().toISOString(), true), seq);
+      }
+      return;
+    }
     if (this.seen.has(seq)) {
-      // A catch-up already showed this message (its ack was lost): keep one copy.
+      // Shown already by another path: keep one copy.
       entry.item.remove();
       return;
     }
-    entry.item.dataset.seq = String(seq);
-    this.setState(entry.item, "delivered");
-    this.seen.set(seq, entry.item);
-    entry.item.remove();
-    this.insert(entry.item, seq);
-    this.onChange(this.contiguous());
+    this.show(entry.item, seq);
   }
 
   // Keeps the newest message in view, unless the person scrolled up to read older ones.
