@@ -136,10 +136,6 @@ async def test_deadlines_fire_once_and_slack_posts_once_across_a_failover(
         # incident moved on if it was. Then every deadline held has been acknowledged.
         clock.advance(LEASE_S + 1)
         held = f"{prefix}:deadlines:held"
-        await until(lambda: _none(check, held), what="no deadline held", timeout=CARRY_ON_S)
-        # Then the next round: A's second re-page (due 180 s after its first, however late
-        # that fired), B's and C's first.
-        clock.advance(CLAIM_TIMEOUT_S)
 
         async def repages() -> dict[str, int]:
             found = {}
@@ -148,6 +144,19 @@ async def test_deadlines_fire_once_and_slack_posts_once_across_a_failover(
                 assert incident is not None, f"acknowledged {incident_id} lost"
                 found[incident_id] = [s.action for s in incident.escalation].count("repage")
             return found
+
+        async def first_round_done() -> bool:
+            # Every A re-paged once (a claim lost with the old primary leaves its deadline
+            # due, not held: it fires on a sweep after the promotion, on this clock), and
+            # nothing held. Only then the clock moves on, or a late first re-page would set
+            # the second one past the end of the test.
+            found = await repages()
+            return all(found[i] >= 1 for i in a_ids) and await _none(check, held)
+
+        await until(first_round_done, what="A re-paged once, nothing held", timeout=CARRY_ON_S)
+        # Then the next round: A's second re-page (due 180 s after its first, however late
+        # that fired), B's and C's first.
+        clock.advance(CLAIM_TIMEOUT_S)
 
         expected = {i: 2 if i in a_ids else 1 for i in ids}
 
