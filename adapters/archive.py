@@ -57,7 +57,8 @@ _log = logging.getLogger("tipline.archive")
 GROUP = "archive"
 BATCH = 500  # entries a read
 CLAIM_IDLE_MS = 30_000  # a dead worker's entries are taken over after this
-MESSAGES_PAGE = 1000
+TAKE_OVER_EVERY_S = 1.0  # ... looked for this often at most
+MESSAGES_PAGE = 200  # messages an incident a read (redis_messages: 40 incidents a script call)
 BACKOFF_S = (0.5, 10.0)  # a failed batch waits 0.5 s, doubling up to 10 s ...
 PROBE_EVERY_S = 1.0  # ... while the record is probed this often (jittered by +-25 %)
 PROBE_TIMEOUT_S = 1.0
@@ -95,6 +96,36 @@ class Lag:
     dead: int = 0  # entries of incidents the record refused (archive:dead)
 
 
+# KEYS: the watermark hash, then the incidents' hashes; ARGV: the incident ids. Returns each
+# incident's mark and live version, alternately (false: none). One reply for the batch:
+# redis-py spends ~17 us of the caller's CPU on each reply of a pipeline, ~2 us an incident
+# here (docs/performance.md).
+_MARKS = """
+local out = {}
+for i = 2, #KEYS do
+  out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i - 1])
+  out[#out + 1] = redis.call('HGET', KEYS[i], 'version')
+end
+return out
+"""
+# KEYS: the watermark hash, the stream. ARGV: how many marks, the marks (incident, value),
+# then the entry ids to ack and delete. At most BATCH of each: far below what Lua's
+# `unpack` takes (about 8,000 values).
+_SETTLE = (
+    """
+local marks = tonumber(ARGV[1])
+if marks > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + 2 * marks)) end
+if #ARGV > 1 + 2 * marks then
+  redis.call('XACK', KEYS[2], '"""
+    + GROUP
+    + """', unpack(ARGV, 2 + 2 * marks))
+  redis.call('XDEL', KEYS[2], unpack(ARGV, 2 + 2 * marks))
+end
+return 1
+"""
+)
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -117,6 +148,8 @@ class ArchiveStream:
         self.key = stream_key(prefix)
         self.wm_key = f"{prefix}:archive:wm"
         self._dead = f"{self.key}:dead"
+        self._marks = client.register_script(_MARKS)
+        self._settle = client.register_script(_SETTLE)
 
     async def ensure_group(self) -> None:
         """Create the group (from the stream's start: entries written before are kept)."""
@@ -149,13 +182,14 @@ class ArchiveStream:
         )
         return self._entries(reply[1])
 
-    async def done(self, entry_ids: Sequence[str]) -> None:
-        if not entry_ids:
+    async def settle(self, marks: Mapping[str, tuple[int, ...]], entry_ids: Sequence[str]) -> None:
+        """After the record committed: move the marks and ack and delete the entries, at
+        once (one script: a stop in between can no longer leave marks moved and entries
+        pending, which cost a batch's rewrite, and it is one reply instead of three)."""
+        if not marks and not entry_ids:
             return
-        async with self._r.pipeline(transaction=True) as pipe:
-            pipe.xack(self.key, GROUP, *entry_ids)
-            pipe.xdel(self.key, *entry_ids)
-            await pipe.execute()
+        fields = [v for k, mark in marks.items() for v in (k, ",".join(map(str, mark)))]
+        await self._settle(keys=[self.wm_key, self.key], args=[len(marks), *fields, *entry_ids])
 
     async def dead_letter(self, entries: Sequence[Entry], refused: dict[str, str]) -> None:
         """Keep what the record refused in `<prefix>:archive:dead` (the incident and the
@@ -171,12 +205,12 @@ class ArchiveStream:
         return {i: _mark_of(v)[:2] for i, v in zip(incident_ids, values, strict=True)}
 
     async def marks(self, incident_ids: Sequence[str]) -> dict[str, Mark]:
-        """Each incident's mark and its live version, in one round trip."""
-        async with self._r.pipeline(transaction=False) as pipe:
-            pipe.hmget(self.wm_key, list(incident_ids))
-            for incident_id in incident_ids:
-                pipe.hget(self._keys.incident(incident_id), "version")
-            values, *versions = await pipe.execute()
+        """Each incident's mark and its live version, in one round trip and one reply."""
+        if not incident_ids:
+            return {}
+        keys = [self.wm_key, *(self._keys.incident(i) for i in incident_ids)]
+        flat: list[Any] = await self._marks(keys=keys, args=list(incident_ids))
+        values, versions = flat[::2], flat[1::2]
         out = {}
         for incident_id, value, live in zip(incident_ids, values, versions, strict=True):
             seq, steps, version = _mark_of(value)
@@ -267,6 +301,10 @@ class ArchiveWorker:
         self._probe = probe  # a cheap "is the record up?" (PostgresRecord.ping)
         self._backoff_s = backoff_s  # (first, longest) wait after a failed batch
         self._own = True  # a (re)started worker reads what it left pending first
+        # A dead worker's entries, claimable once idle claim_idle_ms, are looked for at most
+        # every TAKE_OVER_EVERY_S (or half the idle time), not at every batch: under load
+        # batches follow each other many times a second, each look a round trip.
+        self._next_take_over = 0.0
         self.archived = 0  # entries acknowledged by this worker (a figure for tests, logs)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -332,9 +370,15 @@ class ArchiveWorker:
             entries = await self._stream.read(self.consumer, count=BATCH, block_ms=0, own=True)
             self._own = bool(entries)
         if not self._own:
-            entries = await self._stream.take_over(
-                self.consumer, count=BATCH, idle_ms=self._claim_idle_ms
-            ) or await self._stream.read(
+            entries = []
+            now = time.monotonic()
+            if now >= self._next_take_over:
+                entries = await self._stream.take_over(
+                    self.consumer, count=BATCH, idle_ms=self._claim_idle_ms
+                )
+                if len(entries) < BATCH:  # all taken: look again a moment later
+                    self._next_take_over = now + min(TAKE_OVER_EVERY_S, self._claim_idle_ms / 2000)
+            entries = entries or await self._stream.read(
                 self.consumer, count=BATCH, block_ms=self._block_ms, own=False
             )
         if entries:
@@ -378,12 +422,11 @@ class ArchiveWorker:
         for incident_id, (channel, ts) in posted.items():
             if incident_id in moved:  # archived now (not refused, not gone from Redis)
                 await self._record.put_slack_message(incident_id, channel=channel, ts=ts)
-        await self._stream.advance(moved)
         if refused:
             await self._stream.dead_letter(
                 [e for e in entries if e.incident_id in refused], refused
             )
-        await self._stream.done([e.entry_id for e in entries])
+        await self._stream.settle(moved, [e.entry_id for e in entries])
         self.archived += len(entries)
 
     async def _write(self, batch: Sequence[_Written]) -> dict[str, str]:

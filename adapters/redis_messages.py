@@ -79,6 +79,24 @@ return {1, seq, redis.call('HGET', KEYS[1], 'status')}
 )
 
 
+# KEYS: messages streams. ARGV: how many entries at most from each, then for each stream the
+# first entry id to read. Returns, per stream, its entries as XRANGE gives them. One call for
+# many incidents: redis-py spends ~25 us of the caller's CPU on each reply of a pipeline
+# (a timeout context, the reply callback's parse) and ~3.5 us a stream in one script reply
+# (docs/performance.md: the archive reads each incident's new messages at every batch).
+_SINCE_MANY = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = redis.call('XRANGE', key, ARGV[i + 1], '+', 'COUNT', ARGV[1])
+end
+return out
+"""
+# What one `_SINCE_MANY` call may read at most (streams x limit): the script runs alone in
+# Redis, so a backlog's drain reads in slices that hold every other client a moment only.
+SINCE_MANY_ENTRIES = 8192
+SINCE_MANY_STREAMS = 128
+
+
 @reach.translated  # Redis out of reach: `unavailable` (adapters/reach.py)
 class RedisMessages(RedisPart):
     """Implements the MessageLog port."""
@@ -93,6 +111,7 @@ class RedisMessages(RedisPart):
     ) -> None:
         super().__init__(client, prefix=prefix, key=key, ring=ring)
         self._append = ScriptBatcher(client, _APPEND)  # the hottest call: auto-pipelined
+        self._since_many = client.register_script(_SINCE_MANY)
 
     async def append(
         self,
@@ -142,20 +161,23 @@ class RedisMessages(RedisPart):
     async def since_many(
         self, after: Mapping[str, int], limit: int = 1000
     ) -> dict[str, list[models.Message]]:
-        if not after:
-            return {}
-        async with self._r.pipeline(transaction=False) as pipe:
-            for incident_id, seq in after.items():
-                pipe.xrange(
-                    self._keys.messages(incident_id), min=f"{max(seq, 0) + 1}-0", count=limit
-                )
-            replies: list[Any] = await pipe.execute()
-        return {
-            incident_id: [
-                redis_codec.message_from(incident_id, eid, f, self._ring) for eid, f in entries
-            ]
-            for incident_id, entries in zip(after, replies, strict=True)
-        }
+        ids = list(after)
+        per_call = max(1, min(SINCE_MANY_STREAMS, SINCE_MANY_ENTRIES // max(limit, 1)))
+        out: dict[str, list[models.Message]] = {}
+        for start in range(0, len(ids), per_call):
+            chunk = ids[start : start + per_call]
+            replies: list[Any] = await self._since_many(
+                keys=[self._keys.messages(i) for i in chunk],
+                args=[limit, *(f"{max(after[i], 0) + 1}-0" for i in chunk)],
+            )
+            for incident_id, entries in zip(chunk, replies, strict=True):
+                out[incident_id] = [
+                    redis_codec.message_from(
+                        incident_id, eid, dict(zip(flat[::2], flat[1::2], strict=True)), self._ring
+                    )
+                    for eid, flat in entries
+                ]
+        return out
 
     async def since(
         self, incident_id: str, after_seq: int, limit: int = 1000

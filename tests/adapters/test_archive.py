@@ -412,3 +412,34 @@ async def test_a_failure_that_is_not_the_records_waits_its_whole_backoff(
     assert not await one._pause(asyncio.Event(), 1.5)
     assert probes
     assert all(probes)
+
+
+async def test_a_batch_of_many_incidents_reaches_the_record_whole(
+    store: RedisStore,
+    redis_client: aioredis.Redis,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    database_url: str,
+) -> None:
+    """Sixty incidents of three messages each in one batch (the marks in one reply, the
+    messages in slices of one script call): every message once, every mark moved; a mark of
+    an incident no longer in Redis reads with no live version."""
+    await stream.ensure_group()
+    ids = [f"inc-{n:02d}" for n in range(60)]
+    for incident_id in ids:
+        await store.create(factories.incident(incident_id=incident_id), receipt_hash=incident_id)
+        for m in range(3):
+            await store.append(
+                incident_id, sender=models.Sender.REPORTER, text=f"m{m}", at=T0, dedupe_key=None
+            )
+    one = worker(stream, store, record)
+    assert await one.step() == 60 * 4
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch("SELECT incident_id, count(*) AS n FROM messages GROUP BY 1")
+    finally:
+        await conn.close()
+    assert {r["incident_id"]: r["n"] for r in rows} == dict.fromkeys(ids, 3)
+    marks = await stream.marks([*ids[:2], "inc-gone"])
+    assert (marks["inc-00"].seq, marks["inc-00"].version, marks["inc-00"].live) == (3, 1, 1)
+    assert marks["inc-gone"] == archive.Mark(0, 0, 0, None)
