@@ -9,9 +9,10 @@ trail and messages past what it archived before) and writes that through the ide
 and a redelivered entry writes nothing new.
 
 Durability: the worker reads with a consumer group (`XREADGROUP`), so several server
-processes share the work, and acknowledges (`XACK`, then `XDEL`) only after the record
-committed. A worker that dies holds its entries in the group's pending list; any other
-worker takes them over once they are idle for `CLAIM_IDLE_MS` (`XAUTOCLAIM`), and a
+processes share the work, and acknowledges (`XACK`, then `XDEL`, in the script that moves
+the watermarks) only after the record committed. A worker that dies holds its entries in
+the group's pending list; any other worker takes them over once they are idle for
+`CLAIM_IDLE_MS` (`XAUTOCLAIM`, looked for at most every `TAKE_OVER_EVERY_S`), and a
 restarted one re-reads its own first. With PostgreSQL down the entries wait in Redis and
 the backlog drains when it is back (the live state they point at is still in Redis: an
 incident leaves Redis only once it is archived).
@@ -26,7 +27,7 @@ the number of audit steps written and the version of the incident row written
 version 0); it is moved only after a commit, so it is never ahead of the record (a lost
 update only makes the next batch write a few rows again, which `ON CONFLICT DO NOTHING`
 and the version check ignore). A message append does not move the incident's version, so
-a batch reads the live version first (one `HGET` each, with the marks) and reads, unseals
+a batch reads the live version first (with the marks, in one script reply) and reads, unseals
 and writes again in full only the incidents whose version moved past their mark; for the
 others it writes only their new messages. On the chat path that is nearly every incident.
 """
@@ -387,9 +388,10 @@ class ArchiveWorker:
 
     async def archive(self, entries: Sequence[Entry]) -> None:
         """Write what changed of every incident named in `entries`, then ack them: one
-        Redis round trip for the marks and live versions, one for the incidents whose
-        version moved, one a page of their new messages, and one PostgreSQL transaction
-        for the batch. An incident whose version is its mark's gets only its messages."""
+        script reply for the marks and live versions, one read of the incidents whose
+        version moved, one script reply for 40 incidents' page of new messages, one
+        PostgreSQL transaction for the batch, and one script that moves the marks and acks.
+        An incident whose version is its mark's gets only its messages."""
         receipts = {e.incident_id: e.receipt for e in entries if e.receipt}
         ids = list(dict.fromkeys(e.incident_id for e in entries if e.incident_id))
         marks = await self._stream.marks(ids)
