@@ -145,15 +145,25 @@ async def test_deadlines_fire_once_and_slack_posts_once_across_a_failover(
                 found[incident_id] = [s.action for s in incident.escalation].count("repage")
             return found
 
+        effects = RedisEffectsOutbox(check, prefix=prefix)
+
         async def first_round_done() -> bool:
             # Every A re-paged once (a claim lost with the old primary leaves its deadline
-            # due, not held: it fires on a sweep after the promotion, on this clock), and
-            # nothing held. Only then the clock moves on, or a late first re-page would set
-            # the second one past the end of the test.
+            # due, not held: it fires on a sweep after the promotion, on this clock), nothing
+            # held, and no effect left to run: a first re-page whose next deadline could not
+            # be scheduled during the failover has it scheduled by the effects sweeper (5 s
+            # of wall time later, longer while the replicas resync). Only then the clock
+            # moves on, or the second re-page would not be due by the end of the test.
             found = await repages()
-            return all(found[i] >= 1 for i in a_ids) and await _none(check, held)
+            return (
+                all(found[i] >= 1 for i in a_ids)
+                and await _none(check, held)
+                and await effects.pending() == 0
+            )
 
-        await until(first_round_done, what="A re-paged once, nothing held", timeout=CARRY_ON_S)
+        await until(
+            first_round_done, what="A re-paged once, nothing held or left", timeout=2 * CARRY_ON_S
+        )
         # Then the next round: A's second re-page (due 180 s after its first, however late
         # that fired), B's and C's first.
         clock.advance(CLAIM_TIMEOUT_S)
@@ -168,7 +178,6 @@ async def test_deadlines_fire_once_and_slack_posts_once_across_a_failover(
         except pytest.fail.Exception:
             pytest.fail(f"re-pages {await repages()}, expected {expected}")
         slack = RedisSlackOutbox(check, prefix=prefix)
-        effects = RedisEffectsOutbox(check, prefix=prefix)
 
         async def settled() -> bool:
             # Nothing left to send, nothing held whose lease could send it again, no
