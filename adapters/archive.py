@@ -112,19 +112,15 @@ return out
 # KEYS: the watermark hash, the stream. ARGV: how many marks, the marks (incident, value),
 # then the entry ids to ack and delete. At most BATCH of each: far below what Lua's
 # `unpack` takes (about 8,000 values).
-_SETTLE = (
-    """
+_SETTLE = f"""
 local marks = tonumber(ARGV[1])
 if marks > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + 2 * marks)) end
 if #ARGV > 1 + 2 * marks then
-  redis.call('XACK', KEYS[2], '"""
-    + GROUP
-    + """', unpack(ARGV, 2 + 2 * marks))
+  redis.call('XACK', KEYS[2], '{GROUP}', unpack(ARGV, 2 + 2 * marks))
   redis.call('XDEL', KEYS[2], unpack(ARGV, 2 + 2 * marks))
 end
 return 1
 """
-)
 
 
 def _text(value: Any) -> str:
