@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 from playwright.async_api import Page, WebSocketRoute, expect
 
 from tests.conftest import Peers, Server, responder, wait_for
@@ -18,12 +16,6 @@ from tests.realtime.browser import PHONE, Web
 REPORT = "Someone keeps taking my lunch money in the cafeteria."
 OWN = "it happened again today after gym"
 REPLY = "Thank you. Who was it, do you know their name?"
-
-
-@pytest.fixture
-async def web(tipline_server: Server) -> AsyncIterator[Web]:
-    async with browser.chromium() as launched:
-        yield launched
 
 
 class AckHold:

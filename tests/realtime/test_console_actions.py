@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from playwright.async_api import Page
 
 from escalation import machine
 from escalation.machine import Action, State
 from realtime import incident_wire
 from tests.conftest import Server
-from tests.realtime import browser
 from tests.realtime.browser import Web
 from tipline import demo, models
 
@@ -36,13 +33,6 @@ async ([wire, me]) => {
   return [...new Set(offered)].sort();
 }
 """
-
-
-@pytest.fixture
-async def web(tipline_server: Server) -> AsyncIterator[Web]:
-    # Depends on the server so that the browser closes first (see test_pages.py).
-    async with browser.chromium() as launched:
-        yield launched
 
 
 def wire_in(state: State) -> dict[str, Any]:

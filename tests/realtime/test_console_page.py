@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import Server
@@ -29,13 +26,6 @@ AudioContext.prototype.createOscillator = function () {
   return createOscillator.call(this);
 };
 """
-
-
-@pytest.fixture
-async def web(tipline_server: Server) -> AsyncIterator[Web]:
-    # Depends on the server so that the browser closes first (see test_pages.py).
-    async with browser.chromium() as launched:
-        yield launched
 
 
 async def console(web: Web, server: Server) -> Page:

@@ -4,9 +4,7 @@ reports, and "show older" loads the next page (issue #19 item 3). Real Chromium 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 
-import pytest
 from playwright.async_api import expect
 
 from tests.adapters.test_redis_store import incident
@@ -14,13 +12,6 @@ from tests.conftest import Server
 from tests.realtime import browser
 from tests.realtime.browser import Web
 from tipline import models
-
-
-@pytest.fixture
-async def web(tipline_server: Server) -> AsyncIterator[Web]:
-    # Depends on the server so that the browser closes first (see test_pages.py).
-    async with browser.chromium() as launched:
-        yield launched
 
 
 async def test_console_shows_the_old_emergency_and_loads_older_pages(

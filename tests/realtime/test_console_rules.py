@@ -4,9 +4,7 @@ act on a claimed case, where the escalation stands, and an alarm that rings unti
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import Server
@@ -21,12 +19,6 @@ ROUTINE = "Kids are vaping in the bathroom every lunch break."
 NOW = "he has the gun with him NOW at school"
 # A catalogue key shown as is: "console.outcome.referred_to_police" and the like.
 RAW_KEY = re.compile(r"\b(?:console|chat|status|urgency|category|system|err)\.[a-z_]+")
-
-
-@pytest.fixture
-async def web(tipline_server: Server) -> AsyncIterator[Web]:
-    async with browser.chromium() as launched:
-        yield launched
 
 
 async def console(web: Web, server: Server, token: str, *, spy: bool = False) -> Page:

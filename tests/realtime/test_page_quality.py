@@ -4,10 +4,8 @@ and the scenes of the README's screenshots (benchmarks/screenshots.py writes the
 from __future__ import annotations
 
 import struct
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
 from benchmarks import screenshots
@@ -49,13 +47,6 @@ UNLABELLED_JS = """
   .filter((n) => !n.labels.length && !n.getAttribute("aria-label"))
   .map((n) => n.id)
 """
-
-
-@pytest.fixture
-async def web(tipline_server: Server) -> AsyncIterator[Web]:
-    # Depends on the server so that the browser closes first (see test_pages.py).
-    async with browser.chromium() as launched:
-        yield launched
 
 
 async def fits(page: Page, width: int) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
@@ -27,13 +26,6 @@ BOX_JS = """
   return [box.top, box.bottom, window.innerHeight];
 }
 """
-
-
-@pytest.fixture
-async def web(tipline_server: Server) -> AsyncIterator[Web]:
-    # Depends on the server so that the browser closes first (see test_pages.py).
-    async with browser.chromium() as launched:
-        yield launched
 
 
 async def in_view(page: Page, selector: str) -> bool:

@@ -5,9 +5,6 @@ Two browser contexts at once play the reporter (a phone) and an agent (a desktop
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import Server
@@ -16,14 +13,6 @@ from tests.realtime.browser import PHONE, Web
 
 EMERGENCY = "A boy said he will bring a gun to school tomorrow and shoot people."
 XSS = "<img src=x onerror=alert(1)> <script>alert(2)</script>"
-
-
-@pytest.fixture
-async def web(tipline_server: Server) -> AsyncIterator[Web]:
-    # Depends on the server so that the browser closes first: a server stopping under open
-    # websockets waits out its shutdown timeout (10 s a test).
-    async with browser.chromium() as launched:
-        yield launched
 
 
 async def reporter_and_agent(web: Web, server: Server, text: str) -> tuple[Page, Page, str]:
