@@ -161,9 +161,21 @@ async def test_deadlines_fire_once_and_slack_posts_once_across_a_failover(
                 and await effects.pending() == 0
             )
 
-        await until(
-            first_round_done, what="A re-paged once, nothing held or left", timeout=2 * CARRY_ON_S
-        )
+        try:
+            await until(
+                first_round_done,
+                what="A re-paged once, nothing held or left",
+                timeout=2 * CARRY_ON_S,
+            )
+        except pytest.fail.Exception:
+            # Which of the three did not hold, and whether the new primary takes writes
+            # (CI saw this time out with every write refused `unavailable` meanwhile).
+            replication = await check.info("replication")
+            pytest.fail(
+                f"re-pages {await repages()}, held {await check.hlen(held)}, effects left "
+                f"{await effects.pending()}, primary role {replication.get('role')} with "
+                f"{replication.get('connected_slaves')} replica(s)"
+            )
         # Then the next round: A's second re-page (due 180 s after its first, however late
         # that fired), B's and C's first.
         clock.advance(CLAIM_TIMEOUT_S)
