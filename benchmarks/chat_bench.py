@@ -14,7 +14,7 @@ memory are read per process from /proc. For each N:
     .venv/bin/python -m benchmarks.chat_bench [--pairs 200,1000,2000] [--servers tipline,baseline]
         [--processes 1] [--fanout local|redis] [--workers 1] [--loops uvloop,asyncio]
         [--client python|node] [--server-cores 0.6] [--rates 500,1500]
-        [--seconds 6] [--repeat 2] [--out FILE.json]
+        [--seconds 6] [--repeat 2] [--interleave] [--out FILE.json]
 
 `--client node` drives the same pairs with benchmarks/node/chat_worker.mjs (`make
 bench-node` installs its one package): the same commands and message format at a fraction
@@ -333,7 +333,21 @@ def measure(
     }
 
 
-def run(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
+@dataclasses.dataclass
+class Session:
+    """One configuration's servers and clients, connected and joined."""
+
+    setup: Setup
+    prefix: str
+    pids: list[int]
+    clients: Clients
+    result: dict[str, Any]
+
+
+@contextlib.contextmanager
+def session(setup: Setup, args: argparse.Namespace) -> Iterator[Session]:
+    """Start the servers and clients, connect and join every pair, read the idle memory and
+    CPU; yield; read the memory after the traffic and stop everything."""
     prefix, token = f"bench-{uuid.uuid4().hex[:10]}", f"bench-agent-{uuid.uuid4().hex}"
     result: dict[str, Any] = dataclasses.asdict(setup) | {"label": setup.label}
     with servers(setup, prefix, token) as found:
@@ -355,26 +369,8 @@ def run(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(IDLE_S)
             s1, t1 = sum(procstat.cpu_seconds(p) for p in pids), time.monotonic()
             result["idle_cpu_util"] = (s1 - s0) / (t1 - t0)
-            result["closed"] = []
-            for _ in range(0 if args.no_closed else args.repeat):
-                start = time.monotonic() + args.warmup
-                command = {"cmd": "closed", "start": start, "end": start + args.seconds}
-                result["closed"].append(measure(clients, pids, command))
-                _report(setup, "closed", result["closed"][-1])
-            result["open"] = {}
-            for rate in args.rates:
-                runs = result["open"].setdefault(str(rate), [])
-                for _ in range(args.repeat):
-                    start = time.monotonic() + 0.5
-                    command = {
-                        "cmd": "open",
-                        "rate": rate / setup.workers,
-                        "start": start,
-                        "end": start + args.seconds,
-                    }
-                    archive_prefix = prefix if setup.kind == "tipline" else None
-                    runs.append(measure(clients, pids, command, archive_prefix))
-                    _report(setup, f"open {rate}/s", runs[-1])
+            result["closed"], result["open"] = [], {}
+            yield Session(setup, prefix, pids, clients, result)
             active = sum(procstat.rss_kib(p) for p in pids)
             result["active_kib_per_conn"] = (active - base) / connections
         finally:
@@ -386,7 +382,76 @@ def run(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
         f"idle CPU {result['idle_cpu_util']:.3f} cores",
         flush=True,
     )
-    return result
+
+
+def closed_round(s: Session, args: argparse.Namespace) -> None:
+    start = time.monotonic() + args.warmup
+    command = {"cmd": "closed", "start": start, "end": start + args.seconds}
+    s.result["closed"].append(measure(s.clients, s.pids, command))
+    _report(s.setup, "closed", s.result["closed"][-1])
+
+
+def open_rounds(s: Session, args: argparse.Namespace, between: Any = None) -> None:
+    for rate in args.rates:
+        runs = s.result["open"].setdefault(str(rate), [])
+        for _ in range(args.repeat):
+            start = time.monotonic() + 0.5
+            command = {
+                "cmd": "open",
+                "rate": rate / s.setup.workers,
+                "start": start,
+                "end": start + args.seconds,
+            }
+            archive_prefix = s.prefix if s.setup.kind == "tipline" else None
+            runs.append(measure(s.clients, s.pids, command, archive_prefix))
+            _report(s.setup, f"open {rate}/s", runs[-1])
+            if between is not None:
+                between()
+
+
+def run(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
+    """One configuration: its closed-loop rounds, then its open-loop rounds."""
+    with session(setup, args) as s:
+        for _ in range(0 if args.no_closed else args.repeat):
+            closed_round(s, args)
+        open_rounds(s, args)
+    return s.result
+
+
+def interleaved(setups: list[Setup], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every configuration up at once, their closed-loop rounds taken in turn (A, B, A, B,
+    ...), so that each ratio compares rounds a few seconds apart rather than a minute: on a
+    shared machine the other load moves in between. After each Tipline round the next waits
+    until its archive backlog has drained (at most ARCHIVE_DRAIN_S): the worker's catching
+    up must not run during the other server's round."""
+    with contextlib.ExitStack() as stack:
+        sessions = [stack.enter_context(session(setup, args)) for setup in setups]
+        for _ in range(0 if args.no_closed else args.repeat):
+            for s in sessions:
+                closed_round(s, args)
+                if s.setup.kind == "tipline":
+                    s.result["closed"][-1]["archive_drain_s"] = _drained(s)
+        for s in sessions:
+            open_rounds(s, args, between=lambda s=s: _drained(s))
+    return [s.result for s in sessions]
+
+
+ARCHIVE_DRAIN_S = 60.0
+
+
+def _drained(s: Session) -> float:
+    """Wait until a Tipline server's archive stream is empty (the worker deletes each entry
+    it archived); the seconds it took."""
+    t0 = time.monotonic()
+    if s.setup.kind != "tipline":
+        return 0.0
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        while client.xlen(f"{s.prefix}:archive") and time.monotonic() - t0 < ARCHIVE_DRAIN_S:
+            time.sleep(0.05)
+    finally:
+        client.close()
+    return time.monotonic() - t0
 
 
 def _report(setup: Setup, phase: str, m: dict[str, Any]) -> None:
@@ -428,6 +493,10 @@ def summary(results: list[dict[str, Any]]) -> None:
             bp = statistics.median(m["p99_ms"] for m in b["open"][rate]) if b else float("nan")
             cells.append(f"{p99:8.1f} ms ({p99 / bp:4.1f})")
         print(f"{r['label']:>24} {r['pairs']:5} {closed:8.0f} ({ratio:4.2f})  " + "  ".join(cells))
+        if b is not None and b is not r and r["closed"] and len(r["closed"]) == len(b["closed"]):
+            # Round by round (with --interleave, each against the relay's round beside it).
+            rounds = [t["rate"] / x["rate"] for t, x in zip(r["closed"], b["closed"], strict=True)]
+            print(f"{'':>24} rounds: " + " ".join(f"{x:.2f}" for x in rounds))
 
 
 def main() -> None:
@@ -456,28 +525,39 @@ def main() -> None:
     parser.add_argument("--out", default=None)
     # Open loop only: e.g. the archive's lag at a rate, without the closed loop's backlog.
     parser.add_argument("--no-closed", action="store_true")
+    parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="every server up at once, closed-loop rounds in turn (the ratio's noise)",
+    )
     args = parser.parse_args()
     args.rates = [int(r) for r in args.rates.split(",") if r]
     results = []
     for pairs in (int(n) for n in args.pairs.split(",")):
         for loop in args.loops.split(","):
+            setups = []
             for kind in args.servers.split(","):
                 processes = args.processes if kind == "tipline" else 1
                 fanout = "redis" if processes > 1 else args.fanout
-                setup = Setup(
-                    kind,
-                    pairs,
-                    processes,
-                    fanout,
-                    args.workers,
-                    loop,
-                    args.client,
-                    args.server_cores,
+                setups.append(
+                    Setup(
+                        kind,
+                        pairs,
+                        processes,
+                        fanout,
+                        args.workers,
+                        loop,
+                        args.client,
+                        args.server_cores,
+                    )
                 )
-                try:
-                    results.append(run(setup, args))
-                except cpu_quota.QuotaError as exc:  # --server-cores without root or cgroups
-                    raise SystemExit(f"chat_bench: {exc}") from None
+            try:
+                if args.interleave:
+                    results += interleaved(setups, args)
+                else:
+                    results += [run(setup, args) for setup in setups]
+            except cpu_quota.QuotaError as exc:  # --server-cores without root or cgroups
+                raise SystemExit(f"chat_bench: {exc}") from None
     summary(results)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
