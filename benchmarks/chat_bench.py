@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import json
 import multiprocessing
 import os
@@ -41,12 +42,13 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 import redis
 
+from adapters.archive import stream_key
 from benchmarks import chat_worker, cpu_quota, procstat
 
 NODE_WORKER = Path(__file__).parent / "node" / "chat_worker.mjs"
@@ -254,7 +256,7 @@ class ArchiveLag(threading.Thread):
 
     def __init__(self, prefix: str) -> None:
         super().__init__(daemon=True)
-        self.key, self.ages_s, self.backlogs = f"{prefix}:archive", [0.0], [0]
+        self.key, self.ages_s, self.backlogs = stream_key(prefix), [0.0], [0]
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -391,7 +393,10 @@ def closed_round(s: Session, args: argparse.Namespace) -> None:
     _report(s.setup, "closed", s.result["closed"][-1])
 
 
-def open_rounds(s: Session, args: argparse.Namespace, between: Any = None) -> None:
+def open_rounds(
+    s: Session, args: argparse.Namespace, between: Callable[[], object] | None = None
+) -> None:
+    """Each rate's open-loop rounds; `between` runs after each (a wait for the archive)."""
     for rate in args.rates:
         runs = s.result["open"].setdefault(str(rate), [])
         for _ in range(args.repeat):
@@ -432,7 +437,7 @@ def interleaved(setups: list[Setup], args: argparse.Namespace) -> list[dict[str,
                 if s.setup.kind == "tipline":
                     s.result["closed"][-1]["archive_drain_s"] = _drained(s)
         for s in sessions:
-            open_rounds(s, args, between=lambda s=s: _drained(s))
+            open_rounds(s, args, between=functools.partial(_drained, s))
     return [s.result for s in sessions]
 
 
@@ -447,7 +452,7 @@ def _drained(s: Session) -> float:
         return 0.0  # no worker (benchmarks/bench_server.py): nothing drains
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        while client.xlen(f"{s.prefix}:archive") and time.monotonic() - t0 < ARCHIVE_DRAIN_S:
+        while client.xlen(stream_key(s.prefix)) and time.monotonic() - t0 < ARCHIVE_DRAIN_S:
             time.sleep(0.05)
     finally:
         client.close()
