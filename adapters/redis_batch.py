@@ -19,6 +19,14 @@ without being sent. After a Redis restart the script cache is empty: a
 NOSCRIPT answer loads the script and runs the affected calls again, once each, in order
 (but after any call of the batch that Redis did run).
 
+A batch of script calls goes to Redis as **one** script call that runs them in turn
+(`_many`, up to `CALLS_PER_SCRIPT` a call; a batch of calls with other numbers of keys or
+arguments, or a longer one, as a pipeline of those): redis-py spends about 15 µs of the
+caller's CPU on each reply of a pipeline (a timeout context, its parse and callback) and a
+few on each command it packs, against one reply for the lot (docs/performance.md). Each call
+runs in its own `pcall`, so an error in one (a `redis.call` refused, an error reply) is that
+caller's alone, and the calls before and after it are run, exactly as in a pipeline.
+
 `PublishBatcher` does the same for the Socket.IO fan-out's PUBLISH (adapters/fanout.py),
 in one lane, so the messages reach the channel in the order they were published.
 """
@@ -31,7 +39,7 @@ from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 # How long a call may wait in a lane's queue before it fails unsent: the store's pool waits
 # as long for a free connection (tipline/app.py).
@@ -43,6 +51,9 @@ MAX_WAIT_S = 2.0
 # 6,000-8,600 of a 10 s run, docs/performance.md). A lane's queue holds at most one call per
 # in-flight message, so with 4,096 a pipeline takes what has queued in one go.
 MAX_BATCH = 4096
+# Calls one script call of a batch runs at most: Redis runs a script alone, and 128 appends
+# hold it about 1 ms (a pipeline's commands let other clients in between).
+CALLS_PER_SCRIPT = 128
 _WAITED = "Redis took no call of this lane for {} s; not sent"
 
 Key = str | bytes
@@ -50,6 +61,7 @@ Arg = str | int | float | bytes
 
 
 Command = tuple[Arg, ...]  # a Redis command and its arguments, as sent
+_Split = tuple[list[Key], list[Arg]]  # a script call's keys and arguments
 Call = tuple[Command, "asyncio.Future[Any]", float]  # and when it was queued (loop time)
 
 
@@ -156,9 +168,37 @@ class _Batcher:
             return replies
 
 
+def _many(source: str) -> str:
+    """A script that runs `source` once for each call of a batch. KEYS: the calls' keys one
+    call after the other; ARGV: how many keys and arguments each call has, then the calls'
+    arguments. Returns each call's reply in order (false for nil, an error reply for a call
+    that raised: its `pcall` keeps it from stopping the others)."""
+    return f"""
+local function one(KEYS, ARGV)
+{source}
+end
+local nkeys, nargs = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {{}}
+for j = 0, #KEYS / nkeys - 1 do
+  local keys = {{unpack(KEYS, j * nkeys + 1, (j + 1) * nkeys)}}
+  local args = {{}}
+  for i = 1, nargs do args[i] = ARGV[2 + j * nargs + i] end
+  local ok, reply = pcall(one, keys, args)
+  if not ok then
+    reply = type(reply) == 'table' and reply or redis.error_reply(tostring(reply))
+  elseif reply == nil then
+    reply = false
+  end
+  out[j + 1] = reply
+end
+return out
+"""
+
+
 class ScriptBatcher(_Batcher):
     """Runs the Lua script `source` for many concurrent callers, spread over `lanes` by
-    their first key (on the message path: the incident)."""
+    their first key (on the message path: the incident); a batch of them as one call of
+    the script `_many(source)`."""
 
     def __init__(
         self,
@@ -168,9 +208,12 @@ class ScriptBatcher(_Batcher):
         max_batch: int = MAX_BATCH,
         lanes: int = 4,
         max_wait_s: float = MAX_WAIT_S,
+        calls_per_script: int = CALLS_PER_SCRIPT,
     ) -> None:
         super().__init__(client, max_batch=max_batch, lanes=lanes, max_wait_s=max_wait_s)
         self._script = client.register_script(source)
+        self._many = client.register_script(_many(source))
+        self._calls_per_script = calls_per_script
 
     @property
     def sha(self) -> str:
@@ -189,6 +232,60 @@ class ScriptBatcher(_Batcher):
         if isinstance(reply, NoScriptError):  # Redis lost its script cache
             return await self._direct(command)
         return reply
+
+    async def _pipeline(self, batch: list[Call]) -> list[Any]:
+        if len(batch) == 1:  # nothing to share: a plain call
+            return [await self._direct(batch[0][0])]
+        groups = self._groups([self._split(command) for command, _, _queued in batch])
+        if len(groups) == 1:
+            return await self._run_many(groups[0])
+        async with self._client.pipeline(transaction=False) as pipe:
+            for group in groups:
+                keys, args = self._flat(group)
+                pipe.evalsha(self._many.sha, len(keys), *keys, *args)
+            replies: list[Any] = await pipe.execute(raise_on_error=False)
+        out: list[Any] = []
+        for group, reply in zip(groups, replies, strict=True):
+            if isinstance(reply, NoScriptError):  # Redis lost its script cache: load, again
+                out += await self._run_many(group)
+            else:
+                out += reply if isinstance(reply, list) else [reply] * len(group)
+        return out
+
+    def _groups(self, calls: list[_Split]) -> list[list[_Split]]:
+        """The calls in runs of one shape (as many keys, as many arguments), at most
+        `calls_per_script` each, in order."""
+        groups: list[list[_Split]] = []
+        for keys, args in calls:
+            last = groups[-1] if groups else None
+            if (
+                last is not None
+                and len(last) < self._calls_per_script
+                and len(last[0][0]) == len(keys)
+                and len(last[0][1]) == len(args)
+            ):
+                last.append((keys, args))
+            else:
+                groups.append([(keys, args)])
+        return groups
+
+    @staticmethod
+    def _flat(group: list[_Split]) -> tuple[list[Key], list[Arg]]:
+        """KEYS and ARGV of `_many` for one group of calls."""
+        keys = [key for call_keys, _ in group for key in call_keys]
+        args: list[Arg] = [len(group[0][0]), len(group[0][1])]
+        args += [arg for _, call_args in group for arg in call_args]
+        return keys, args
+
+    async def _run_many(self, group: list[_Split]) -> list[Any]:
+        """The group's replies by one call of `_many` (redis-py loads it if need be); an
+        error of the script as a whole is every call's reply."""
+        keys, args = self._flat(group)
+        try:
+            reply = await self._many(keys=keys, args=args)
+        except ResponseError as err:
+            return [err] * len(group)
+        return cast("list[Any]", reply)
 
     @staticmethod
     def _split(command: Command) -> tuple[list[Key], list[Arg]]:

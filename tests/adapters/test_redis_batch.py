@@ -67,6 +67,74 @@ async def test_a_script_error_reaches_only_its_caller(
     assert await redis_client.lrange(key, 0, -1) == [b"a", b"b", b"c"]
 
 
+# KEYS[1]: a list, KEYS[2]: a string. ARGV[1]: a value to push on the list and the string.
+_PUSH_BOTH = """
+redis.call('RPUSH', KEYS[1], ARGV[1])
+return redis.call('APPEND', KEYS[2], ARGV[1])
+"""
+
+
+# KEYS: lists. ARGV[1]: a value pushed on each; returns the first list's length.
+_PUSH_EACH = """
+local first = redis.call('RPUSH', KEYS[1], ARGV[1])
+for i = 2, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[1]) end
+return first
+"""
+
+
+async def _evalsha_calls(client: aioredis.Redis) -> int:
+    stats = await client.info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+async def test_a_batch_goes_to_redis_as_one_script_call(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """100 concurrent calls on one lane reach Redis as a handful of script calls (one
+    alone, the rest in one), not one a call, and each caller gets its own reply in order."""
+    push = ScriptBatcher(redis_client, _PUSH, lanes=1)
+    key = f"{prefix}:list"
+    await push(keys=[key], args=["warm"])  # both scripts known to Redis from here on
+    before = await _evalsha_calls(redis_client)
+    replies = await asyncio.gather(*(push(keys=[key], args=[str(i)]) for i in range(100)))
+    assert replies == list(range(2, 102))
+    assert await _evalsha_calls(redis_client) - before <= 3
+
+
+async def test_a_call_that_raises_in_redis_fails_alone_in_its_batch(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """A call whose `redis.call` Redis refuses (WRONGTYPE) fails for its caller only; the
+    calls before and after it in the same batch are run, as in a pipeline."""
+    push = ScriptBatcher(redis_client, _PUSH_BOTH, lanes=1)
+    lists = [f"{prefix}:l{i}" for i in range(6)]
+    strings = [f"{prefix}:s{i}" for i in range(6)]
+    await redis_client.rpush(strings[3], "not a string")
+    replies = await asyncio.gather(
+        *(push(keys=[lists[i], strings[i]], args=["v"]) for i in range(6)),
+        return_exceptions=True,
+    )
+    assert isinstance(replies[3], redis.exceptions.ResponseError)
+    assert "WRONGTYPE" in str(replies[3])
+    assert [r for i, r in enumerate(replies) if i != 3] == [1] * 5
+    assert [await redis_client.llen(k) for k in lists] == [1] * 6  # written before it raised
+
+
+async def test_calls_of_other_shapes_and_long_batches_each_get_their_reply(
+    redis_client: aioredis.Redis, prefix: str
+) -> None:
+    """A batch mixing one-key and two-key calls, longer than one script call takes, runs
+    every call once, in order, each with its own reply."""
+    push = ScriptBatcher(redis_client, _PUSH_EACH, lanes=1, calls_per_script=7)
+    first, second = f"{prefix}:a", f"{prefix}:b"
+    replies = await asyncio.gather(
+        *(push(keys=[first, second] if i % 3 == 0 else [first], args=[str(i)]) for i in range(40))
+    )
+    assert replies == [i + 1 for i in range(40)]  # the first list's length after each call
+    assert await redis_client.lrange(first, 0, -1) == [str(i).encode() for i in range(40)]
+    assert await redis_client.llen(second) == len(range(0, 40, 3))
+
+
 @pytest.mark.parametrize("calls", [1, 20])
 async def test_an_emptied_script_cache_is_reloaded(
     redis_client: aioredis.Redis, prefix: str, calls: int
