@@ -12,7 +12,7 @@ conflict read again) is another call with another token. docs/reliability.md.
 
 from __future__ import annotations
 
-import uuid
+import os
 
 # How many tokens a field keeps. A re-send comes within about a second of its first send
 # (one retry, at most 0.2 s of backoff, then a reconnect); keeping a few, not one, lets it
@@ -21,7 +21,7 @@ KEPT = 4
 
 # Lua to paste in a script: `once_find(hash, field, token)` is what the write of `token`
 # answered (a number; nil: no such write), `once_keep(hash, field, token, answer)` records
-# it, newest first. The field holds `token=answer,token=answer,...` (uuid hex tokens).
+# it, newest first. The field holds `token=answer,token=answer,...` (hex tokens).
 LUA = (
     """
 local function once_find(hash, field, token)
@@ -46,12 +46,13 @@ end
 
 
 def token() -> str:
-    """A new write's token: one per call, made before its first send."""
-    return uuid.uuid4().hex
+    """A new write's token: one per call, made before its first send (32 hex digits from
+    the system's random source; `uuid.uuid4().hex` cost 4x as much on the message path)."""
+    return os.urandom(16).hex()
 
 
 def short_token() -> str:
     """A token of 8 hex digits, where it is stored with every message (its dedupe record):
     two calls with one dedupe key share one only once in 4 billion, and that costs no more
     than a client's resend being pushed again."""
-    return uuid.uuid4().hex[:8]
+    return os.urandom(4).hex()
