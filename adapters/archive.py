@@ -57,6 +57,13 @@ _log = logging.getLogger("tipline.archive")
 
 GROUP = "archive"
 BATCH = 500  # entries a read
+# A batch that was not full is followed by a rest, so that the next starts at least this
+# long after it: under a steady trickle the entries of 0.1 s go in one batch, not one batch
+# each. A batch costs about 8 round trips whatever its size (the read, the marks, the
+# messages, the transaction's three, the settle); at 1,000 msg/s, unpaced, the worker took
+# a batch of a few entries every millisecond or two, a fifth of the server's CPU
+# (docs/performance.md). A full batch (a backlog) is followed by the next at once.
+PACE_S = 0.1
 CLAIM_IDLE_MS = 30_000  # a dead worker's entries are taken over after this
 TAKE_OVER_EVERY_S = 1.0  # ... looked for this often at most
 MESSAGES_PAGE = 200  # messages an incident a read (redis_messages: 40 incidents a script call)
@@ -287,6 +294,7 @@ class ArchiveWorker:
         claim_idle_ms: int = CLAIM_IDLE_MS,
         probe: Callable[[], Awaitable[bool]] | None = None,
         backoff_s: tuple[float, float] = BACKOFF_S,
+        pace_s: float = PACE_S,
     ) -> None:
         self._stream = stream
         self._incidents = incidents
@@ -297,6 +305,7 @@ class ArchiveWorker:
         self._claim_idle_ms = claim_idle_ms
         self._probe = probe  # a cheap "is the record up?" (PostgresRecord.ping)
         self._backoff_s = backoff_s  # (first, longest) wait after a failed batch
+        self._pace_s = pace_s  # the least time from a batch that was not full to the next
         self._own = True  # a (re)started worker reads what it left pending first
         # A dead worker's entries, claimable once idle claim_idle_ms, are looked for at most
         # every TAKE_OVER_EVERY_S (or half the idle time), not at every batch: under load
@@ -305,16 +314,20 @@ class ArchiveWorker:
         self.archived = 0  # entries acknowledged by this worker (a figure for tests, logs)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until `stop` is set: archive batch after batch; on a failure wait (the entries
+        """Until `stop` is set: archive batch after batch (after one that was not full, the
+        next starts `pace_s` after it at the earliest); on a failure wait (the entries
         stay pending), then again. A stop is seen within `block_ms` (the longest read): the
         caller sets it and waits, rather than cancelling a read (redis-py may retry a
         cancelled blocking read instead of giving it up, measured: the stop then hung)."""
         await self._stream.ensure_group()
+        loop = asyncio.get_running_loop()
         first, longest = self._backoff_s
         backoff = first
         while not stop.is_set():
             try:
-                await self.step()
+                started = loop.time()
+                if await self.step() < BATCH:  # no backlog: let the next batch fill
+                    await self._rest(stop, started + self._pace_s - loop.time())
                 backoff = first
             except Exception as exc:  # the record or Redis away: wait, then again
                 # The type and, for PostgreSQL, its SQLSTATE: never a message, which may
@@ -325,6 +338,13 @@ class ArchiveWorker:
                 back = await self._pause(stop, backoff)
                 # Back: the next failure (a stale connection, say) waits the shortest again.
                 backoff = first if back else min(backoff * 2, longest)
+
+    @staticmethod
+    async def _rest(stop: asyncio.Event, seconds: float) -> None:
+        """Wait `seconds` (or less: until `stop`)."""
+        if seconds > 0 and not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), seconds)
 
     async def _pause(self, stop: asyncio.Event, backoff_s: float) -> bool:
         """Wait `backoff_s` after a failed batch, or less: the record is probed every

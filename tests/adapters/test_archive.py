@@ -443,3 +443,64 @@ async def test_a_batch_of_many_incidents_reaches_the_record_whole(
     marks = await stream.marks([*ids[:2], "inc-gone"])
     assert (marks["inc-00"].seq, marks["inc-00"].version, marks["inc-00"].live) == (3, 1, 1)
     assert marks["inc-gone"] == archive.Mark(0, 0, 0, None)
+
+
+class _CountedRecord:
+    """The real record, counting the worker's batch transactions."""
+
+    def __init__(self, record: PostgresRecord) -> None:
+        self._record = record
+        self.batches = 0
+
+    async def write_batch(self, *columns: Any) -> None:
+        self.batches += 1
+        await self._record.write_batch(*columns)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._record, name)
+
+
+@pytest.mark.parametrize("pace_s", [0.1, 0.0])
+async def test_a_steady_trickle_goes_in_few_batches(
+    store: RedisStore,
+    stream: archive.ArchiveStream,
+    record: PostgresRecord,
+    database_url: str,
+    pace_s: float,
+) -> None:
+    """60 messages 10 ms apart are archived one batch for each 0.1 s they took to write (a
+    worker without the rest takes a batch for nearly every message), every one once."""
+    counted = _CountedRecord(record)
+    incident = factories.incident()
+    await store.create(incident, receipt_hash="sealed-receipt")
+    one = archive.ArchiveWorker(
+        stream, incidents=store, messages=store, record=counted, consumer="w1", pace_s=pace_s
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(one.run(stop))
+    loop = asyncio.get_running_loop()
+    try:
+        started = loop.time()
+        for n in range(60):
+            await store.append(
+                incident.incident_id,
+                sender=models.Sender.REPORTER,
+                text=f"message {n + 1}",
+                at=T0,
+                dedupe_key=None,
+            )
+            await asyncio.sleep(0.01)
+        took = loop.time() - started
+
+        async def drained() -> bool:
+            return (await stream.lag()).backlog == 0
+
+        await wait_for(drained, what="every message archived")
+        assert (await _stored(database_url))[0] == list(range(1, 61))
+        if pace_s:
+            assert counted.batches <= took / pace_s + 2
+        else:  # what the rest saves: without it, a batch for nearly every message
+            assert counted.batches > 30
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=5)
