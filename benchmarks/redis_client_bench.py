@@ -4,7 +4,8 @@ N tasks share one client as the server's handlers do, each running the append sc
 a dedupe key and a budget, as `message:send` does) on its own incident; CPU of this process
 per append is what redis-py costs on the hot path. redis-py's blocking pool, the store's
 SemaphorePool, and the SemaphorePool with the store's auto-pipelining (adapters/redis_batch),
-alternately, in one run:
+its batches as a pipeline of one script call each (`calls_per_script=1`, as before stop 30)
+and as one script call for the batch (as shipped), alternately, in one run:
 
     .venv/bin/python -m benchmarks.redis_client_bench [--tasks 200] [--appends 40000]
         [--rounds 2] [--loop uvloop|asyncio]
@@ -31,6 +32,7 @@ REDIS_URL = os.environ.get("TIPLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"
 POOLS: dict[str, Any] = {
     "BlockingConnectionPool": aioredis.BlockingConnectionPool,
     "SemaphorePool": SemaphorePool,
+    "SemaphorePool+pipelined": SemaphorePool,
     "SemaphorePool+batcher": SemaphorePool,
 }
 
@@ -41,14 +43,16 @@ async def one(name: str, tasks: int, appends: int) -> str:
         REDIS_URL, max_connections=app.STORE_CONNECTIONS, timeout=2.0, socket_timeout=2.0
     )
     client = aioredis.Redis.from_pool(pool)
-    script: Any = (
-        ScriptBatcher(client, redis_messages._APPEND)
-        if name.endswith("batcher")
-        else client.register_script(redis_messages._APPEND)
-    )
+    script: Any = client.register_script(redis_messages._APPEND)
+    if name.endswith("batcher"):
+        script = ScriptBatcher(client, redis_messages._APPEND)
+    elif name.endswith("pipelined"):
+        script = ScriptBatcher(client, redis_messages._APPEND, calls_per_script=1)
     prefix = f"bench-{uuid.uuid4().hex[:10]}"
     keys = [
-        [f"{prefix}:inc:{{{i}}}{s}" for s in ("", ":msgs", ":cids", ":rl:r")] for i in range(tasks)
+        [f"{prefix}:inc:{{{i}}}{s}" for s in ("", ":msgs", ":cids", ":rl:r")]
+        + [f"{prefix}:archive"]
+        for i in range(tasks)
     ]
     for k in keys:
         await client.hset(k[0], mapping={"last_seq": 0})
@@ -64,6 +68,11 @@ async def one(name: str, tasks: int, appends: int) -> str:
                 "2026-01-01T00:00:00Z",
                 10**9,
                 60000,
+                "",  # no responder
+                "",
+                f"inc-{i}",  # the incident, for the archive's entry
+                "",  # plain text
+                f"{j:08x}",  # the call's token
             ]
             try:
                 await script(keys=keys[i], args=args)
