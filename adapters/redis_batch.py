@@ -288,7 +288,7 @@ class ScriptBatcher(_Batcher):
         return cast("list[Any]", reply)
 
     @staticmethod
-    def _split(command: Command) -> tuple[list[Key], list[Arg]]:
+    def _split(command: Command) -> _Split:
         n = int(command[2])
         return cast("list[Key]", list(command[3 : 3 + n])), list(command[3 + n :])
 
