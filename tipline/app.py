@@ -53,7 +53,7 @@ from escalation import recovery
 from realtime import app as web_app
 from realtime.broadcast import SocketBroadcaster
 from realtime.manager import DirectSend
-from tipline import admission, credentials, datakeys, demo, effects, guessing
+from tipline import admission, archive_process, credentials, datakeys, demo, effects, guessing
 from tipline.casework import Casework
 from tipline.clock import SystemClock
 from tipline.conversation import Conversation
@@ -347,6 +347,7 @@ EFFECTS = web.AppKey("effects_outbox", RedisEffectsOutbox)
 SERVICE = web.AppKey("service", IncidentService)
 URL = web.AppKey("url", str)
 ARCHIVE_LAG: web.AppKey[ArchiveLag] = web.AppKey("archive_lag")
+ARCHIVE_PROCESS = web.AppKey("archive_process", archive_process.ArchiveProcess)
 ARCHIVE_PROBE_S = 2.0
 REPLICATION = web.AppKey("redis_replication", ReplicationProbe)
 EFFECTS_LAG = web.AppKey("effects_lag", EffectsProbe)
@@ -636,8 +637,10 @@ async def effects_sweeper(parts: web.Application) -> AsyncIterator[None]:
 
 async def archiver(parts: web.Application) -> AsyncIterator[None]:
     """This process's share of the archive (adapters/archive.py): what the live path
-    acknowledged goes into the record. The schools and responders go first (the record's
-    incidents need their school); the lag is probed for /healthz."""
+    acknowledged goes into the record, by a worker here or (`archive_worker` "process") in a
+    `tipline archive` process of its own (tipline/archive_process.py). The schools and
+    responders go first (the record's incidents need their school); the lag is probed here
+    for /healthz either way."""
     settings, record, directory = parts[SETTINGS], parts[DATABASE].record, parts[DIRECTORY]
     stream = archive.ArchiveStream(parts[CLIENT], prefix=settings.key_prefix)
     orgs = {o.code: o for o in (*await directory.organizations(), *settings.organizations)}
@@ -649,26 +652,99 @@ async def archiver(parts: web.Application) -> AsyncIterator[None]:
     for responder in people:
         await record.upsert_responder(responder)
     lag = parts[ARCHIVE_LAG] = ArchiveLag()
-    worker = archive.ArchiveWorker(
-        stream,
-        incidents=parts[INCIDENTS],
-        messages=parts[MESSAGES],
-        record=record,
-        probe=record.ping,  # notices the record is back within about a second
-    )
     stop = asyncio.Event()
+    if settings.archive_worker == "process":
+        process = parts[ARCHIVE_PROCESS] = archive_process.ArchiveProcess(
+            archive_process.settings_blob(
+                settings, redis_url=parts[REDIS_URL], database_url=parts[DATABASE].url
+            )
+        )
+        work = process.run(stop)
+        # SIGTERM, its batch done within a read's block (1 s), or SIGKILL after the timeout
+        grace_s = archive_process.STOP_TIMEOUT_S + 1.0
+    else:
+        work = archive_worker(parts, stream).run(stop)
+        grace_s = 3.0  # the stop is seen within a read's block (1 s)
     tasks = [
-        asyncio.create_task(worker.run(stop), name="archive"),
+        asyncio.create_task(work, name="archive"),
         asyncio.create_task(lag.probe(stream, stop), name="archive-lag"),
     ]
     try:
         yield
     finally:
-        stop.set()  # seen within a read's block (1 s); cancelled only past that and a margin
-        _, late = await asyncio.wait(tasks, timeout=3.0)
+        stop.set()  # cancelled only past the grace
+        _, late = await asyncio.wait(tasks, timeout=grace_s)
         for task in late:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def archive_worker(parts: web.Application, stream: archive.ArchiveStream) -> archive.ArchiveWorker:
+    return archive.ArchiveWorker(
+        stream,
+        incidents=parts[INCIDENTS],
+        messages=parts[MESSAGES],
+        record=parts[DATABASE].record,
+        probe=parts[DATABASE].record.ping,  # notices the record is back within about a second
+    )
+
+
+# -- `tipline archive`: the archive worker alone ------------------------------------------
+async def archive_stores(parts: web.Application) -> AsyncIterator[None]:
+    """The stores of `serve`, by their URLs: nothing started, nothing seeded (`serve` did)."""
+    settings = parts[SETTINGS]
+    if settings.redis_url is None or settings.database_url is None:
+        raise ConfigError(
+            "tipline archive needs TIPLINE_REDIS_URL and TIPLINE_DATABASE_URL (the stores of "
+            "the `tipline serve` it works for, which sets both for the worker it starts)"
+        )
+    database = parts[DATABASE] = await open_database(settings)
+    client = parts[CLIENT] = redis_client(
+        settings.redis_url,
+        min_replicas=settings.redis_min_replicas,
+        replica_timeout_ms=settings.redis_replica_timeout_ms,
+    )
+    try:
+        key = settings.secret_key or credentials.demo_key(settings.data_dir)
+        ring = parts[RING] = datakeys.ring(settings)
+        parts[INCIDENTS] = RedisIncidents(client, prefix=settings.key_prefix, key=key, ring=ring)
+        parts[MESSAGES] = RedisMessages(client, prefix=settings.key_prefix, key=key, ring=ring)
+        try:  # as serve: a key that sealed values in Redis and is missing stops the start
+            await redis_reseal.check_keys(client, settings.key_prefix, ring)
+        except DataKeyError as exc:
+            raise ConfigError(str(exc)) from None
+        yield
+    finally:
+        await client.aclose()
+        await close_database(database)
+
+
+async def archive_only(parts: web.Application) -> AsyncIterator[None]:
+    """The worker, until the process stops."""
+    stream = archive.ArchiveStream(parts[CLIENT], prefix=parts[SETTINGS].key_prefix)
+    stop = asyncio.Event()
+    task = asyncio.create_task(archive_worker(parts, stream).run(stop), name="archive")
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait([task], timeout=3.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@contextlib.asynccontextmanager
+async def archiving(settings: Settings) -> AsyncIterator[None]:
+    """`tipline archive`'s parts, started in order and stopped in reverse."""
+    parts = web.Application()
+    parts[SETTINGS] = settings
+    parts.cleanup_ctx.extend((archive_stores, archive_only))
+    parts.on_startup.freeze()
+    try:
+        await parts.startup()
+        yield
+    finally:
+        await parts.cleanup()
 
 
 @dataclasses.dataclass(slots=True)

@@ -1,4 +1,5 @@
-"""`tipline serve`, `tipline classify` (PROTOCOL.md), `tipline db` (docs/record.md)."""
+"""`tipline serve`, `tipline classify` (PROTOCOL.md), `tipline db` and `tipline archive`
+(docs/record.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 from adapters import data_dir
-from tipline import db_cli, logs, secrets_cli, settings
+from tipline import archive_process, db_cli, logs, secrets_cli, settings
 
 log = logging.getLogger("tipline.cli")
 
@@ -22,6 +23,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default=None, help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (8080)")
     serve.add_argument("--config", type=Path, default=None, help="TOML file; none: demo mode")
+    archive = commands.add_parser(
+        "archive",
+        help="run the archive worker alone, beside a `tipline serve` (TIPLINE_ARCHIVE_WORKER)",
+    )
+    archive.add_argument("--config", type=Path, default=None, help="the serve's TOML file")
+    archive.add_argument(
+        "--settings-on-stdin", action="store_true", help=argparse.SUPPRESS
+    )  # serve's own worker (tipline/archive_process.py)
     classify = commands.add_parser(
         "classify", help="classify JSON lines from stdin, one JSON line out per line in"
     )
@@ -38,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "archive":
+        return _archive(args)
     if args.command == "db":
         return db_cli.run(args)
     if args.command in ("token", "key", "datakey"):
@@ -93,6 +104,43 @@ async def _run(config: settings.Settings) -> None:
         await stop.wait()
         log.info("serve.stopping")
         pacer.cancel()
+
+
+def _archive(args: argparse.Namespace) -> int:
+    """`tipline archive`: the archive worker on the stores that TIPLINE_REDIS_URL and
+    TIPLINE_DATABASE_URL name, until SIGTERM or SIGINT (tipline/archive_process.py)."""
+    logs.setup()
+    try:
+        if args.settings_on_stdin:
+            config = archive_process.read_settings(sys.stdin.buffer.read())
+        else:
+            config = settings.load(config_path=args.config, host=None, port=None)
+    except Exception as exc:  # a bad file, or stdin without serve's settings
+        print(f"tipline: configuration error: {exc}", file=sys.stderr)
+        return 2
+    from tipline import app  # noqa: PLC0415
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with app.archiving(config):
+            log.info("archive.started")
+            await stop.wait()
+            log.info("archive.stopping")
+
+    app.tune_gc()
+    try:
+        with asyncio.Runner(loop_factory=app.loop_factory()) as runner:
+            runner.run(work())
+    except settings.ConfigError as exc:
+        print(f"tipline: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        print(f"tipline: could not start: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _interface(host: str) -> str:
