@@ -297,14 +297,17 @@ def measure(
     lag = ArchiveLag(archive_prefix) if archive_prefix else None
     if lag is not None:
         lag.start()
-    s0, c0, r0 = _cpu(server_pids), _cpu(clients.pids), redis_cpu()
+    # A server's own processes (its `tipline archive` worker with TIPLINE_ARCHIVE_WORKER=
+    # process): their CPU is counted apart, never left out.
+    helpers = [child for pid in server_pids for child in procstat.children(pid)]
+    s0, c0, r0, h0 = _cpu(server_pids), _cpu(clients.pids), redis_cpu(), _cpu(helpers)
     time.sleep(max(0.0, end - time.monotonic()))
-    s1, c1, r1 = _cpu(server_pids), _cpu(clients.pids), redis_cpu()
+    s1, c1, r1, h1 = _cpu(server_pids), _cpu(clients.pids), redis_cpu(), _cpu(helpers)
     answers = [pipe.recv() for pipe in clients.pipes]
     if command["cmd"] == "open":
         # Open loop counts what lands after `end` too (the backlog of a server that fell
         # behind), so its CPU is read once everything has landed.
-        s1, c1, r1 = _cpu(server_pids), _cpu(clients.pids), redis_cpu()
+        s1, c1, r1, h1 = _cpu(server_pids), _cpu(clients.pids), redis_cpu(), _cpu(helpers)
     for answer in answers:
         if "error" in answer:
             raise RuntimeError(answer["error"])
@@ -329,6 +332,7 @@ def measure(
         "server_cpu_us": (s1 - s0) * 1e6 / per_msg,
         "client_cpu_us": (c1 - c0) * 1e6 / per_msg,
         "redis_cpu_us": (r1 - r0) * 1e6 / per_msg,
+        "helper_cpu_us": (h1 - h0) * 1e6 / per_msg,
         "server_cpu_util": (s1 - s0) / (end - start),
         # The machine is shared: the 1-minute load average says how much else was running.
         "load_avg": os.getloadavg()[0],
@@ -464,7 +468,9 @@ def _report(setup: Setup, phase: str, m: dict[str, Any]) -> None:
         f"{setup.label:>24} N={setup.pairs:<5} {phase:<12} {m['rate']:7.0f} msg/s  "
         f"p50 {m['p50_ms']:7.1f} p99 {m['p99_ms']:7.1f} max {m['max_ms']:7.1f} ms  "
         f"cpu/msg server {m['server_cpu_us']:5.0f} us client {m['client_cpu_us']:5.0f} us "
-        f"redis {m['redis_cpu_us']:4.0f} us  util {m['server_cpu_util']:.2f}  "
+        f"redis {m['redis_cpu_us']:4.0f} us "
+        + (f"archiver {m['helper_cpu_us']:4.0f} us " if m.get("helper_cpu_us") else "")
+        + f" util {m['server_cpu_util']:.2f}  "
         f"lost {m['sent'] - m['delivered'] if phase != 'closed' else '-'} "
         f"dup {m['duplicates']} ack_err {m['acks_err']} load {m['load_avg']:.1f} {m['errors'][:1]}"
         + (

@@ -16,6 +16,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a server's `tipline archive` worker, say)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+        if parent == pid:
+            found.append(int(name))
+    return found
+
+
 def rss_kib(pid: int) -> int:
     """Resident memory of `pid` (VmRSS) in KiB."""
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
