@@ -9,9 +9,9 @@ still probed by the server, from the stream.
 `ArchiveProcess.run` keeps one such process up until its stop: a process that ends on its
 own (PostgreSQL refused it at start, a crash) is logged and started again after a wait
 that doubles from 1 s to 30 s. On the stop it is asked to end (SIGTERM: it finishes its
-batch, within a read's block of 1 s) and killed after `STOP_TIMEOUT_S`. It is started with
-a parent-death signal (PR_SET_PDEATHSIG, SIGTERM), so a `serve` that is killed outright
-leaves no worker behind either; entries it had read and not acknowledged are taken over
+batch, within a read's block of 1 s) and killed after `STOP_TIMEOUT_S`. It sets itself a
+parent-death signal (PR_SET_PDEATHSIG, SIGTERM; `read_settings`), so a `serve` that is killed
+outright leaves no worker behind either; entries it had read and not acknowledged are taken over
 by the next worker (adapters/archive.py).
 """
 
@@ -22,6 +22,7 @@ import contextlib
 import ctypes
 import dataclasses
 import logging
+import os
 import pickle
 import signal
 import sys
@@ -41,23 +42,25 @@ COMMAND = (sys.executable, "-m", "tipline.cli", "archive", "--settings-on-stdin"
 
 def settings_blob(settings: Settings, *, redis_url: str, database_url: str) -> bytes:
     """`serve`'s own settings for the worker, with the stores it resolved (the embedded
-    ones in demo mode): read on the worker's stdin, a pipe only the two processes hold, so
-    the keys never go through its command line or environment."""
+    ones in demo mode), and `serve`'s pid: read on the worker's stdin, a pipe only the two
+    processes hold, so the keys never go through its command line or environment."""
     resolved = dataclasses.replace(settings, redis_url=redis_url, database_url=database_url)
-    return pickle.dumps(resolved)
+    return pickle.dumps((os.getpid(), resolved))
 
 
 def read_settings(blob: bytes) -> Settings:
-    """The settings `serve` sent (it is the worker's parent: the pipe is trusted)."""
-    settings = pickle.loads(blob)  # noqa: S301  (from the parent process, over its own pipe)
+    """The settings `serve` sent (it is the worker's parent: the pipe is trusted). The
+    worker is first made to end with `serve` (PR_SET_PDEATHSIG, SIGTERM, set here rather
+    than between fork and exec, where `serve`'s threads could hold a lock the call needs),
+    and ends at once if `serve` is already gone."""
+    parent, settings = pickle.loads(blob)  # noqa: S301  (from the parent, over its own pipe)
     if not isinstance(settings, Settings):
         raise TypeError("tipline archive: stdin did not hold serve's settings")
-    return settings
-
-
-def _child_setup() -> None:  # pragma: no cover - runs in the child between fork and exec
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        raise RuntimeError("tipline archive: the serve that started it is gone")
+    return settings
 
 
 class ArchiveProcess:
@@ -85,7 +88,6 @@ class ArchiveProcess:
             process = await asyncio.create_subprocess_exec(
                 *self._argv,
                 stdin=asyncio.subprocess.PIPE,
-                preexec_fn=_child_setup,  # a prctl call only: no lock is taken after the fork
             )
             assert process.stdin is not None
             process.stdin.write(self._blob)
