@@ -242,11 +242,10 @@ class Settings:
     # "redis": emits go through Redis pub/sub so several processes share their connections;
     # "local": one process alone (the embedded Redis is never shared).
     fanout: str = "local"
-    # Where the archive worker runs (adapters/archive.py, docs/record.md): "process", a
-    # `tipline archive` process that `serve` starts, watches and stops, so the chat's event
-    # loop never runs a batch (the default: docs/performance.md); "inline", a task of this
-    # process (one process fewer, ~80 MB less).
-    archive_worker: str = "process"
+    # Where the archive worker runs (adapters/archive.py, docs/record.md): "inline", a task
+    # of this process; "process", a `tipline archive` process that `serve` starts, watches
+    # and stops, so the chat's event loop never runs a batch.
+    archive_worker: str = "inline"
     limits: Limits = dataclasses.field(default_factory=Limits)
     # The proof of work of anonymous reports (tipline/pow.py, docs/security.md).
     proof_of_work: proof_of_work.Policy = dataclasses.field(default_factory=proof_of_work.Policy)
@@ -348,7 +347,7 @@ def load(
         fanout=_fanout_choice(
             env.get("TIPLINE_FANOUT"), shared=bool(env.get("TIPLINE_REDIS_URL") or server.redis_url)
         ),
-        archive_worker=_archive_worker_choice(env.get("TIPLINE_ARCHIVE_WORKER") or "process"),
+        archive_worker=_archive_worker_choice(env.get("TIPLINE_ARCHIVE_WORKER") or "inline"),
         demo_agent_token=_demo_token(env, "TIPLINE_DEMO_AGENT_TOKEN"),
         demo_admin_token=_demo_token(env, "TIPLINE_DEMO_ADMIN_TOKEN"),
         secret_key=_secret_key(env, server, config_path),
