@@ -720,17 +720,11 @@ async def archive_stores(parts: web.Application) -> AsyncIterator[None]:
 
 
 async def archive_only(parts: web.Application) -> AsyncIterator[None]:
-    """The worker, until the process stops."""
+    """The worker, until the process stops (its stop is seen within a read's block, 1 s)."""
     stream = archive.ArchiveStream(parts[CLIENT], prefix=parts[SETTINGS].key_prefix)
-    stop = asyncio.Event()
-    task = asyncio.create_task(archive_worker(parts, stream).run(stop), name="archive")
-    try:
+    worker = archive_worker(parts, stream)
+    async with _rounds(lambda stop, _: worker.run(stop), 0.0, name="archive"):
         yield
-    finally:
-        stop.set()
-        await asyncio.wait([task], timeout=3.0)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 @contextlib.asynccontextmanager

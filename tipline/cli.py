@@ -8,7 +8,9 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from adapters import data_dir
 from tipline import archive_process, db_cli, logs, secrets_cli, settings
@@ -63,12 +65,17 @@ def _serve(args: argparse.Namespace) -> int:
     except settings.ConfigError as exc:
         print(f"tipline: configuration error: {exc}", file=sys.stderr)
         return 2
+    return _until_stopped(_run(config))
+
+
+def _until_stopped(work: Coroutine[Any, Any, None]) -> int:
+    """Run `work` on the service's loop; a start that fails is one line for the operator."""
     from tipline import app  # noqa: PLC0415  (keeps `tipline classify` free of the server)
 
     app.tune_gc()
     try:
         with asyncio.Runner(loop_factory=app.loop_factory()) as runner:
-            runner.run(_run(config))
+            runner.run(work)
     except (data_dir.StartupError, settings.ConfigError) as exc:  # e.g. a wrong data key
         print(f"tipline: {exc}", file=sys.stderr)
         return 1
@@ -130,17 +137,7 @@ def _archive(args: argparse.Namespace) -> int:
             await stop.wait()
             log.info("archive.stopping")
 
-    app.tune_gc()
-    try:
-        with asyncio.Runner(loop_factory=app.loop_factory()) as runner:
-            runner.run(work())
-    except settings.ConfigError as exc:
-        print(f"tipline: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:
-        print(f"tipline: could not start: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return _until_stopped(work())
 
 
 def _interface(host: str) -> str:
