@@ -366,8 +366,7 @@ class ArchiveWorker:
             if self._probe is not None:
                 jitter = random.uniform(0.75, 1.25)  # noqa: S311 # spreads probes, not a secret
                 nap = min(left, PROBE_EVERY_S * jitter)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), nap)
+            await self._rest(stop, nap)
             if self._probe is None or stop.is_set() or loop.time() >= until:
                 continue
             try:

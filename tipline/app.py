@@ -347,7 +347,6 @@ EFFECTS = web.AppKey("effects_outbox", RedisEffectsOutbox)
 SERVICE = web.AppKey("service", IncidentService)
 URL = web.AppKey("url", str)
 ARCHIVE_LAG: web.AppKey[ArchiveLag] = web.AppKey("archive_lag")
-ARCHIVE_PROCESS = web.AppKey("archive_process", archive_process.ArchiveProcess)
 ARCHIVE_PROBE_S = 2.0
 REPLICATION = web.AppKey("redis_replication", ReplicationProbe)
 EFFECTS_LAG = web.AppKey("effects_lag", EffectsProbe)
@@ -654,7 +653,7 @@ async def archiver(parts: web.Application) -> AsyncIterator[None]:
     lag = parts[ARCHIVE_LAG] = ArchiveLag()
     stop = asyncio.Event()
     if settings.archive_worker == "process":
-        process = parts[ARCHIVE_PROCESS] = archive_process.ArchiveProcess(
+        process = archive_process.ArchiveProcess(
             archive_process.settings_blob(
                 settings, redis_url=parts[REDIS_URL], database_url=parts[DATABASE].url
             )

@@ -140,3 +140,13 @@ def test_a_short_demo_token_is_refused() -> None:
         settings.load(config_path=None, env={"TIPLINE_DEMO_AGENT_TOKEN": "letmein"})
     long_enough = "x" * 22
     assert settings.load(config_path=None, env={"TIPLINE_DEMO_ADMIN_TOKEN": long_enough})
+
+
+def test_archive_worker_is_inline_unless_told_and_refuses_other_words() -> None:
+    """TIPLINE_ARCHIVE_WORKER: `inline` by default, `process` (any case) when asked, and
+    any other word a configuration error that names the variable."""
+    assert settings.load(config_path=None, env={}).archive_worker == "inline"
+    told = settings.load(config_path=None, env={"TIPLINE_ARCHIVE_WORKER": " Process "})
+    assert told.archive_worker == "process"
+    with pytest.raises(settings.ConfigError, match="TIPLINE_ARCHIVE_WORKER: 'sometimes'"):
+        settings.load(config_path=None, env={"TIPLINE_ARCHIVE_WORKER": "sometimes"})
