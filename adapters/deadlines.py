@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
 
-from adapters import lease, reach, redis_once
+from adapters import lease, reach
 from tipline.errors import Unavailable
 from tipline.models import Deadline
 from tipline.ports import Clock
@@ -70,6 +70,8 @@ class DeadlineStore:
         self._lease_ms = int(lease_s * 1000)
         self._claim = redis.register_script(_CLAIM)
         self._ack = redis.register_script(_ACK)
+        self._release = redis.register_script(lease.HASH_RELEASE)
+        self._tokens = lease.ClaimTokens()
 
     async def schedule(self, deadline: Deadline) -> None:
         """Store `deadline`, replacing a pending one with the same key."""
@@ -86,11 +88,21 @@ class DeadlineStore:
             await pipe.execute()
 
     async def claim_due(self, now: dt.datetime, limit: int = 100) -> list[Deadline]:
-        """Take up to `limit` deadlines due at `now`; no other caller gets the same ones."""
-        again = lease.claim_key(self._lease, redis_once.token())
-        keys = [self._due, self._lease, self._data, self._held, again]
-        bodies = await self._claim(keys=keys, args=[_ms(now), limit, self._lease_ms])
+        """Take up to `limit` deadlines due at `now`; no other caller gets the same ones.
+        After a claim that raised, the next one gets what that one took, if it ran."""
+        with self._tokens.token() as token:
+            again = lease.claim_key(self._lease, token)
+            keys = [self._due, self._lease, self._data, self._held, again]
+            bodies = await self._claim(keys=keys, args=[_ms(now), limit, self._lease_ms])
         return [Deadline.from_wire(json.loads(body)) for body in bodies]
+
+    async def release(self, deadline: Deadline, now: dt.datetime) -> bool:
+        """Hand a claimed deadline out again from `now` on, not after its whole lease (its
+        handler found a store away); False if it was no longer held as claimed."""
+        done = await self._release(
+            keys=[self._lease, self._held], args=[deadline.key, _encode(deadline), _ms(now)]
+        )
+        return bool(done)
 
     async def ack(self, deadline: Deadline) -> bool:
         """Mark a claimed deadline handled; False if it was no longer held as claimed."""
@@ -120,9 +132,12 @@ async def sweep_once(
     """Claim what is due, run `handler` on each, ack the ones it handled; how many claimed.
 
     A handler that raises is logged and not acked: the lease runs out and it is retried.
+    One that finds a store away (`Unavailable`: Redis failing over, a replica slow to
+    confirm) is handed out again at the next sweep instead, once the batch is through.
     """
     now = clock.now()
     claimed = await store.claim_due(now, limit)
+    away: list[Deadline] = []
     for deadline in claimed:
         lateness_ms = max(0, _ms(now) - _ms(deadline.due))
         fields = {
@@ -140,10 +155,22 @@ async def sweep_once(
         )
         try:
             await handler(deadline)
+        except Unavailable:
+            log.warning("deadline.handler_unavailable", extra=fields)
+            away.append(deadline)
+            continue
         except Exception:
             log.exception("deadline.handler_failed", extra=fields)
             continue
-        await store.ack(deadline)
+        try:
+            await store.ack(deadline)
+        except Unavailable:
+            # Handled, not acknowledged: handed out again, the engine finds it done.
+            log.warning("deadline.ack_unavailable", extra=fields)
+            away.append(deadline)
+    for deadline in away:
+        with contextlib.suppress(Unavailable):  # still away: its lease runs out instead
+            await store.release(deadline, now)
     return len(claimed)
 
 

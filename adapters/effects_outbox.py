@@ -22,7 +22,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from adapters import lease, reach, redis_codec, redis_once
+from adapters import lease, reach, redis_codec
 from tipline.ports import PendingEffects
 
 # How long the process that stored a change has to run its effects before the sweeper may.
@@ -96,18 +96,30 @@ class RedisEffectsOutbox:
         self._keys = Keys.of(prefix)
         self._lease_ms = int(lease_s * 1000)
         self._claim = client.register_script(_CLAIM)
+        self._release = client.register_script(lease.HASH_RELEASE)
+        self._tokens = lease.ClaimTokens()
 
     async def claim(self, now_ms: int, limit: int) -> list[PendingEffects]:
         k = self._keys
-        again = lease.claim_key(k.lease, redis_once.token())
-        flat = await self._claim(
-            keys=[k.due, k.lease, k.data, k.held, again], args=[now_ms, limit, self._lease_ms]
-        )
+        with self._tokens.token() as token:  # after one that raised, what it took
+            again = lease.claim_key(k.lease, token)
+            flat = await self._claim(
+                keys=[k.due, k.lease, k.data, k.held, again],
+                args=[now_ms, limit, self._lease_ms],
+            )
         found = []
         for i in range(0, len(flat), 2):
             incident_id, _, version = redis_codec.text(flat[i]).rpartition(":")
             found.append(PendingEffects(incident_id, int(version), redis_codec.text(flat[i + 1])))
         return found
+
+    async def release(self, pending: PendingEffects, now_ms: int) -> bool:
+        k = self._keys
+        done = await self._release(
+            keys=[k.lease, k.held],
+            args=[field(pending.incident_id, pending.version), pending.body, now_ms],
+        )
+        return bool(done)
 
     async def record(self, incident_id: str, version: int) -> str | None:
         raw = await self._r.hget(self._keys.data, field(incident_id, version))

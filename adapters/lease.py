@@ -11,6 +11,11 @@ an incident's queue head) is the caller's: it gives the script its `take`.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+from adapters import redis_once
+
 # KEYS[1] due, KEYS[2] lease; ARGV[1] now (ms), ARGV[2] limit, ARGV[3] lease (ms). The
 # caller's KEYS and ARGV follow these. `out` is what the script returns.
 _CLAIM = """
@@ -68,6 +73,43 @@ if n > 0 then
 end
 """
 )
+
+
+class ClaimTokens:
+    """The token of each claim of one worker: a new one, except right after a claim that
+    raised, whose token the next claim sends again.
+
+    A claim can run in Redis and still raise here: its answer lost with the connection, or
+    fewer replicas than required confirming it (adapters/redis_pool.py, `WAIT`: the script
+    ran on the primary, the caller hears `unavailable`). Its entries are then held under a
+    lease that nobody works on; with a new token the next claim would leave them there for
+    the whole lease (a re-page a minute late, for one slow replica). With the same token it
+    gets them again (`claim_script(resend=True)`) for `RESENT_MS` after the first send.
+    Only one claim at a time takes the kept token: two at once never share one."""
+
+    def __init__(self) -> None:
+        self._kept: str | None = None
+
+    @contextlib.contextmanager
+    def token(self) -> Iterator[str]:
+        """The token for one claim, kept for the next if the block raises."""
+        token, self._kept = self._kept or redis_once.token(), None
+        try:
+            yield token
+        except BaseException:
+            self._kept = token
+            raise
+
+
+# KEYS[1] lease, KEYS[2] held (a `hash_take` store); ARGV[1] the entry, ARGV[2] its body as
+# claimed, ARGV[3] when (ms) its lease now runs out. An entry still held as claimed is
+# handed out again by the first claim at or after that time; returns 1, or 0 when it was
+# not held so (done, or claimed again meanwhile).
+HASH_RELEASE = """
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+return 1
+"""
 
 
 def claim_key(lease: str, token: str) -> str:

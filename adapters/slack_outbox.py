@@ -42,7 +42,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -168,6 +167,7 @@ class RedisSlackOutbox:
         self._claim = client.register_script(_CLAIM)
         self._done = client.register_script(_DONE)
         self._retry = client.register_script(_RETRY)
+        self._tokens = lease.ClaimTokens()
 
     async def enqueue(
         self, incident_id: str, bodies: Sequence[str], *, once: str | None, now_ms: int
@@ -182,12 +182,13 @@ class RedisSlackOutbox:
         return bool(written)
 
     async def claim(self, now_ms: int, limit: int) -> list[OutboxJob]:
-        token = uuid.uuid4().hex
-        keys = [self._due, self._lease, self._tries, self._holder]
-        keys.append(lease.claim_key(self._lease, token))
-        flat = await self._claim(
-            keys=keys, args=[now_ms, limit, self._lease_ms, self._queue, token]
-        )
+        # After a claim that raised, the same token: what it took, held under it.
+        with self._tokens.token() as token:
+            keys = [self._due, self._lease, self._tries, self._holder]
+            keys.append(lease.claim_key(self._lease, token))
+            flat = await self._claim(
+                keys=keys, args=[now_ms, limit, self._lease_ms, self._queue, token]
+            )
         jobs = []
         for i in range(0, len(flat), 3):
             incident_id, stored = _text(flat[i]), _text(flat[i + 1])

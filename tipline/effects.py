@@ -251,8 +251,11 @@ async def sweep(
     limit: int = 100,
 ) -> int:
     """Run again the records left past their grace at `now_ms`, then drop each that ran;
-    how many were claimed. One that fails is logged and left to its lease."""
+    how many were claimed. One that fails is logged and left to its lease; one that found
+    a store away (`Unavailable`) is handed out again at the next sweep, once the batch is
+    through."""
     claimed = await outbox.claim(now_ms, limit)
+    away: list[PendingEffects] = []
     for record in claimed:
         fields = {"incident_id": record.incident_id, "version": record.version}
         log.warning("effect.rerun", extra=fields)  # a crash or a Redis error left it
@@ -260,10 +263,15 @@ async def sweep(
             incident = await incidents.get(record.incident_id)
             if incident is not None:
                 await runner.rerun(incident, record)
+            await outbox.done(record.incident_id, record.version)
+        except Unavailable:
+            log.warning("effect.rerun_unavailable", extra=fields)
+            away.append(record)
         except Exception:
             log.exception("effect.rerun_failed", extra=fields)
-            continue
-        await outbox.done(record.incident_id, record.version)
+    for record in away:
+        with contextlib.suppress(Unavailable):  # still away: its lease runs out instead
+            await outbox.release(record, now_ms)
     return len(claimed)
 
 

@@ -223,6 +223,11 @@ class EffectsOutbox(Protocol):
         """Lease up to `limit` records left past their grace, or whose lease ran out."""
         ...
 
+    async def release(self, pending: PendingEffects, now_ms: int) -> bool:
+        """Hand a claimed record out again from `now_ms` on, not after its whole lease;
+        False if it was no longer held as claimed."""
+        ...
+
     async def record(self, incident_id: str, version: int) -> str | None:
         """The pending record of the version (with the lines of earlier ones carried into
         it), or None."""
