@@ -116,7 +116,12 @@ class Delivery:
     async def _deliver(self, job: OutboxJob) -> None:
         fields = {"incident_id": job.incident_id, "attempts": job.attempts}
         try:
-            await self._send(job.incident_id, _decoded(job))
+            try:
+                await self._send(job.incident_id, _decoded(job))
+            except Unavailable:
+                # Our own store away (the incident not read, what Slack did not stored):
+                # tried again after the backoff, not after the whole lease, never dropped.
+                raise Retry("the store is unavailable", transient=True) from None
         except Retry as retry:
             if not retry.transient and job.attempts + 1 >= self._config.max_refusals:
                 log.error("slack.dropped", extra=fields | {"reason": retry.reason})
