@@ -52,7 +52,8 @@ def read_settings(blob: bytes) -> Settings:
     """The settings `serve` sent (it is the worker's parent: the pipe is trusted). The
     worker is first made to end with `serve` (PR_SET_PDEATHSIG, SIGTERM, set here rather
     than between fork and exec, where `serve`'s threads could hold a lock the call needs),
-    and ends at once if `serve` is already gone."""
+    ends at once if `serve` is already gone, and goes `archive_worker_nice` (10 unless set)
+    below `serve`'s priority."""
     parent, settings = pickle.loads(blob)  # noqa: S301  (from the parent, over its own pipe)
     if not isinstance(settings, Settings):
         raise TypeError("tipline archive: stdin did not hold serve's settings")
@@ -60,6 +61,9 @@ def read_settings(blob: bytes) -> Settings:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:
         raise RuntimeError("tipline archive: the serve that started it is gone")
+    if settings.archive_worker_nice:
+        # Below the chat: its batches run when the chat leaves a core idle (docs/record.md).
+        os.nice(settings.archive_worker_nice)  # relative to serve's own: never above it
     return settings
 
 

@@ -246,6 +246,10 @@ class Settings:
     # of this process; "process", a `tipline archive` process that `serve` starts, watches
     # and stops, so the chat's event loop never runs a batch.
     archive_worker: str = "inline"
+    # How much nicer than `serve` the worker process makes itself (0-19; `process` only): on
+    # a machine whose cores the chat keeps busy, its batches wait for the chat instead of
+    # delaying it.
+    archive_worker_nice: int = 10
     limits: Limits = dataclasses.field(default_factory=Limits)
     # The proof of work of anonymous reports (tipline/pow.py, docs/security.md).
     proof_of_work: proof_of_work.Policy = dataclasses.field(default_factory=proof_of_work.Policy)
@@ -348,6 +352,7 @@ def load(
             env.get("TIPLINE_FANOUT"), shared=bool(env.get("TIPLINE_REDIS_URL") or server.redis_url)
         ),
         archive_worker=_archive_worker_choice(env.get("TIPLINE_ARCHIVE_WORKER") or "inline"),
+        archive_worker_nice=_int_env(env, "TIPLINE_ARCHIVE_WORKER_NICE", 10, low=0, high=19),
         demo_agent_token=_demo_token(env, "TIPLINE_DEMO_AGENT_TOKEN"),
         demo_admin_token=_demo_token(env, "TIPLINE_DEMO_ADMIN_TOKEN"),
         secret_key=_secret_key(env, server, config_path),

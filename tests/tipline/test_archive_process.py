@@ -50,6 +50,11 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _nice(pid: int) -> int:
+    """The process's niceness (field 19 of /proc/PID/stat)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def _ended(pid: int) -> bool:
     """`pid` is gone, or dead and waiting for its parent to reap it (a zombie)."""
     try:
@@ -62,7 +67,8 @@ async def test_a_case_reaches_the_record_through_the_worker_process(
     prefix: str, tmp_path: Path, peers: Peers
 ) -> None:
     """With the worker in its own process, a report and its messages reach the record
-    (written by that process: this one runs no worker), and leaving the server stops it."""
+    (written by that process: this one runs no worker), the worker runs 10 nicer than the
+    server (the default), and leaving the server stops it."""
     async with start_server(prefix, tmp_path, archive_worker="process") as server:
 
         async def spawned() -> bool:
@@ -70,6 +76,12 @@ async def test_a_case_reaches_the_record_through_the_worker_process(
 
         await wait_for(spawned, what="one `tipline archive` process", timeout=20)
         (worker,) = _children(os.getpid())
+        nicer = min(19, os.nice(0) + 10)
+
+        async def niced() -> bool:
+            return _nice(worker) == nicer
+
+        await wait_for(niced, what=f"the worker at niceness {nicer}", timeout=20)
         reporter, ack = await file_report(server, peers, "someone wrote a threat on the wall")
         agent = await responder(server, peers, server.agent_token)
         incident_id = ack["incident_id"]

@@ -150,3 +150,14 @@ def test_archive_worker_is_inline_unless_told_and_refuses_other_words() -> None:
     assert told.archive_worker == "process"
     with pytest.raises(settings.ConfigError, match="TIPLINE_ARCHIVE_WORKER: 'sometimes'"):
         settings.load(config_path=None, env={"TIPLINE_ARCHIVE_WORKER": "sometimes"})
+
+
+def test_archive_worker_nice_is_10_unless_told_and_refuses_what_is_not_0_to_19() -> None:
+    """TIPLINE_ARCHIVE_WORKER_NICE: 10 by default, a whole number from 0 to 19 when set,
+    anything else a configuration error that names the variable."""
+    assert settings.load(config_path=None, env={}).archive_worker_nice == 10
+    told = settings.load(config_path=None, env={"TIPLINE_ARCHIVE_WORKER_NICE": "0"})
+    assert told.archive_worker_nice == 0
+    for bad in ("20", "-1", "low"):
+        with pytest.raises(settings.ConfigError, match="TIPLINE_ARCHIVE_WORKER_NICE"):
+            settings.load(config_path=None, env={"TIPLINE_ARCHIVE_WORKER_NICE": bad})
