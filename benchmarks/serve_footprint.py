@@ -4,8 +4,9 @@
 
 Starts `tipline serve` in demo mode (embedded Redis and PostgreSQL in a fresh data
 directory, the classifier's cache warm), polls `/healthz` until the classifier is ready,
-then reads the resident memory of the tipline process and of its embedded Redis and
-PostgreSQL processes from /proc, and stops it with SIGTERM. Prints one line a run and
+then reads the resident memory of the tipline process, of its archive worker process
+(`tipline archive`, the default since stop 31) and of its embedded Redis and PostgreSQL
+processes from /proc, and stops it with SIGTERM. Prints one line a run and
 saves benchmarks/results/serve-footprint.json; docs/classifier.md has the figures.
 """
 
@@ -57,6 +58,14 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def _is_archive_worker(pid: int) -> bool:
+    try:
+        argv = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"tipline.cli" in argv and b"archive" in argv
+
+
 def _healthz(port: int) -> dict[str, object] | None:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as reply:
@@ -94,7 +103,9 @@ def one_run(cache_dir: pathlib.Path) -> dict[str, float]:
             time.sleep(2)  # let start-up garbage settle before reading memory
             children = _descendants(proc.pid)
             tipline_mb = _rss_mb(proc.pid)
-            others_mb = sum(_rss_mb(pid) for pid in children)
+            workers = [pid for pid in children if _is_archive_worker(pid)]
+            worker_mb = sum(_rss_mb(pid) for pid in workers)
+            others_mb = sum(_rss_mb(pid) for pid in children if pid not in workers)
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
@@ -102,6 +113,8 @@ def one_run(cache_dir: pathlib.Path) -> dict[str, float]:
         "listening_s": round(listening or 0.0, 2),
         "classifier_ready_s": round(ready, 2),
         "tipline_rss_mb": round(tipline_mb),
+        "archive_worker_rss_mb": round(worker_mb),
+        "tipline_with_worker_rss_mb": round(tipline_mb + worker_mb),
         "embedded_redis_postgres_rss_mb": round(others_mb),
     }
 

@@ -82,6 +82,10 @@ def server_settings(prefix: str, tmp_path: Path, **changes: Any) -> settings.Set
             "TIPLINE_SECRET_KEY": "test-server-key-for-" + prefix,
             # One data key ring for all: every server of a test opens what the others sealed.
             "TIPLINE_DATA_KEY": RING_LINE,
+            # The servers of the tests run their archive worker as a task (a process each
+            # would cost the suite a start per server); tests/tipline/test_archive_process.py
+            # and the `tipline serve` tests run it in a process of its own, the default.
+            "TIPLINE_ARCHIVE_WORKER": "inline",
         },
         host="127.0.0.1",
         port=0,

@@ -21,7 +21,7 @@ log = logging.getLogger("tipline.cli")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tipline", description="Anonymous school-safety tip line")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the whole service in one process")
+    serve = commands.add_parser("serve", help="run the whole service (and its archive worker)")
     serve.add_argument("--host", default=None, help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (8080)")
     serve.add_argument("--config", type=Path, default=None, help="TOML file; none: demo mode")

@@ -142,12 +142,12 @@ def test_a_short_demo_token_is_refused() -> None:
     assert settings.load(config_path=None, env={"TIPLINE_DEMO_ADMIN_TOKEN": long_enough})
 
 
-def test_archive_worker_is_inline_unless_told_and_refuses_other_words() -> None:
-    """TIPLINE_ARCHIVE_WORKER: `inline` by default, `process` (any case) when asked, and
+def test_archive_worker_is_a_process_unless_told_and_refuses_other_words() -> None:
+    """TIPLINE_ARCHIVE_WORKER: `process` by default, `inline` (any case) when asked, and
     any other word a configuration error that names the variable."""
-    assert settings.load(config_path=None, env={}).archive_worker == "inline"
-    told = settings.load(config_path=None, env={"TIPLINE_ARCHIVE_WORKER": " Process "})
-    assert told.archive_worker == "process"
+    assert settings.load(config_path=None, env={}).archive_worker == "process"
+    told = settings.load(config_path=None, env={"TIPLINE_ARCHIVE_WORKER": " Inline "})
+    assert told.archive_worker == "inline"
     with pytest.raises(settings.ConfigError, match="TIPLINE_ARCHIVE_WORKER: 'sometimes'"):
         settings.load(config_path=None, env={"TIPLINE_ARCHIVE_WORKER": "sometimes"})
 
