@@ -63,7 +63,10 @@ def read_settings(blob: bytes) -> Settings:
         raise RuntimeError("tipline archive: the serve that started it is gone")
     if settings.archive_worker_nice:
         # Below the chat: its batches run when the chat leaves a core idle (docs/record.md).
-        os.nice(settings.archive_worker_nice)  # relative to serve's own: never above it
+        try:
+            os.nice(settings.archive_worker_nice)  # relative to serve's own: never above it
+        except OSError as exc:  # a sandbox that refuses it: archive at serve's priority
+            log.warning("archive.nice_refused", extra={"error": str(exc)})
     return settings
 
 
