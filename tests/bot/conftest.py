@@ -16,9 +16,13 @@ import pytest
 import redis.asyncio as aioredis
 from slack_sdk.signature import SignatureVerifier
 
+from bot import blocks
+from bot.delivery import Delivery
+from bot.slack_app import web_client
 from tests.bot.fake_slack import TEAM, FakeSlack, running_fake
 from tests.conftest import Server, start_server
 from tipline import settings
+from tipline.ports import Directory, IncidentStore, SlackOutbox
 
 SECRET = "test-signing-secret"
 _CLICKS = itertools.count(1)
@@ -49,6 +53,27 @@ def slack_changes(fake: FakeSlack, **more: Any) -> dict[str, Any]:
         **bot,
     )
     return {"slack": slack, **{k: v for k, v in more.items() if not k.startswith("slack_")}}
+
+
+def delivery_on(
+    fake: FakeSlack,
+    outbox: SlackOutbox,
+    store: IncidentStore,
+    directory: Directory,
+    **more: Any,
+) -> Delivery:
+    """A Slack delivery worker against `fake` with fast retries, outside any server; `more`
+    goes to `Delivery` (`copies`, `now_ms`, ...)."""
+    config = slack_changes(fake)["slack"]
+    return Delivery(
+        config=config,
+        outbox=outbox,
+        incidents=store,
+        directory=directory,
+        client=web_client(config),
+        look=blocks.Look(console_url="http://tipline.test/console"),
+        **more,
+    )
 
 
 @contextlib.asynccontextmanager

@@ -8,15 +8,12 @@ import redis.asyncio as aioredis
 
 from adapters.redis_store import RedisStore
 from adapters.slack_outbox import RedisSlackOutbox
-from bot import blocks, jobs, notifier
-from bot.delivery import Delivery
-from bot.slack_app import web_client
-from tests.bot.conftest import CHANNEL, EMERGENCY, SECRET, TOKEN
+from bot import jobs, notifier
+from tests.bot.conftest import EMERGENCY, delivery_on
 from tests.bot.fake_slack import FakeSlack
 from tests.bot.test_slack_server import posted, report
 from tests.conftest import RING, Server, wait_for
 from tests.procs import free_port
-from tipline import settings
 
 
 async def test_post_job_of_an_incident_already_posted_sends_nothing(
@@ -42,27 +39,11 @@ async def test_a_job_whose_store_is_away_is_tried_again_after_the_backoff(
 ) -> None:
     """The incidents' store unreachable: the round does not fail, nothing is sent, and the
     job is due again after the backoff (counted as an attempt), not held for its lease."""
-    config = settings.SlackSettings(
-        token=TOKEN,
-        signing_secret=SECRET,
-        api_url=fake.url,
-        channel=CHANNEL,
-        retry_base_s=0.05,
-        retry_cap_s=0.2,
-    )
     away = aioredis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)
     store = RedisStore(away, prefix=prefix, ring=RING)
     outbox = RedisSlackOutbox(redis_client, prefix=prefix, ring=RING)
     now = [notifier.wall_ms()]
-    delivery = Delivery(
-        config=config,
-        outbox=outbox,
-        incidents=store,
-        directory=store,
-        client=web_client(config),
-        look=blocks.Look(console_url="http://tipline.test/console"),
-        now_ms=lambda: now[0],
-    )
+    delivery = delivery_on(fake, outbox, store, store, now_ms=lambda: now[0])
     try:
         assert await outbox.enqueue("TL-AWAY", [jobs.encode(jobs.Post())], once=None, now_ms=now[0])
         assert await delivery.deliver_due() == 1

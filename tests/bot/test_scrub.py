@@ -18,18 +18,17 @@ from adapters.record.store import PostgresRecord
 from adapters.redis_keys import Keys
 from adapters.redis_store import RedisStore
 from adapters.slack_outbox import RedisSlackOutbox
-from bot import blocks, jobs
+from bot import jobs
 from bot.delivery import Delivery
 from bot.notifier import SlackNotifier
-from bot.slack_app import web_client
 from tests.adapters.test_retention import NOTE, NOW, REPORT, archived, case
-from tests.bot.conftest import CHANNEL, SECRET, TOKEN
+from tests.bot.conftest import CHANNEL, delivery_on
 from tests.bot.fake_slack import Failure, FakeSlack, blocks_text
 from tests.clock import FakeClock
 from tests.conftest import RING, wait_for
 from tests.escalation import factories
 from tests.postgres import schema
-from tipline import models, settings
+from tipline import models
 from tipline.ports import SlackCopy
 
 PERIODS = purge.Periods(30)
@@ -74,24 +73,8 @@ async def posted(
         await store.put_organization(org, overwrite=True)
         incident = case("old")
         await store.create(incident, receipt_hash="rcpt-old")
-        config = settings.SlackSettings(
-            token=TOKEN,
-            signing_secret=SECRET,
-            api_url=fake.url,
-            channel=CHANNEL,
-            retry_base_s=0.05,
-            retry_cap_s=0.2,
-        )
         outbox = RedisSlackOutbox(redis_client, prefix=prefix, ring=RING)
-        delivery = Delivery(
-            config=config,
-            outbox=outbox,
-            incidents=store,
-            directory=store,
-            client=web_client(config),
-            look=blocks.Look(console_url="http://tipline.test/console"),
-            copies=record,
-        )
+        delivery = delivery_on(fake, outbox, store, store, copies=record)
         notifier = SlackNotifier(outbox)
         await notifier.post(incident)
         claim, resolve = incident.escalation[1], incident.escalation[2]
