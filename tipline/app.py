@@ -650,10 +650,10 @@ async def archiver(parts: web.Application) -> AsyncIterator[None]:
         people += [demo.agent(), demo.admin()]
     for responder in people:
         await record.upsert_responder(responder)
-    lag = parts[ARCHIVE_LAG] = ArchiveLag()
+    lag = parts[ARCHIVE_LAG] = ArchiveLag(worker=settings.archive_worker)
     stop = asyncio.Event()
     if settings.archive_worker == "process":
-        process = archive_process.ArchiveProcess(
+        process = lag.process = archive_process.ArchiveProcess(
             archive_process.settings_blob(
                 settings, redis_url=parts[REDIS_URL], database_url=parts[DATABASE].url
             )
@@ -748,6 +748,8 @@ class ArchiveLag:
     oldest_s: float = 0.0
     dead: int = 0
     known: bool = False
+    worker: str = "inline"  # where the worker runs (`archive_worker`)
+    process: archive_process.ArchiveProcess | None = None  # the worker's, in "process"
 
     async def probe(self, stream: archive.ArchiveStream, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -764,12 +766,18 @@ class ArchiveLag:
     def wire(self) -> dict[str, object]:
         """`/healthz`'s `archive`: "lagging" once the oldest entry waits past the 5 s aim."""
         state = "unknown" if not self.known else "lagging" if self.oldest_s > 5 else "ok"
-        return {
+        body: dict[str, object] = {
             "state": state,
             "backlog": self.backlog,
             "oldest_s": round(self.oldest_s, 1),
             "refused": self.dead,  # entries the record refused (archive:dead), for a person
+            "worker": self.worker,
         }
+        if self.process is not None:
+            # A worker that keeps ending shows here before its backlog does.
+            body["worker_up"] = self.process.pid is not None
+            body["worker_restarts"] = max(0, self.process.starts - 1)
+        return body
 
 
 @contextlib.asynccontextmanager

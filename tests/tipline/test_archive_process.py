@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
@@ -21,6 +23,7 @@ from tests.conftest import (
     RING,
     RING_LINE,
     Peers,
+    Server,
     file_report,
     responder,
     start_server,
@@ -103,6 +106,51 @@ async def test_a_case_reaches_the_record_through_the_worker_process(
         assert (await database.record.incident(incident_id)) is not None
     with pytest.raises(ProcessLookupError):  # reaped: stopped with the server
         os.kill(worker, 0)
+
+
+async def test_a_killed_worker_is_started_again_and_healthz_counts_it(
+    prefix: str, tmp_path: Path
+) -> None:
+    """`/healthz`'s `archive` says where the worker runs and that it is up; a worker killed
+    with SIGKILL is started again (a new process, after the first wait of 1 s) and counted
+    in `worker_restarts`; inline servers say `inline` and nothing of a process."""
+    async with start_server(prefix, tmp_path, archive_worker="process") as server:
+
+        async def spawned() -> bool:
+            return len(_children(os.getpid())) == 1
+
+        await wait_for(spawned, what="one `tipline archive` process", timeout=20)
+        (first,) = _children(os.getpid())
+        archive = (await _health(server))["archive"]
+        assert (archive["worker"], archive["worker_up"], archive["worker_restarts"]) == (
+            "process",
+            True,
+            0,
+        )
+        os.kill(first, signal.SIGKILL)
+
+        async def replaced() -> bool:
+            now = (await _health(server))["archive"]
+            return bool(
+                now["worker_restarts"] == 1
+                and now["worker_up"]
+                and _children(os.getpid()) not in ([], [first])
+            )
+
+        await wait_for(replaced, what="the worker started again and counted", timeout=20)
+    async with start_server(prefix + "-inline", tmp_path / "inline") as inline:
+        archive = (await _health(inline))["archive"]
+        assert archive["worker"] == "inline"
+        assert "worker_up" not in archive
+
+
+async def _health(server: Server) -> dict[str, Any]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(server.url + "/healthz") as response,
+    ):
+        body: dict[str, Any] = await response.json()
+        return body
 
 
 async def test_a_worker_that_dies_is_started_again() -> None:
