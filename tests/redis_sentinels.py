@@ -165,6 +165,38 @@ class Group:
         assert isinstance(reply, dict), reply
         return reply
 
+    async def diagnosis(self) -> str:
+        """For a failure message: each Sentinel's TILT flag and its view of the primary, and
+        each data node's role and link (what a starved machine does to a failover)."""
+        said = []
+        for node in self.sentinels:
+            client = node.client()
+            try:
+                tilt = (await client.info("sentinel")).get("sentinel_tilt")
+                master: Any = await client.sentinel_master(SERVICE)
+                said.append(
+                    f"{node.name}: tilt {tilt}, primary :{master.get('port')} "
+                    f"{master.get('flags')}, {master.get('num-slaves')} replica(s)"
+                )
+            except (OSError, aioredis.RedisError) as exc:
+                said.append(f"{node.name}: {type(exc).__name__}")
+            finally:
+                await client.aclose()
+        for node in [self.primary, self.replica, *self.more_replicas]:
+            if not node.alive:
+                said.append(f"{node.name} :{node.port}: exited")
+                continue
+            try:
+                info = await _info(node, "replication")
+                said.append(
+                    f"{node.name} :{node.port}: {info.get('role')}, link "
+                    f"{info.get('master_link_status', '-')}, "
+                    f"{info.get('connected_slaves', '-')} replica(s)"
+                )
+            except (OSError, aioredis.RedisError) as exc:
+                said.append(f"{node.name} :{node.port}: {type(exc).__name__}")
+        return "; ".join(said)
+
     async def promoted(self) -> bool:
         """Whether the Sentinels name a replica as the primary now."""
         ports = {str(r.port) for r in [self.replica, *self.more_replicas]}

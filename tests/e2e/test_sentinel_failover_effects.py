@@ -152,7 +152,7 @@ async def test_deadlines_fire_once_and_slack_posts_once_across_a_failover(
             return (
                 f"re-pages {await repages()}, held {await check.hlen(held)}, effects left "
                 f"{await effects.pending()}, primary role {replication.get('role')} with "
-                f"{replication.get('connected_slaves')} replica(s)"
+                f"{replication.get('connected_slaves')} replica(s); {await group.diagnosis()}"
             )
 
         async def first_round_done() -> bool:
