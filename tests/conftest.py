@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import redis.asyncio as aioredis
 import socketio
@@ -153,6 +154,15 @@ async def wait_for(
         if loop.time() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+async def healthz(server: Server) -> tuple[int, dict[str, Any]]:
+    """`GET /healthz` of a running server: its status and its body."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(server.url + "/healthz") as response,
+    ):
+        return response.status, await response.json()
 
 
 class Peer:

@@ -650,7 +650,7 @@ async def archiver(parts: web.Application) -> AsyncIterator[None]:
         people += [demo.agent(), demo.admin()]
     for responder in people:
         await record.upsert_responder(responder)
-    lag = parts[ARCHIVE_LAG] = ArchiveLag(worker=settings.archive_worker)
+    lag = parts[ARCHIVE_LAG] = ArchiveLag()
     stop = asyncio.Event()
     if settings.archive_worker == "process":
         process = lag.process = archive_process.ArchiveProcess(
@@ -748,7 +748,6 @@ class ArchiveLag:
     oldest_s: float = 0.0
     dead: int = 0
     known: bool = False
-    worker: str = "inline"  # where the worker runs (`archive_worker`)
     process: archive_process.ArchiveProcess | None = None  # the worker's, in "process"
 
     async def probe(self, stream: archive.ArchiveStream, stop: asyncio.Event) -> None:
@@ -771,7 +770,7 @@ class ArchiveLag:
             "backlog": self.backlog,
             "oldest_s": round(self.oldest_s, 1),
             "refused": self.dead,  # entries the record refused (archive:dead), for a person
-            "worker": self.worker,
+            "worker": "inline" if self.process is None else "process",
         }
         if self.process is not None:
             # A worker that keeps ending shows here before its backlog does.

@@ -8,9 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
@@ -23,8 +21,8 @@ from tests.conftest import (
     RING,
     RING_LINE,
     Peers,
-    Server,
     file_report,
+    healthz,
     responder,
     start_server,
     wait_for,
@@ -121,7 +119,7 @@ async def test_a_killed_worker_is_started_again_and_healthz_counts_it(
 
         await wait_for(spawned, what="one `tipline archive` process", timeout=20)
         (first,) = _children(os.getpid())
-        archive = (await _health(server))["archive"]
+        archive = (await healthz(server))[1]["archive"]
         assert (archive["worker"], archive["worker_up"], archive["worker_restarts"]) == (
             "process",
             True,
@@ -130,7 +128,7 @@ async def test_a_killed_worker_is_started_again_and_healthz_counts_it(
         os.kill(first, signal.SIGKILL)
 
         async def replaced() -> bool:
-            now = (await _health(server))["archive"]
+            now = (await healthz(server))[1]["archive"]
             return bool(
                 now["worker_restarts"] == 1
                 and now["worker_up"]
@@ -139,18 +137,9 @@ async def test_a_killed_worker_is_started_again_and_healthz_counts_it(
 
         await wait_for(replaced, what="the worker started again and counted", timeout=20)
     async with start_server(prefix + "-inline", tmp_path / "inline") as inline:
-        archive = (await _health(inline))["archive"]
+        archive = (await healthz(inline))[1]["archive"]
         assert archive["worker"] == "inline"
         assert "worker_up" not in archive
-
-
-async def _health(server: Server) -> dict[str, Any]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(server.url + "/healthz") as response,
-    ):
-        body: dict[str, Any] = await response.json()
-        return body
 
 
 async def test_a_worker_that_dies_is_started_again() -> None:

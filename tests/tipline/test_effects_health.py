@@ -3,21 +3,10 @@ service (tipline/app.py), on the real Redis."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import aiohttp
 import redis.asyncio as aioredis
 
 from adapters import effects_outbox, redis_health
-from tests.conftest import Server, wait_for
-
-
-async def healthz(server: Server) -> tuple[int, dict[str, Any]]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(server.url + "/healthz") as response,
-    ):
-        return response.status, await response.json()
+from tests.conftest import Server, healthz, wait_for
 
 
 async def test_healthz_says_effects_ok_then_behind_and_stays_200(

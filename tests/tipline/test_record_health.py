@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import aiohttp
 import asyncpg
 
 from adapters.record import migrate
-from tests.conftest import Server
+from tests.conftest import Server, healthz
 from tipline import database
-
-
-async def healthz(server: Server) -> tuple[int, dict[str, object]]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(server.url + "/healthz") as response,
-    ):
-        return response.status, await response.json()
 
 
 async def test_the_running_service_exposes_a_migrated_record(tipline_server: Server) -> None:
