@@ -1,6 +1,7 @@
 """False alarms on the held-out set (not a test): who fired, why, and the precision-recall curve.
 
     .venv/bin/python -m benchmarks.false_alarms [--label after] [--runtime onnx] [--file FILE]
+        [--blind]
 
 For every held-out row called `emergency` that is not one it prints the source that fired
 (a safety-net pattern, by id; the model with P(emergency) the highest of the three; or the
@@ -14,6 +15,11 @@ and the precision-recall curve of P(emergency), the model alone and with the saf
 classifiers/data/heldout_fresh.jsonl). Results go to
 `benchmarks/results/false-alarms-<label>.json`. Nothing here is tuned on the held-out set:
 the thresholds come from the training corpus (classifiers.train).
+
+A file whose rows name their own `cause` (classifiers/data/heldout_fresh2.jsonl, written
+with one) is counted by that cause, not by the words. `--blind` prints and saves no row's
+text, only ids, labels, causes, sources and probabilities: a set nobody has read stays
+unread after it is measured.
 """
 
 from __future__ import annotations
@@ -72,8 +78,23 @@ _CAUSES: tuple[tuple[str, str], ...] = (
 _ROUTINE_TOPIC = {"bullying": "bullying", "misconduct": "misconduct", "substance": "drugs"}
 
 
-def cause_of(row: corpus.Row) -> str:
-    """The cause of a non-emergency row, read off its labels and words (see _CAUSES)."""
+def named_causes(path: pathlib.Path) -> dict[str, str]:
+    """Row id -> the `cause` a labelled file's row names, for the rows that name one."""
+    named: dict[str, str] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                data = json.loads(line)
+                if isinstance(data.get("cause"), str) and data["cause"].strip():
+                    named[str(data["id"])] = data["cause"].strip()
+    return named
+
+
+def cause_of(row: corpus.Row, named: dict[str, str] | None = None) -> str:
+    """The cause of a non-emergency row: the one its file names, else read off its labels
+    and words (see _CAUSES)."""
+    if named and row.id in named:
+        return named[row.id]
     if row.urgency == URGENT:
         return f"urgent: {row.category}"
     if row.category in _ROUTINE_TOPIC:
@@ -122,8 +143,12 @@ def analyse(
     evidence: Sequence[decide.Evidence],
     verdicts: Sequence[Verdict],
     thresholds: Thresholds,
+    *,
+    named: dict[str, str] | None = None,
+    blind: bool = False,
 ) -> dict[str, Any]:
-    """Every figure of the report, as plain data (the JSON that is saved)."""
+    """Every figure of the report, as plain data (the JSON that is saved); `named` causes
+    win over the words; `blind` leaves every text out."""
     alarms: list[dict[str, Any]] = []
     per_language: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     causes: collections.Counter[str] = collections.Counter()
@@ -138,14 +163,15 @@ def analyse(
         counts["urgent_called"] += called and row.urgency == URGENT
         if row.urgency == EMERGENCY:
             continue
-        cause = cause_of(row)
+        cause = cause_of(row, named)
         causes[cause] += 1
         if called:
             cause_alarms[cause] += 1
             alarms.append({
                 "id": row.id, "language": row.language, "label": f"{row.urgency}/{row.category}",
                 "cause": cause, "source": source_of(ev, thresholds),
-                "p_emergency": round(float(ev.urgency[_E]), 3), "text": row.text,
+                "p_emergency": round(float(ev.urgency[_E]), 3),
+                **({} if blind else {"text": row.text}),
             })  # fmt: skip
     total = collections.Counter[str]()
     for counts in per_language.values():
@@ -190,7 +216,7 @@ def render(result: dict[str, Any]) -> list[str]:
     for a in result["false_alarms"]:
         lines.append(
             f"  {a['id']} {a['language']} {a['label']:<20} {a['cause']:<20} "
-            f"{a['source']:<30} p={a['p_emergency']:.3f}  {a['text'][:70]}"
+            f"{a['source']:<30} p={a['p_emergency']:.3f}  {a.get('text', '')[:70]}"
         )
     lines += ["", "by source: " + json.dumps(result["by_source"]), "", "by cause (rate over rows):"]
     for cause, c in result["by_cause"].items():
@@ -221,9 +247,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--file", type=pathlib.Path, default=None, help="labelled file (default heldout.jsonl)"
     )
+    parser.add_argument(
+        "--blind", action="store_true", help="print and save no row's text (a set kept unread)"
+    )
     args = parser.parse_args(argv)
+    path = args.file or corpus.default_paths()[1]
     try:
-        rows = corpus.load(args.file or corpus.default_paths()[1])
+        rows = corpus.load(path)
+        named = named_causes(path)
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
     engine = load_engine(
@@ -239,13 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for ev in engine.evidence([r.text for r in rows[s : s + 32]])
     ]
     verdicts = [decide.decide(ev, engine.thresholds) for ev in evidence]
-    result = {"file": (args.file or corpus.default_paths()[1]).name}
-    result |= analyse(rows, evidence, verdicts, engine.thresholds)
+    result = {"file": path.name}
+    result |= analyse(rows, evidence, verdicts, engine.thresholds, named=named, blind=args.blind)
     sys.stdout.write("\n".join(render(result)) + "\n")
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"false-alarms-{args.label}.json"
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    sys.stdout.write(f"saved {path}\n")
+    saved = RESULTS / f"false-alarms-{args.label}.json"
+    saved.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    sys.stdout.write(f"saved {saved}\n")
     return 0
 
 
