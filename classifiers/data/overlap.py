@@ -8,16 +8,16 @@ The authors of `src/train/` never opened the held-out sources, but a common situ
 ("a gun in his backpack") can still be written twice. This measures, with the frozen base
 encoder, each row's cosine similarity to its nearest held-out row. The bar is what the
 original split already had: the 99th percentile of that figure over the split sources'
-training rows (situations written as different ones). The rows of the blind set
-heldout_fresh.jsonl are held out too: a train-only scenario with any row above the bar
-against either file is listed; its author comments it out (`#`) in the source file, which keeps
-it on record without training on it.
+training rows (situations written as different ones). The rows of the blind sets
+heldout_fresh.jsonl and heldout_fresh2.jsonl are held out too: a train-only scenario with
+any row above the bar against any of these files is listed; its author comments it out
+(`#`) in the source file, which keeps it on record without training on it.
 
-With `--fresh FILE` it checks a blind held-out set written later (heldout_fresh.jsonl)
-instead: each of its rows' nearest cosine to the rows of corpus.jsonl (what the model was
-trained on) and to those of heldout.jsonl (what the team has read and tuned guards on),
-against the same bar; a fresh scenario with a row above it is listed, by ids and figures
-only (no corpus text is printed), to be dropped or rewritten.
+With `--fresh FILE` it checks a blind held-out set written later (heldout_fresh.jsonl,
+heldout_fresh2.jsonl) instead: each of its rows' nearest cosine to the rows of
+corpus.jsonl (what the model was trained on) and to those of heldout.jsonl (what the team
+has read and tuned guards on), against the same bar; a fresh scenario with a row above it
+is listed, by ids and figures only (no corpus text is printed), to be dropped or rewritten.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from classifiers import corpus
 from classifiers.data import build
 
 FloatArray = npt.NDArray[np.float32]
-# The second, blind held-out set (docs/classifier.md), beside heldout.jsonl.
-FRESH_NAME = "heldout_fresh.jsonl"
+# The blind held-out sets (docs/classifier.md), beside heldout.jsonl.
+FRESH_NAMES = ("heldout_fresh.jsonl", "heldout_fresh2.jsonl")
 
 
 def nearest(rows: FloatArray, heldout: FloatArray) -> FloatArray:
@@ -114,17 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     held = embed(heldout_rows)
     bar = float(np.percentile(nearest(embed(old), held), args.percentile))
-    # A train-only row may sit near neither held-out set: the blind one is guarded too (the
+    # A train-only row may sit near no held-out set: the blind ones are guarded too (the
     # bar stays the original split's; only this file's own rows are printed).
-    fresh_path = corpus.default_paths()[1].with_name(FRESH_NAME)
-    guarded = np.vstack([held, embed(corpus.load(fresh_path))]) if fresh_path.exists() else held
+    fresh_paths = [corpus.default_paths()[1].with_name(name) for name in FRESH_NAMES]
+    blind = [embed(corpus.load(path)) for path in fresh_paths if path.exists()]
+    guarded = np.vstack([held, *blind])
     similarity = nearest(embed(new), guarded) if new else np.zeros(0, dtype=np.float32)
     over = flagged([r.scenario for r in new], similarity, bar)
     texts = build.numbered()
     _say(
         f"bar: {bar:.4f} (percentile {args.percentile:g} of {len(old)} split-source training"
         f" rows' nearest held-out similarity); {len(new)} train-only rows against"
-        f" {len(guarded)} held-out rows (heldout.jsonl and {FRESH_NAME}),"
+        f" {len(guarded)} held-out rows (heldout.jsonl, {', '.join(FRESH_NAMES)}),"
         f" {len(train_only)} scenarios, {len(over)} above the bar"
     )
     for scenario, value in sorted(over.items(), key=lambda item: -item[1]):

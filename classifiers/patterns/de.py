@@ -185,10 +185,19 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:feuer|brand|flammen) (?:in der|im|in dem) (?:schule|klasse|klassenzimmer"
             r"|toilette|flur|turnhalle|mensa|haus|kuche|gebaude)",
             r"(?:schule|gebaude|turnhalle|haus|toilette) (?:brennt|steht in flammen)",
+            # Smoke is a fire until someone has looked (labelling.md): "da kommt Rauch raus".
+            r"rauch (?:kommt|quillt|steigt|dringt|uberall)",
+            r"(?:kommt|quillt|steigt|dringt) (?:\w+ )?rauch|(?:schwarzer|dicker|uberall) rauch",
         ),
         unless=_FIRE_FICTION,
-        positives=("es gibt ein feuer im klassenzimmer, überall rauch",),
-        negatives=("probealarm: feuer in der turnhalle, nur eine übung",),
+        positives=(
+            "es gibt ein feuer im klassenzimmer, überall rauch",
+            "aus dem sicherungskasten im flur kommt schwarzer rauch",
+        ),
+        negatives=(
+            "probealarm: feuer in der turnhalle, nur eine übung",
+            "auf dem klo ist überall rauch von der zigarette",
+        ),
     ),
     pattern(
         "de.arson",

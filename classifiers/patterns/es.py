@@ -216,10 +216,19 @@ PATTERNS += (
             r"|casa|cocina)",
             r"(?:escuela|colegio|edificio|salon|bano|casa|gimnasio) (?:se esta quemando"
             r"|esta en llamas|esta ardiendo)",
+            # Smoke is a fire until someone has looked (labelling.md): "sale humo".
+            r"(?:sale|saliendo|salia|salio|sube|subiendo|lleno de|llena de) humo",
+            r"humo (?:saliendo|sale|negro|por todas partes|por todos lados)",
         ),
         unless=_FIRE_FICTION,
-        positives=("hay un incendio en el baño de la escuela",),
-        negatives=("hubo un simulacro de incendio en el gimnasio",),
+        positives=(
+            "hay un incendio en el baño de la escuela",
+            "está saliendo humo negro del enchufe de la clase 3",
+        ),
+        negatives=(
+            "hubo un simulacro de incendio en el gimnasio",
+            "el baño está lleno de humo de vape otra vez",
+        ),
     ),
     pattern(
         "es.arson",

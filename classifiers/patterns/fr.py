@@ -196,10 +196,19 @@ PATTERNS += (
             r"|classe|toilettes|couloir|gymnase|cantine|maison|cuisine|batiment)",
             r"(?:ecole|lycee|college|batiment|gymnase|maison) (?:est en feu|brule"
             r"|est en flammes)",
+            # Smoke is a fire until someone has looked (labelling.md): "de la fumée qui sort".
+            r"fumee (?:qui sort|sort|sortait|partout|noire|epaisse)",
+            r"(?:sort|sortir|sortait|plein\w* de) (?:de la )?fumee",
         ),
         unless=_FIRE_FICTION,
-        positives=("il y a le feu dans les toilettes du lycée",),
-        negatives=("l'exercice incendie dans le gymnase était long",),
+        positives=(
+            "il y a le feu dans les toilettes du lycée",
+            "y a de la fumée noire qui sort du local électrique là",
+        ),
+        negatives=(
+            "l'exercice incendie dans le gymnase était long",
+            "les toilettes sont pleines de fumée de cigarette, c'est dégueu",
+        ),
     ),
     pattern(
         "fr.arson",

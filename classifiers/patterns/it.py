@@ -175,10 +175,21 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|classe|aula|bagno|corridoio|palestra|mensa|casa|cucina|edificio)",
             r"(?:scuola|edificio|palestra|casa|bagno) (?:sta bruciando|va a fuoco"
             r"|e in fiamme|in fiamme)",
+            # Smoke is a fire until someone has looked (labelling.md): "esce fumo". Not
+            # "fumo" alone: it is also hashish ("compro fumo").
+            r"(?:esce|uscendo|usciva|sale) (?:del |tanto )?fumo",
+            r"fumo (?:che esce|che usciva|esce|nero|denso|dappertutto|ovunque)",
         ),
         unless=_FIRE_FICTION,
-        positives=("c'è un incendio nel bagno della scuola",),
-        negatives=("esercitazione antincendio: incendio in palestra, solo una prova",),
+        positives=(
+            "c'è un incendio nel bagno della scuola",
+            "esce fumo nero dalla presa in aula 4, adesso",
+        ),
+        negatives=(
+            "esercitazione antincendio: incendio in palestra, solo una prova",
+            "in bagno c'è fumo dappertutto per le sigarette",
+            "quello in terza compra fumo fuori da scuola",
+        ),
     ),
     pattern(
         "it.arson",

@@ -176,10 +176,21 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|banheiro|corredor|quadra|ginasio|cantina|casa|cozinha|predio)",
             r"(?:escola|colegio|predio|casa|sala|banheiro) (?:esta|ta) (?:pegando fogo"
             r"|em chamas)",
+            # Smoke is a fire until someone has looked (labelling.md): "saindo fumaça".
+            r"(?:saindo|sai|saiu|subindo|soltando|cheio de|cheia de) fumaca",
+            r"fumaca (?:saindo|subindo|preta|escura|pra todo lado|por todo lado"
+            r"|por toda parte|em todo lugar)",
         ),
         unless=_FIRE_FICTION,
-        positives=("tem fogo no banheiro da escola",),
-        negatives=("teve simulado de incêndio na quadra",),
+        positives=(
+            "tem fogo no banheiro da escola",
+            "tá saindo fumaça da tomada da sala 5 agora",
+            "fumaça preta subindo atrás do ginásio, ninguém sabe de onde",
+        ),
+        negatives=(
+            "teve simulado de incêndio na quadra",
+            "o banheiro tá cheio de fumaça de vape de novo",
+        ),
     ),
     pattern(
         "pt.arson",

@@ -10,8 +10,10 @@ at once; urgency and category macro-F1 to the earlier targets (issue 3).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
+import pathlib
 
 import pytest
 
@@ -95,58 +97,107 @@ def test_issue_targets(report: evaluation.EvalReport, metric: str, part: str) ->
     assert figure >= TARGETS[metric], f"{metric} {part} {figure:.3f}"
 
 
-# The second, blind held-out set (issue #16; docs/classifier.md "A second, blind held-out
-# set (2026-12-02)"): 290 rows written after the sixth round by someone who had not read
-# the training sources or heldout.jsonl, checked by `classifiers.data.overlap --fresh`; the
-# 10 scenarios (21 rows) near a row of the seventh training round, written the same day,
-# taken out; the 269 left evaluated once with the shipped model. Nothing may be tuned on
-# it; its hash is pinned so that it stays as it was measured.
-FRESH = corpus.default_paths()[1].with_name("heldout_fresh.jsonl")
-FRESH_SHA256 = "f4cc979c8b87c22889c9667e9668d31a5f0acb94bab78d87c0d23837c1633139"
-# Measured on 2026-12-02 with the shipped model (emergency precision 0.775 / 0.694, urgency
-# macro-F1 0.865 / 0.807, category 0.872 / 0.847); on 2026-12-03, after the `ar.arson`
-# condition guard and the `vi.suicide_intent` negation guard (issue #16, written after
-# reading this set's urgent rows that the net fired on, so no longer blind for them):
-# 0.782 / 0.702, 0.871 / 0.815, 0.872 / 0.847. Floors: those minus a small margin.
+# The blind held-out sets (issue #16), each written by someone who had not read the
+# training sources or heldout.jsonl, checked by `classifiers.data.overlap --fresh`, and
+# evaluated once with the shipped model. Nothing may be tuned on them; their hashes are
+# pinned so that they stay as they were measured.
+@dataclasses.dataclass(frozen=True, slots=True)
+class BlindSet:
+    """A blind held-out file, its pinned hash, its id letters and its measured figures."""
+
+    path: pathlib.Path
+    sha256: str
+    row_letter: str
+    scenario_letter: str
+    floors: dict[tuple[str, str], float]
+    urgent_ceiling: dict[str, float]
+
+
 FRESH_FLOORS = {
     ("precision", "overall"): 0.77, ("precision", "non-English"): 0.69,
     ("urgency", "overall"): 0.86, ("urgency", "non-English"): 0.80,
     ("category", "overall"): 0.86, ("category", "non-English"): 0.83,
 }  # fmt: skip
-# Urgent reports called emergency: measured 0.146 / 0.219 (7 of 48, 7 of 32), then 0.125 /
-# 0.188 (6 of 48, 6 of 32) after those guards; the ceiling fails on one row more.
-FRESH_URGENT_CEILING = {"overall": 0.14, "non-English": 0.20}
+FRESH2_FLOORS = {
+    ("precision", "overall"): 0.77, ("precision", "non-English"): 0.76,
+    ("urgency", "overall"): 0.86, ("urgency", "non-English"): 0.85,
+    ("category", "overall"): 0.81, ("category", "non-English"): 0.79,
+}  # fmt: skip
+BLIND_SETS = (
+    # docs/classifier.md "A second, blind held-out set (2026-12-02)": 290 rows written after
+    # the sixth round; the 10 scenarios (21 rows) near a row of the seventh training round,
+    # written the same day, taken out. Measured on 2026-12-02 with the shipped model
+    # (emergency precision 0.775 / 0.694, urgency macro-F1 0.865 / 0.807, category 0.872 /
+    # 0.847); on 2026-12-03, after the `ar.arson` condition guard and the `vi.suicide_intent`
+    # negation guard (written after reading this set's urgent rows that the net fired on, so
+    # no longer blind for them): 0.782 / 0.702, 0.871 / 0.815, 0.872 / 0.847. Urgent reports
+    # called emergency 0.146 / 0.219 (7 of 48, 7 of 32), then 0.125 / 0.188 (6 of 48, 6 of
+    # 32). Floors: those minus a small margin; the ceiling fails on one row more.
+    BlindSet(
+        path=corpus.default_paths()[1].with_name("heldout_fresh.jsonl"),
+        sha256="f4cc979c8b87c22889c9667e9668d31a5f0acb94bab78d87c0d23837c1633139",
+        row_letter="x",
+        scenario_letter="f",
+        floors=FRESH_FLOORS,
+        urgent_ceiling={"overall": 0.14, "non-English": 0.20},
+    ),
+    # docs/classifier.md "A third blind set (2026-12-08)": 330 rows, 136 scenarios, each row
+    # naming its cause; its first evaluation missed one emergency (y0150, pt: smoke from an
+    # electrical panel buried in complaints), read, and the smoke forms of the safety net's
+    # fire patterns in es fr de it pt ru followed (no other row read). Then: emergency
+    # recall 127 of 127, precision 0.784 / 0.778, urgency macro-F1 0.874 / 0.861, category
+    # 0.821 / 0.807, urgent called emergency 0.068 / 0.081 (6 of 88, 6 of 74).
+    BlindSet(
+        path=corpus.default_paths()[1].with_name("heldout_fresh2.jsonl"),
+        sha256="43bb510169db1cd206c7d045254a726b55806bff6f9e1a72114c48b572c510d4",
+        row_letter="y",
+        scenario_letter="g",
+        floors=FRESH2_FLOORS,
+        urgent_ceiling={"overall": 0.075, "non-English": 0.09},
+    ),
+)
+METRIC_PARTS = list(BLIND_SETS[0].floors)
+
+
+@pytest.fixture(scope="module", params=BLIND_SETS, ids=lambda s: s.path.stem)
+def blind(request: pytest.FixtureRequest) -> BlindSet:
+    """Each blind set in turn."""
+    chosen: BlindSet = request.param
+    return chosen
 
 
 @pytest.fixture(scope="module")
-def fresh_report(transformer: TransformerEngine) -> evaluation.EvalReport:
-    """The evaluation of the full engine on heldout_fresh.jsonl (printed on failure)."""
+def fresh_report(transformer: TransformerEngine, blind: BlindSet) -> evaluation.EvalReport:
+    """The evaluation of the full engine on a blind set (printed on failure)."""
     out = io.StringIO()
-    result = evaluate(transformer, FRESH, out)
+    result = evaluate(transformer, blind.path, out)
     print(out.getvalue())  # noqa: T201 - pytest shows it when an assertion fails
     return result
 
 
-def test_fresh_set_is_the_one_measured() -> None:
-    """heldout_fresh.jsonl is byte for byte the file the documented figures were measured on."""
-    assert hashlib.sha256(FRESH.read_bytes()).hexdigest() == FRESH_SHA256
+def test_fresh_set_is_the_one_measured(blind: BlindSet) -> None:
+    """Each blind set is byte for byte the file its documented figures were measured on."""
+    assert hashlib.sha256(blind.path.read_bytes()).hexdigest() == blind.sha256
 
 
-def test_fresh_set_is_well_formed_and_shares_nothing_with_the_other_files() -> None:
-    """Ids x0001... rising (those taken out leave gaps), one label per scenario, no scenario id
-    or text of the others."""
-    fresh = corpus.load(FRESH)
+def test_fresh_set_is_well_formed_and_shares_nothing_with_the_other_files(
+    blind: BlindSet,
+) -> None:
+    """Ids of its own letter rising (those taken out leave gaps), one label per scenario, no
+    scenario id or text of the corpus, heldout.jsonl or the other blind set."""
+    fresh = corpus.load(blind.path)
     ids = [r.id for r in fresh]
-    assert all(i.startswith("x") and len(i) == 5 for i in ids)
+    assert all(i.startswith(blind.row_letter) and len(i) == 5 for i in ids)
     assert ids == sorted(set(ids))
     labels: dict[str, tuple[str, str]] = {}
     for row in fresh:
-        assert row.scenario.startswith("f"), row.id
+        assert row.scenario.startswith(blind.scenario_letter), row.id
         assert labels.setdefault(row.scenario, (row.urgency, row.category)) == (
             row.urgency,
             row.category,
         ), row.id
-    others = [r for path in corpus.default_paths() for r in corpus.load(path)]
+    paths = [*corpus.default_paths(), *(s.path for s in BLIND_SETS if s != blind)]
+    others = [r for path in paths for r in corpus.load(path)]
     assert not {r.scenario for r in fresh} & {r.scenario for r in others}
     assert not {r.text.casefold() for r in fresh} & {r.text.casefold() for r in others}
 
@@ -154,14 +205,14 @@ def test_fresh_set_is_well_formed_and_shares_nothing_with_the_other_files() -> N
 @pytest.mark.slow
 @pytest.mark.parametrize("part", ["overall", "non-English"])
 def test_fresh_emergency_recall(fresh_report: evaluation.EvalReport, part: str) -> None:
-    """On the blind set too no emergency is missed (measured: 93 of 93)."""
+    """On the blind sets too no emergency is missed (measured: 93 of 93, 127 of 127)."""
     subset = _subset(fresh_report, part)
     assert subset.emergency_recall == 1.0, [row.id for row, _ in subset.missed]
 
 
 @pytest.mark.slow
 def test_fresh_no_emergency_missed_in_any_language(fresh_report: evaluation.EvalReport) -> None:
-    """Every language of the blind set keeps every one of its emergencies."""
+    """Every language of a blind set keeps every one of its emergencies."""
     missed = {r.language for r, _ in fresh_report.overall.missed if r.urgency == EMERGENCY}
     assert not missed, f"emergencies missed in {sorted(missed)}"
 
@@ -169,18 +220,18 @@ def test_fresh_no_emergency_missed_in_any_language(fresh_report: evaluation.Eval
 @pytest.mark.slow
 @pytest.mark.parametrize("part", ["overall", "non-English"])
 def test_fresh_urgent_reports_called_emergency(
-    fresh_report: evaluation.EvalReport, part: str
+    fresh_report: evaluation.EvalReport, blind: BlindSet, part: str
 ) -> None:
-    """Urgent reports of the blind set called emergency stay at the measured share."""
+    """Urgent reports of a blind set called emergency stay at the measured share."""
     rate = _subset(fresh_report, part).urgent_called_emergency
-    assert rate <= FRESH_URGENT_CEILING[part], f"urgent called emergency {part} {rate:.3f}"
+    assert rate <= blind.urgent_ceiling[part], f"urgent called emergency {part} {rate:.3f}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("metric", "part"), list(FRESH_FLOORS))
+@pytest.mark.parametrize(("metric", "part"), METRIC_PARTS)
 def test_fresh_no_regression_below_measured_figures(
-    fresh_report: evaluation.EvalReport, metric: str, part: str
+    fresh_report: evaluation.EvalReport, blind: BlindSet, metric: str, part: str
 ) -> None:
-    """Precision and macro-F1 on the blind set never fall below what the shipped model measured."""
+    """Precision and macro-F1 on a blind set never fall below what the shipped model measured."""
     figure = _figure(fresh_report, metric, part)
-    assert figure >= FRESH_FLOORS[metric, part], f"{metric} {part} {figure:.3f}"
+    assert figure >= blind.floors[metric, part], f"{metric} {part} {figure:.3f}"

@@ -12,7 +12,13 @@ import re2
 from classifiers import normalize, prefilter, rules
 
 _DATA = Path(rules.__file__).parent / "data"
-_FILES = ("corpus.jsonl", "heldout.jsonl", "heldout_fresh.jsonl", "language_heldout.jsonl")
+_FILES = (
+    "corpus.jsonl",
+    "heldout.jsonl",
+    "heldout_fresh.jsonl",
+    "heldout_fresh2.jsonl",
+    "language_heldout.jsonl",
+)
 
 
 def _texts() -> list[str]:
