@@ -265,13 +265,17 @@ def train_finetuned(
     delta_path: pathlib.Path,
     progress: Callable[[str], None] = lambda line: None,
     oof_path: pathlib.Path | None = None,
+    *,
+    recipe: finetune.Recipe | None = None,
 ) -> tuple[Heads, list[str]]:
     """Fine-tune the top layers with the heads (finetune.Recipe); writes the delta file.
 
     3-fold concept-grouped cross-validation gives the out-of-fold probabilities that tune
-    the emergency threshold; then the final layers and heads are fitted on every row.
+    the emergency threshold; then the final layers and heads are fitted on every row. The
+    folds do not depend on `recipe.seed`, so runs with other seeds give out-of-fold
+    probabilities of the same rows by models that saw the same rows: they can be averaged.
     """
-    recipe = finetune.Recipe()
+    recipe = recipe or finetune.Recipe()
     encoder = Encoder(model_dir, max_tokens=recipe.max_tokens)
     states = finetune.lower_states(
         encoder.model, encoder.token_ids([r.text for r in rows]), recipe.layers, encoder.pad_id
@@ -313,7 +317,7 @@ def train_finetuned(
         joint_pairs=pairs,
         thresholds=Thresholds(emergency=threshold, confident=CONFIDENT),
         probe=encoder.embed([PROBE_TEXT])[0],
-        meta={"seed": SEED, "rows": len(rows), "cv": log, "delta": delta_path.name,
+        meta={"seed": recipe.seed, "rows": len(rows), "cv": log, "delta": delta_path.name,
               "recipe": dataclasses.asdict(recipe)},
     )  # fmt: skip
     return heads, log
@@ -347,6 +351,13 @@ def retune(
     return dataclasses.replace(old, thresholds=thresholds, meta=meta), log
 
 
+def oof_path(cache_dir: pathlib.Path, seed: int) -> pathlib.Path:
+    """Where a `--finetune` run with `seed` keeps its out-of-fold file (and `--retune`
+    with that seed reads it): `finetune-oof.npz` for the default seed."""
+    suffix = "" if seed == finetune.Recipe().seed else f"-seed{seed}"
+    return cache_dir / f"finetune-oof{suffix}.npz"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: train on the corpus and write the heads."""
     parser = argparse.ArgumentParser(prog="python -m classifiers.train", description=__doc__)
@@ -363,9 +374,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only tune the thresholds of --out again, from the out-of-fold probabilities "
         "the last --finetune run saved in the cache dir (after a safety-net change)",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=finetune.Recipe().seed,
+        help="with --finetune: the seed of the initialisation and the batch order (the folds "
+        "stay the same); its out-of-fold file, which --retune with the same seed reads, is "
+        "finetune-oof-seed<N>.npz unless it is the default",
+    )
     args = parser.parse_args(argv)
+    oof = oof_path(args.cache_dir, args.seed)
     if args.retune:
-        heads, log = retune(corpus.load(args.corpus), args.cache_dir / "finetune-oof.npz", args.out)
+        heads, log = retune(corpus.load(args.corpus), oof, args.out)
         for line in log:
             _say("train: " + line)
         heads.save(args.out)
@@ -378,8 +398,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(1)  # reproducible figures, and the other core stays free
     if args.finetune:
         delta = args.out.parent / finetune.DELTA_NAME
-        oof = args.cache_dir / "finetune-oof.npz"
-        heads, log = train_finetuned(model_dir, corpus.load(args.corpus), delta, _say, oof)
+        recipe = finetune.Recipe(seed=args.seed)
+        rows = corpus.load(args.corpus)
+        heads, log = train_finetuned(model_dir, rows, delta, _say, oof, recipe=recipe)
     else:
         heads, log = train(Encoder(model_dir), corpus.load(args.corpus), args.cache_dir)
     for line in log:

@@ -172,3 +172,24 @@ def test_border_cues_read_the_safety_nets_word_lists() -> None:
     assert border.cues("for my class project about school safety")[4] == 1.0
     assert border.cues("she cuts herself again, I saw the scars")[1] == 1.0
     assert border.cues("the bus was late today") == [0.0] * 5
+
+
+def test_seed_runs_are_found_by_seed_and_the_default_keeps_its_file_name() -> None:
+    """`train --finetune --seed N` and the seeds study agree on where each run's file is."""
+    from classifiers import train  # noqa: PLC0415 # the trainer imports torch (train extra)
+
+    cache = pathlib.Path("/cache")
+    assert train.oof_path(cache, 20261128) == cache / "finetune-oof.npz"
+    assert train.oof_path(cache, 7) == cache / "finetune-oof-seed7.npz"
+
+
+def test_a_seed_run_of_another_corpus_is_refused(tmp_path: pathlib.Path) -> None:
+    """Averaging members is only meaningful row by row: another corpus's file is refused."""
+    from classifiers import seeds  # noqa: PLC0415
+
+    path = tmp_path / "oof.npz"
+    p = np.full((2, 3), 1 / 3, dtype=np.float32)
+    np.savez(path, p_u=p, p_c=np.full((2, 9), 1 / 9, dtype=np.float32), ids=np.array(["a", "b"]))
+    assert seeds.load_member(path, ["a", "b"])[0].shape == (2, 3)
+    with pytest.raises(SystemExit, match="another corpus"):
+        seeds.load_member(path, ["a", "c"])
