@@ -213,3 +213,171 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=("in minecraft will er die schule anzünden",),
     ),
 )
+
+# An adult nobody knows, strictly: "ein mann" alone is a parent or a new teacher.
+_WHO = (
+    r"mann|manner|typ|typen|kerl|kerle|erwachsene[rn]?|frau|frauen|person|personen|mensch"
+    r"|menschen|herr|leute|jemand|einer|eine|dude"
+)
+# The person, at most one word ("ein erwachsener Typ"), then who they are; "eine Neue,
+# die keiner kennt" is a new classmate, so "einer", "eine", "jemand" take no word.
+_WHO_ONE = (
+    r"(?:(?:mann|manner|typ|typen|kerl|kerle|erwachsene[rn]?|frau|frauen|person|personen"
+    r"|mensch|menschen|herr|leute|dude) (?:\w+ )?|(?:jemand|einer|eine) )"
+)
+_STRANGER = (
+    rf"(?:fremde[rnms]?|unbekannte[rnms]?) (?:{_WHO})"
+    r"|(?:ein|eine|n|ne|so ein|son) (?:fremder|fremde|unbekannter|unbekannte) (?=(?:ist|war"
+    r"|lauft|lief|rennt|schleicht|lungert|steht|sitzt|versteckt|hat|kam|kommt|geht|treibt"
+    r"|probiert|ruttelt|im|in|auf|aufm|durch)\b)"
+    r"|(?:jemand|einer|irgendwer) fremdes|(?:ein|einen|n|nen) eindringling|eindringlinge"
+    rf"|{_WHO_ONE}(?:den|die|der) (?:keiner|niemand|keine sau) (?:kennt|kannte)"
+    rf"|{_WHO_ONE}(?:den|die) (?:wir|ich) (?:noch )?nie (?:gesehen|gesehn)"
+    rf"|{_WHO_ONE}(?:den|die) (?:wir|ich) nicht kennen|{_WHO_ONE}(?:den|die)"
+    r" ich nicht kenne"
+    rf"|{_WHO_ONE}(?:der|die) (?:nicht|net|nich|gar nicht) (?:zu unserer|zur|an unsere"
+    r"|an die|in unsere|auf unsere|auf die|an unserer|an der) schule (?:gehort|gehoren|geht"
+    r"|gehn|gehen|ist)"
+)
+# "Irgendein Typ" is also any boy of the school: only with a verb of getting in.
+_SOMEONE = r"(?:irgendein(?:e|er|en)?|random) (?:erwachsene[rn]?|mann|typ|kerl|frau|person|dude)"
+_SCHOOL = (
+    r"schule|schulgebaude|gebaude|hauptgebaude|altbau|neubau|klasse|klassenzimmer|klassenraum"
+    r"|raum|(?:madchen|jungen|jungs|lehrer)?(?:toiletten?|klos?|umkleiden?|umkleidekabinen?)"
+    r"|flur|gang|gangen|turnhalle|sporthalle|halle|mensa|internat|schlafsaal|treppenhaus"
+    r"|aula|bibliothek|bucherei|sekretariat|lehrerzimmer|schulhof|pausenhof|keller|labor"
+    r"|chemieraum|fachraum|trakt"
+)
+_IN = (
+    r"(?:im|ins|in der|in die|in den|in dem|in unserer|in unsere|in unserem|auf der|auf dem"
+    r"|aufm|aufs|auf die|durch die|durch den|durchs|innerhalb der|innerhalb des) "
+)
+_ENTERED = (
+    r"reingekommen|reingegangen|reingelaufen|reingeschlichen|eingedrungen|eingestiegen"
+    r"|hereingekommen|eingeschlichen|reingeklettert|eingebrochen"
+)
+_GET_IN = (
+    rf"(?:ist|sind|war|kam|kamen|kommt) (?:\w+ ){{0,4}}(?:rein|herein)\b|{_ENTERED}"
+    r"|(?:hat|haben) sich (?:\w+ ){0,4}(?:versteckt|eingeschlossen|eingesperrt"
+    r"|reingeschlichen|eingeschlichen)|versteckt sich"
+)
+
+# Someone known after all: "war nur der neue Vertretungslehrer".
+_KNOWN = (
+    r"vater|mutter|papa|mama|elternteil|eltern|lehrer\w*|vertretung\w*|referendar\w*"
+    r"|praktikant\w*|techniker\w*|handwerker|hausmeister|besucher\w*|elektriker|klempner"
+    r"|installateur|heizungs\w*"
+)
+
+PATTERNS += (
+    pattern(
+        "de.intruder",
+        category="other",
+        reason="reports an intruder: a stranger inside the school",
+        sources=(
+            rf"(?:{_STRANGER}) ~ {_IN}(?:\w+ )?(?:{_SCHOOL})",
+            rf"(?:{_STRANGER}|{_SOMEONE}) ~ (?:{_GET_IN})",
+            rf"(?:versteckt sich|verstecken sich) (?:\w+ ){{0,3}}(?:{_STRANGER})",
+            rf"(?:kam|kommt|kamen|ist|sind) (?:\w+ ){{0,3}}(?:{_STRANGER}) (?:\w+ ){{0,4}}"
+            rf"(?:rein|herein|{_ENTERED})",
+            rf"{_IN}(?:\w+ )?(?:{_SCHOOL}) ~~ (?:{_STRANGER})",
+            r"eindringling\w* ~ (?:schule|gebaude|klasse|\w*toilette|\w*klo|\w*umkleide|flur"
+            r"|\w*halle)",
+        ),
+        unless=(
+            # A drill, a lesson about strangers, a stranger met online.
+            r"\w*ubung\w*|probealarm|testalarm|simulation|simuliert|nur ein test|traum|traumen"
+            r"|getraumt|albtraum|alptraum"
+            r"|pravention|aufklarung|vortrag|workshop|projekttag|(?:video|film|unterricht"
+            r"|referat) (?:uber|zu)|insta\w*|snap\w*|tiktok|discord|telegram|online|internet"
+            r"|server|profil|account|beigetreten|hinzugefugt|(?:in den|in die|im) \w*(?:chat"
+            r"|gruppe)\w* (?:\w+ ){0,2}(?:gekommen|eingeladen|reingekommen)"
+            # Followed on the way to school: stalking (urgent), not an intruder.
+            r"|bis (?:zur schule|vor die schule|nach hause|vor die tur|zum schultor"
+            r"|zur bushaltestelle)|(?:mein|meine|meinen) (?:\w+ ){0,4}(?:geklaut|gestohlen)"
+            r"|fahrrad|beschmiert|besprayt"
+            # Feeling a stranger in one's own class: "ich fühl mich wie ein fremder".
+            r"|(?:fuhl|fuhle|fuhlt|fuhlte) (?:mich|sich|dich) (?:\w+ ){0,3}(?:fremd\w*|wie)"
+            # Over: yesterday, gone, taken away, or it was someone known after all.
+            r"|gestern|vorgestern|letzte woche|neulich|(?:er|sie|der|die) (?:ist|war) (?:dann "
+            r"|wieder |danach )?(?:gegangen|weggegangen)|(?:polizei|polizisten|hausmeister) "
+            r"(?:\w+ ){0,3}(?:mitgenommen|festgenommen|abgeholt|rausgeworfen|rausgeschmissen"
+            r"|geredet|gesprochen)"
+            r"|(?:es|das|er|sie) (?:war|ist) (?:aber |nur |doch |bloss |halt |einfach "
+            r"|eigentlich ){0,2}(?:ein |eine |der |die |ihr |sein |unser |unsere )?(?:neue[rn]? )?"
+            rf"(?:{_KNOWN})|(?:war|ist) (?:aber )?(?:nur|doch|bloss|halt|eigentlich) (?:ein |eine "
+            rf"|der |die |ihr |sein |unser |unsere )?(?:neue[rn]? )?(?:{_KNOWN})"
+            r"|herausgestellt|rausgestellt|stellte sich (?:\w+ ){0,3}(?:raus|heraus)"
+            # A wish or a what-if: "was wenn ein fremder reinkommt", "da kann jeder rein".
+            r"|was (?:ist|ware|passiert|machen wir|tun wir|sollen wir machen) (?:\w+ )?wenn"
+            r"|was wenn|stell dir vor|angenommen|ware wenn|wenn (?:\w+ ){0,6}ware"
+            r"|(?:was|wie) (?:\w+ )?(?:wurde|wurden|wurdet)|(?:wurde|wurden) (?:man|wir|ihr) "
+            r"(?:\w+ ){0,3}(?:reinkommen|eindringen|machen|tun)"
+            r"|(?:jeder|jede|jemand|man|irgendwer) (?:kann|konnte|konnten) (?:\w+ ){0,3}rein"
+            r"|wenn (?:mal )?(?:ein|eine|n|jemand)"
+            r" (?:fremde\w*|unbekannte\w*)"
+            r"|" + _PAST + "|" + _FICTION
+        ),
+        despite=(
+            r"keine ubung|kein probealarm|kein test|keine simulation|(?:ist|war) ernst"
+            r"|kein (?:witz|spass)|ohne (?:witz|spass)"
+        ),
+        positives=(
+            "in der mädchentoilette im 2. stock versteckt sich ein fremder mann, hilfe",
+            "ein typ den keiner kennt läuft grad im schulgebäude rum",
+            "jemand fremdes hat sich in der umkleide eingeschlossen",
+        ),
+        negatives=(
+            "morgen ist amokübung, ein lehrer spielt den fremden mann im schulgebäude",
+            "gestern war ein fremder mann im flur, aber die polizei hat ihn mitgenommen",
+            "ein unbekannter mann war in der klasse, war aber nur der neue vertretungslehrer",
+            "was wäre wenn ein fremder in die schule reinkommt?",
+            "heute kam ein mann und hat die heizung in unserem klassenzimmer repariert",
+            "in der schule haben wir einen film über fremde leute im internet geschaut",
+        ),
+    ),
+    pattern(
+        "de.gas",
+        category="other",
+        reason="reports a gas leak or a smell of gas",
+        sources=(
+            r"gasgeruch|gasgestank|gasleck\w*|gasaustritt|gasalarm|gasleitung\w* ~ (?:undicht"
+            r"|kaputt|leck|zischt)",
+            r"(?:riecht|riechts|rieche|riechen|roch|stinkt|stinkts|stank) (?:\w+ ){0,3}"
+            r"(?:nach|wie) (?:erdgas|kochgas|gas)",
+            r"(?:geruch|gestank) (?:\w+ ){0,2}(?:nach|von) (?:erdgas|kochgas|gas)",
+            r"gas (?:tritt|stromt|stromte|trat|zischt) (?:\w+ ){0,2}(?:aus|raus)"
+            r"|gas (?:ausgetreten|austritt)",
+            r"gashahn\w* ~ (?:offen|aufgedreht|(?:ist|war|steht|stand|noch) auf\b)",
+        ),
+        unless=(
+            # Tear gas, laughing gas, exhaust; fuel for a car or a moped; farts.
+            r"tranengas|reizgas|pfefferspray|lachgas|abgas\w*|auspuff|tankstelle|benzin\w*"
+            r"|diesel|sprit|tanken|\w*auto|moped|roller|mofa|furz\w*|gefurzt|pups\w*|gepupst"
+            r"|blahung\w*|flatul\w*|darm\w*|gas geben|vollgas|gaspistole"
+            # A drill; over and handled.
+            r"|\w*ubung\w*|probealarm|fehlalarm|gestern|vorgestern|letzte woche|repariert"
+            # A lesson about gas leaks, a dream.
+            r"|(?:video|film|vortrag|unterricht|referat) (?:uber|zu)|gelernt|besprochen"
+            r"|pravention|aufklarung|traum|traumen|getraumt|albtraum|alptraum"
+            r"|behoben|(?:war|kam|waren|kamen) (?:der |die |ein )?(?:techniker|feuerwehr"
+            r"|stadtwerke|handwerker|installateur)|(?:techniker|feuerwehr|stadtwerke|handwerker"
+            r"|installateur|hausmeister) (?:war|kam|waren|kamen|hat|haben) (?:\w+ ){0,3}(?:da"
+            r"|repariert|zugedreht|abgedreht|behoben|gecheckt|gepruft)"
+            r"|" + _PAST + "|" + _FICTION
+        ),
+        despite=r"keine ubung|kein (?:witz|spass|test)|ohne (?:witz|spass)",
+        positives=(
+            "im chemieraum riecht es total nach gas und mir ist schwindelig",
+            "ich glaub wir haben ein gasleck in der küche zuhause, es zischt",
+            "starker gasgeruch in der mensa, keiner macht was",
+        ),
+        negatives=(
+            "an der tankstelle riecht es immer nach benzin und gas",
+            "gestern gab es gasgeruch in der turnhalle, der techniker war da und hat es repariert",
+            "auf dem klo stinkt es nach gas, hat wieder einer gefurzt lol",
+            "im spiel werfen wir tränengas in die schule",
+            "er hat eine gaspistole im park gekauft",
+        ),
+    ),
+)

@@ -295,3 +295,154 @@ PATTERNS += (
         negatives=("we started a campfire and made marshmallows",),
     ),
 )
+
+# Someone nobody knows, strictly: "a man" or "a new teacher" alone is no intruder.
+_STRANGER = (
+    # Not "it got even stranger in class", "stranger than fiction", "stranger things".
+    r"(?<!even )(?<!much )(?<!way )(?<!got )(?<!gets )(?<!getting )(?<!and )(?<!bit )"
+    r"stranger(?! than| and| things)|strangers"
+    r"|(?:unknown|unfamiliar|unidentified) (?:\w+ )?(?:adults?|m[ae]n|guys?|dudes?|wom[ae]n"
+    r"|lad(?:y|ies)|persons?|people|individuals?|males?|females?|someone|somebody)"
+    r"|(?:random|strange|weird|creepy|sketchy|suspicious|shady) (?:old |older |grown )?"
+    r"(?:adults?|m[ae]n|wom[ae]n|lad(?:y|ies)|grown ?ups?)"
+    r"|(?:adults?|m[ae]n|guys?|dudes?|wom[ae]n|lad(?:y|ies)|persons?|people|someone|somebody)"
+    r" (?:that |who |whom )?(?:(?:nobody|no one|noone|none of us|no teacher)"
+    r" (?:knows|recogni[sz]es|has (?:ever )?seen)|(?:we|i) (?:dont|do not|didnt|did not)"
+    r" (?:know|recogni[sz]e)|(?:ive|i have|weve|we have) never seen)"
+    r"|(?:adults?|m[ae]n|guys?|dudes?|wom[ae]n|lad(?:y|ies)|persons?|people|someone|somebody)"
+    r" (?:that |who )?(?:doesnt|does not|dont|do not|isnt|is not|arent|are not|aint|not)"
+    r" (?:belong here|go here|work here|go to (?:our|this|the) school|from (?:our|this|the)"
+    r" school|from here|(?:a )?(?:student|teacher|staff))"
+)
+# Weird or random is not unknown ("a weird guy in my class"): only with a way in.
+_ODD = (
+    r"(?:random|strange|weird|creepy|sketchy|suspicious|shady) (?:old |older |grown )?"
+    r"(?:guys?|dudes?|persons?|people|someone|somebody)"
+)
+_GOT_IN = (
+    r"(?:walked|walks|walking|came|comes|coming|got|gets|getting|broke|breaks|breaking|snuck"
+    r"|sneaked|sneaks|sneaking|climbed|climbing|barged|wandered) (?:in|inside|into)"
+)
+_INSIDE = (
+    r"school|campus|building|classrooms?|class|room \d+|bathrooms?|restrooms?|toilets?"
+    r"|locker ?rooms?|changing ?rooms?|dorms?|dormitory|hallways?|halls|hall|gym|cafeteria"
+    r"|library|office|stairwell|wing|floor|kindergarten"
+)
+# "in the 2nd floor hallway", "into the girls bathroom"; not "in front of the school".
+_INTO = (
+    r"(?:in|inside|into|inside of|through|around) (?:the |our |my |a |this |their )?"
+    rf"(?:(?!front |what |which |outside )\w+ ){{0,2}}(?:{_INSIDE})"
+)
+_NO_INTRUDER = (
+    r"drills?|simulation|simulated|exercise|mock|pretend\w*|role ?play|rehears\w*"
+    r"|lessons?|presentation|seminar|workshop|assembly about|class about|health class"
+    r"|(?:talk|talks|talked|talking|learn|learned|learning|taught|teach|teaching) (?:us )?about"
+    r"|stranger danger|safety (?:talk|week|day|class|video)|video (?:about|on)|watch\w* a video"
+    # Friends who fell out: "we are strangers now, we pass in the hallway".
+    r"|(?:are|were|became|become|like|as|just|total|complete|basically) strangers"
+    r"|strangers (?:now|again)|stranger to (?:me|us|him|her|them|everyone)|each other"
+    r"|stranger things|yesterday|last (?:week|night|year|month|time|\w+day)|turned out"
+    r"|(?:it|he|she|that) was"
+    r" (?:just )?(?:a |an |the |his |her |their |my |our |someones )?(?:new )?(?:parent|dad|mom"
+    r"|father|mother|uncle|aunt|grandpa|grandma|brother|sister|cousin|teacher|sub|substitute"
+    r"|technician|plumber|electrician|contractor|janitor|custodian|maintenance|visitor|worker"
+    r"|inspector|photographer|delivery)|just (?:a |an |someones )(?:parent|dad|mom|visitor)"
+    r"|new (?:teacher|student|staff|janitor|custodian|coach|counselor|principal|nurse|sub)"
+    r"|substitute|sub teacher|technician|repairm[ae]n|repairing|plumber|electrician|contractor"
+    r"|visitors?(?! (?:badge|pass|sticker|lanyard|tag|check))|guest speaker|to fix|fixing"
+    r"|(?:police|cops|security|the guard) (?:took|arrested|removed|caught|got|came|talked"
+    r"|spoke|escorted|walked|kicked)|arrested|escorted|kicked (?:him|her|them) out"
+    r"|took (?:him|her|them) away|what if|if (?:a|an|someone|somebody|there) |in case|imagine"
+    r"|suppose|would you|what would|(?:do|should) (?:we|you|i) do if|wish\w*"
+    r"|online|chat|discord|instagram|insta|snapchat|tiktok|dms|(?:messaged|texted|dmed|added)"
+    r" me|internet|website|server|" + _PAST + "|" + _FICTION
+)
+_NO_GAS = (
+    r"station|petrol|fuel|gasoline|diesel|gas pumps?|pumping gas|cars?|truck|van|motorcycle"
+    r"|dirt bike|scooter|boat|mower|lawn ?mower|generator|gas can|exhaust|gas money|prices?"
+    r"|money|thats (?:pure |absolute |so )?gas|that (?:is|was) gas|so gas|gassed|gassing|gassy"
+    r"|gas (?:him|her|me|them|you|us) up|stomach|tummy|belly|bloat\w*|fart\w*|tooted|toot"
+    r"|burp\w*|beans|digest\w*|tear gas|pepper spray|laughing gas|nitrous|dentist|gas masks?"
+    r"|greenhouse|noble gas\w*|gas giants?|gas laws?|yesterday|last (?:week|night|time|\w+day)"
+    r"|(?<!not )(?<!nt )(?<!never )(?:fixed|repaired)|technician|gas company|gas man|plumber"
+    r"|all good|all clear|false alarm"
+    r"|turned out|drills?|lessons?|presentation|video|news|article|what if"
+    r"|if (?:a|there|theres|we) |in case|imagine|suppose|" + _PAST + "|" + _FICTION
+)
+_NOT_A_DRILL = (
+    r"(?:not|isnt|is not|wasnt|aint) (?:a |an )?(?:drill|practice|simulation)|this is real"
+    r"|its real"
+)
+
+PATTERNS += (
+    pattern(
+        "en.intruder",
+        category="other",
+        reason="reports an intruder: a stranger inside the school",
+        sources=(
+            rf"(?:{_STRANGER}) ~~ {_INTO}",
+            rf"(?:{_STRANGER}|{_ODD}) ~ (?:{_GOT_IN}) (?:the |our |my |a )?(?:\w+ )?"
+            rf"(?:{_INSIDE})",
+            # "a stranger got in through the side door": a way in says the school.
+            rf"(?:{_STRANGER}) ~ (?:(?:{_GOT_IN})(?! (?:the |a |his |her |their |my )?"
+            rf"(?:car|van|truck|uber|house|account))|(?:is|are) (?:still )?inside)",
+            rf"(?:{_STRANGER}|{_ODD}) ~ (?:hiding|hides|hid|locked (?:him|her|them)sel(?:f|ves))"
+            rf" in",
+            # "a man ... in the hallway, nobody knows him": who he is comes after.
+            rf"(?:adults?|m[ae]n|guys?|dudes?|wom[ae]n|lad(?:y|ies)|persons?|someone|somebody)"
+            rf" ~~ {_INTO} (?:\w+ ){{0,6}}(?:(?:nobody|no one|noone|none of us) (?:knows"
+            r"|recogni[sz]es)|(?:we|i) (?:dont|do not) (?:know|recogni[sz]e)) (?:him|her|them)"
+            r"|(?:he|she|they) (?:doesnt|does not|dont|do not|isnt|is not) (?:belong|go|work)"
+            r" here",
+            r"(?:an|the|armed|possible|suspected) intruders?",
+            rf"intruders? ~ {_INTO}",
+            rf"(?:in|inside) (?:the |our |my )?(?:\w+ )?(?:{_INSIDE}) (?:\w+ ){{0,3}}"
+            rf"(?:theres|there is|there are|there s) (?:a |an |some )?(?:{_STRANGER})",
+        ),
+        unless=_NO_INTRUDER,
+        despite=_NOT_A_DRILL,
+        positives=(
+            "theres a man nobody knows walking around the 2nd floor hallway right now",
+            "some creepy guy snuck into the girls locker room, we locked the door",
+            "a stranger got in through the side door and hes hiding in the boys bathroom",
+            "this is not a drill, there is an intruder in the building",
+            "someone who doesnt go here locked himself in the bathroom by the gym",
+        ),
+        negatives=(
+            "we have an intruder drill in the gym tomorrow, is it mandatory",
+            "yesterday a stranger got into the building but police took him away",
+            "turned out the unknown man in the hallway was just a dad picking up his kid",
+            "a man came to fix the heating in our classroom, and there's a new teacher in room 12",
+            "what if a stranger got into the school, would the doors lock",
+            "we watched a video about stranger danger in health class",
+            "a weird guy in my class keeps staring at me",
+        ),
+    ),
+    pattern(
+        "en.gas",
+        category="other",
+        reason="reports a gas leak or a smell of gas",
+        sources=(
+            r"(?:gas|propane|methane) (?:leak|leaks|leaking|leaked|smell|smells|smelling|odou?rs?"
+            r"|fumes|is leaking|is escaping|coming out|is coming out|escaping|hissing)",
+            r"(?:smell|smells|smelled|smelling|smellin|stinks|stinking|reeks|reeking)"
+            r"(?: \w+){0,3}? gas",
+            r"(?:leak|leaks|leaking|leaked|leakin) (?:\w+ ){0,2}?gas",
+        ),
+        unless=_NO_GAS,
+        despite=_NOT_A_DRILL,
+        positives=(
+            "it smells really strong like gas in the cafeteria kitchen",
+            "gas leak in the chem lab, the teacher left and we feel dizzy",
+            "strong gas smell in the b wing, people feel dizzy",
+            "i can smell gas at home, the stove is leaking gas",
+        ),
+        negatives=(
+            "the bus smells like gas station coffee lol",
+            "bro farted in math, it smells like gas in here",
+            "there was a gas leak in the lab yesterday but the technician fixed it",
+            "lol thats gas, he said the whole class smells like gas after taco day",
+            "they used tear gas in the game, the smell of gas effect is so real",
+        ),
+    ),
+)

@@ -245,3 +245,145 @@ PATTERNS += (
         negatives=("vamos a quemar calorías en el gimnasio",),
     ),
 )
+
+_PERSONA = (
+    r"hombres?|senor|senores|senora|senoras|mujer|mujeres|adult[oa]s?|sujet[oa]s?|tip[oa]s?"
+    r"|personas?|chav[oa]s?|vatos?|weys?|güeys?|man|muchach[oa]s?|jovenes|joven|individuos?"
+)
+# Someone nobody knows, strictly: "un señor" or "un profe nuevo" alone is no intruder.
+_EXTRANO = (
+    r"(?:un|una|unos|unas|el|la|los|las) (?:desconocid[oa]s?|extran[oa]s?|intrus[oa]s?)"
+    rf"|(?:{_PERSONA}) (?:\w+ )?desconocid[oa]s?"
+    r"|(?:hombres?|senor|senores|senora|senoras|mujer|mujeres|adult[oa]s?|sujet[oa]s?)"
+    r" (?:extran[oa]s?|rar[oa]s?|sospechos[oa]s?)"
+    rf"|(?:{_PERSONA}|alguien) que (?:(?:nadie|ninguno|ninguna|ningun maestro) (?:conoce"
+    r"|reconoce|habia visto)|no (?:conocemos|conozco|conoce nadie|reconocemos|reconozco)"
+    r"|nunca (?:habiamos|hemos|habia|he) visto|no (?:es|son|era|eran|estudia|trabaja)"
+    r" (?:de |en )?(?:la |el )?(?:escuela|colegio|cole|prepa|secundaria|instituto|aqui))"
+)
+# Weird is not unknown ("un tipo raro de mi salón"): only with a way in.
+_RARO = (
+    r"(?:tip[oa]s?|chav[oa]s?|vatos?|weys?|man|muchach[oa]s?|personas?)"
+    r" (?:extran[oa]s?|rar[oa]s?|sospechos[oa]s?)"
+)
+_ADENTRO = (
+    r"escuela|colegio|cole|instituto|insti|prepa|secundaria|primaria|preescolar|kinder|liceo"
+    r"|plantel|salon|salones|aulas?|clase|banos?|sanitarios|vestidor(?:es)?|vestuarios?"
+    r"|dormitorios?|internado|pasillos?|gimnasio|gym|edificio|patio|cafeteria|comedor"
+    r"|biblioteca|escaleras|piso|planta|laboratorio|direccion"
+)
+_ART = (
+    r"(?:el |la |los |las |un |una |mi |mis |nuestro |nuestra |nuestros |nuestras |este"
+    r" |esta )?"
+)
+_METIO = (
+    r"entro|entraron|entrando|entra|entran|se metio|se metieron|se mete|se esta metiendo|metid[oa]"
+    r"|se colo|se colaron|colad[oa]|se escondio|se esconde|se esta escondiendo|escondid[oa]"
+    r"|se encerro|se encerraron|encerrad[oa]"
+)
+_EN = (
+    rf"(?:(?:en|(?:a|)dentro del?)|(?:{_METIO}) (?:a|al|en|por)"
+    r"|(?:anda|andan|andando|andaba|camina|caminando|dando vueltas|rondando|paseando|vagando)"
+    rf" (?:por|en)) {_ART}(?:(?!que |cual )\w+ )?(?:{_ADENTRO})"
+)
+_NO_INTRUSO = (
+    # The Italian and Portuguese drills too: "un intruso" is also Italian, every pattern
+    # runs on every text.
+    r"simulacros?|simulacion|simulazione|esercitazione|simulado|ejercicio de \w+|de practica"
+    r"|es (?:una )?practica|ensayo"
+    r"|de mentiras|finj\w*|fingi\w*|clase sobre|platica|charla|taller|video sobre|vimos un video"
+    r"|nos ensenaron|aprendimos|peligro de (?:los )?extranos"
+    # Friends who fell out: "ahora somos unos desconocidos en el pasillo".
+    r"|somos (?:unos |como )?(?:desconocid|extran)\w*|como (?:unos? |una )?(?:desconocid|extran)\w*"
+    r"|ayer|antier|anoche|la semana pasada|el otro dia|hace (?:unos )?dias|resulto|resulta que"
+    r"|era (?:el |la |un |una |su )?(?:papa|mama|padre|madre|tio|tia|abuel[oa]|herman[oa]"
+    r"|prim[oa]|maestr[oa]|profe|profesor|profesora|suplente|tecnico|conserje|intendente"
+    r"|visitante|repartidor)"
+    r"|(?:maestr[oa]|profe|profesor|profesora|alumn[oa]|conserje) nuev[oa]|nuev[oa] (?:maestr[oa]"
+    r"|profe|profesor|profesora)|suplente|sustitut[oa]|tecnico|plomero|fontanero|electricista"
+    r"|albanil|obreros|(?<!gafete de )(?<!pase de )(?<!credencial de )visitantes?|de visita"
+    r"|a (?:arreglar|reparar|instalar|revisar)|(?:la policia|el guardia|seguridad"
+    r"|los guardias|el prefecto) (?:se lo llevo|lo saco|lo sacaron|hablo|lo detuvo|lo arresto)"
+    r"|se lo llevaron|lo sacaron|lo detuvieron|lo arrestaron|ya se fue"
+    r"|que pasa si|que hacemos si|que hariamos si|que harias si|que hago si"
+    r"|y si (?:un|una|alguien|entra|entrara)|que tal si|en caso de|por si|imagin\w*|supongamos"
+    r"|ojala|(?:me|nos|la|lo|las|los) (?:sigui\w*|sigue|seguia|persigu\w*)"
+    r"|(?:mi|su|una|la) cuenta|perfil|chat|instagram|insta|whatsapp|facebook|face|tiktok"
+    r"|discord|snap|internet|en linea|online|me (?:escribio|escribe|mando mensaje\w*)"
+    r"|" + _PAST + "|" + _FICTION
+)
+_NO_GAS = (
+    r"gasolinera|gasolina|estacion|combustible|nafta|diesel|carro|coche|auto|moto|gases|pedos?"
+    r"|peos?|se tiro|se echo|flatul\w*|panza|estomago|barriga|frijoles|lacrimogeno|pimienta"
+    r"|hilarante|dentista|agua con gas|ayer|antier|anoche|la semana pasada|el otro dia"
+    r"|(?:ya )?(?:lo |la )?(?:arreglaron|arreglo|repararon|reparo|revisaron|reviso)"
+    r"|arreglad[oa]|reparad[oa]|tecnico|gasero|ya no huele|ya no hay|falsa alarma|simulacro"
+    r"|clase sobre|video sobre|noticias|noticiero|que pasa si|que hacemos si|y si (?:hay|se)"
+    r"|en caso de|por si"
+    r"|imagin\w*|supongamos|" + _PAST + "|" + _FICTION
+)
+_NO_ES_SIMULACRO = r"no es (?:un )?(?:simulacro|ensayo|practica)|es de verdad|es en serio"
+
+PATTERNS += (
+    pattern(
+        "es.intruder",
+        category="other",
+        reason="reports an intruder: a stranger inside the school",
+        sources=(
+            rf"(?:{_EXTRANO}) ~~ {_EN}",
+            rf"(?:{_RARO}) ~ (?:{_METIO}) (?:a|al|en|por) {_ART}(?:\w+ )?(?:{_ADENTRO})",
+            # "se metió por la reja de atrás": a way in says the school.
+            rf"(?:{_EXTRANO}) ~ (?:se metio|se metieron|se colo|se colaron|se encerro"
+            r"|esta (?:adentro|dentro)|estan (?:adentro|dentro))",
+            # "hay un señor en el pasillo y nadie lo conoce": who he is comes after.
+            rf"(?:{_PERSONA}) ~~ {_EN} (?:\w+ ){{0,6}}(?:(?:nadie|ninguno|ninguna) (?:lo|la|los)"
+            r" (?:conoce|reconoce)|no (?:lo|la|los) (?:conocemos|conozco|reconocemos|reconozco)"
+            r"|no (?:es|son) de (?:la escuela|el colegio|la prepa|aqui))",
+            r"(?:un|una|el|la|hay un|hay una|unos|hay) intrus[oa]s?",
+            rf"intrus[oa]s? ~ {_EN}",
+        ),
+        unless=_NO_INTRUSO,
+        despite=_NO_ES_SIMULACRO,
+        positives=(
+            "hay un señor que nadie conoce caminando por los pasillos del segundo piso",
+            "un tipo raro se metió al baño de las niñas y no sale",
+            "no es simulacro, hay un intruso en el edificio y estamos escondidos en el salón",
+            "una mujer desconocida está adentro del cole, entró por el estacionamiento",
+        ),
+        negatives=(
+            "mañana tenemos simulacro de intruso en el gimnasio",
+            "ayer un desconocido se metió a la escuela pero la policía se lo llevó",
+            "había un señor desconocido en el pasillo, resultó que era el papá de un alumno",
+            "un señor entró al salón a arreglar la calefacción y hay un profe nuevo en el aula 3",
+            "qué pasa si un extraño entra a la escuela, se cierran las puertas?",
+            "un tipo raro de mi salón me queda viendo todo el día",
+        ),
+    ),
+    pattern(
+        "es.gas",
+        category="other",
+        reason="reports a gas leak or a smell of gas",
+        sources=(
+            r"(?:fugas?|escape|salida) de gas",
+            r"(?:huele|olia|oliendo|huela|apesta|apestaba|hiede) (?:\w+ ){0,3}?a gas",
+            r"olor (?:\w+ ){0,2}?(?:a|de) gas",
+            r"gas (?:saliendo|escapando|escapandose)|(?:se esta saliendo|esta saliendo|se sale"
+            r"|sale|saliendo|se escapa|se esta escapando|esta escapando) (?:el )?gas",
+            r"(?:cilindro|tanque|tambo|garrafa|bombona) de gas (?:\w+ ){0,2}?(?:tiene (?:una )?fuga"
+            r"|esta fugando|se esta fugando)",
+        ),
+        unless=_NO_GAS,
+        despite=_NO_ES_SIMULACRO,
+        positives=(
+            "huele muy fuerte a gas en la cocina de la cafetería y la señora no está",
+            "hay una fuga de gas en el laboratorio, a varios nos duele la cabeza",
+            "olor a gas bien fuerte en el edificio C, unos ya se marearon",
+        ),
+        negatives=(
+            "el carro de mi papá huele a gas, hay que llevarlo a la gasolinera",
+            "alguien se tiró un pedo en clase y huele a gas",
+            "ayer hubo una fuga de gas en el laboratorio pero ya la arreglaron",
+            "en el juego tiran gas lacrimógeno y todo huele a gas",
+        ),
+    ),
+)

@@ -225,3 +225,141 @@ PATTERNS += (
         negatives=("dans minecraft il a mis le feu à l'école",),
     ),
 )
+
+# An adult nobody knows, strictly: "un homme" alone is a parent or a new teacher.
+_WHO = r"homme|femme|adulte|mec|type|gars|keum|monsieur|dame|individu|personne|quelqu un"
+# "Un mec (chelou) qu'on connaît pas": the person, at most one word, then who they are.
+_WHO_ONE = rf"(?:{_WHO})s? (?:\w+ )?"
+_STRANGER = (
+    r"(?:un|une|des|cet|cette) (?:inconnue?s?|intruse?s?)"
+    rf"|(?:{_WHO})s? (?:inconnue?s?|exterieure?s? (?:a|au) (?:l )?\w+|d exterieur)"
+    rf"|{_WHO_ONE}(?:que|qu) (?:on|je|j|nous) (?:ne |n )?(?:connait|connais|connaissons"
+    r"|connaissait|connaissais) pas"
+    rf"|{_WHO_ONE}que personne (?:ne )?(?:connait|connaissait)"
+    rf"|{_WHO_ONE}(?:que|qu) (?:on|je|j|nous) (?:n )?(?:a|ai|avait|avais|avons) jamais vue?"
+    rf"|{_WHO_ONE}qui (?:n est|est|ne sont|sont|fait|fait partie) (?:pas|meme pas) "
+    r"(?:de|du|d|partie de) (?:l |le |la )?(?:ecole|college|lycee|bahut|etablissement)"
+)
+# Slang for "some random guy", only with a verb of getting in or hiding.
+_RANDOM = r"(?:un|une) (?:random|etrangere?)"
+_SCHOOL = (
+    r"ecole|college|lycee|bahut|etablissement|classe|salles?|toilettes|wc|vestiaires?"
+    r"|internat|dortoirs?|couloirs?|gymnase|batiments?|cantine|self|cdi|escaliers?|cour"
+    r"|preau|labo|permanence|perm"
+)
+_IN = (
+    r"(?:dans|a l interieur d\w*|au|aux|a|en|par) (?:(?:tout|toute|tous|toutes) )?"
+    r"(?:le |la |les |l |notre |nos |mon |ma )?"
+)
+_GET_IN = (
+    r"est (?:entree?|rentree?)|s est (?:introduite?|infiltree?|cachee?|enfermee?)"
+    r"|s introduit|s infiltre|se cache|est cachee?|s enferme|est enfermee?"
+)
+
+PATTERNS += (
+    pattern(
+        "fr.intruder",
+        category="other",
+        reason="reports an intruder: a stranger inside the school",
+        sources=(
+            rf"(?:{_STRANGER}) ~ {_IN}(?:{_SCHOOL})",
+            rf"(?:{_STRANGER}|{_RANDOM}) ~ (?:{_GET_IN})",
+            rf"(?:dans|a l interieur d\w*) (?:le |la |les |l |notre |nos )?(?:{_SCHOOL}) ~~ "
+            rf"(?:{_STRANGER})",
+            rf"intrusion {_IN}(?:{_SCHOOL})",
+        ),
+        unless=(
+            # A drill, a lesson about strangers, a stranger met online.
+            r"exercices?|simulation|ppms|fausse alerte|prevention|reve|cauchemar"
+            r"|sensibilisation|(?:video|film|cours|atelier|intervention) sur|trouve\w* l intrus"
+            r"|cherche\w* l intrus|insta|instagram|snap|snapchat|discord|tiktok|en ligne"
+            r"|serveur|(?:entree?|ajoutee?|rejoint|invitee?) (?:\w+ ){0,3}(?:dans |sur )?(?:le |la "
+            r"|notre )?(?:groupe|conv|chat|live)"
+            # Over: yesterday, gone, taken away, or it was someone known after all.
+            r"|hier|avant hier|la semaine derniere|le mois dernier|l autre jour"
+            r"|(?:il|elle) est (?:re)?partie?(?! (?:vers|dans|en|au|aux|a|chercher|prevenir"
+            r"|appeler|voir|par))"
+            r"|s en est allee?|(?:la police|les flics|les gendarmes) (?:\w+ ){0,2}(?:emmene"
+            r"|embarque|arrete|interpelle|sorti)"
+            r"|(?:en fait |finalement )?(?:c etait|c est (?:juste|que|seulement)) (?:juste |que )?"
+            r"(?:un |une |le |la |l |son |sa |notre )?(?:nouveau |nouvelle )?(?:pere|mere|parent"
+            r"|papa|maman|prof|professeur|remplacant\w*|technicien|livreur|plombier|electricien"
+            r"|ouvrier|visiteur|agent|surveillant|intervenant|stagiaire)(?! qui)"
+            # Followed on the way to school: stalking (urgent), not an intruder.
+            r"|(?:suivie?|suit|suivait) (?:\w+ ){0,3}jusqu"
+            # "Rentré" is also "gone home", "rentré dans" also "crashed into".
+            r"|rentree? (?:chez|dedans)|rentree? dans (?:ma|sa|notre|leur|la) (?:voiture|scooter)"
+            # Not a person: "je me sens comme un inconnu", "une équation à une inconnue";
+            # a theft or a tag already done.
+            r"|comme (?:un|une) (?:inconnue?|intruse?)|(?:me|se|te) sen[st]\w* (?:\w+ )?(?:comme"
+            r"|etrangere?|inconnue?)|equations?|a (?:une|deux) inconnues?"
+            r"|(?:a|ont) (?:vole|pique|tague) (?:mon|ma|mes|le velo|la trottinette)"
+            # A wish or a what-if: "et si un inconnu entrait", "n'importe qui peut entrer".
+            r"|et si|si jamais|au cas ou|imagin\w*|(?:que|quoi) faire si|on fait quoi si"
+            r"|(?:peut|pourrait|pourraient) (?:entrer|rentrer)|entrerait"
+            r"|" + _PAST + "|" + _FICTION
+        ),
+        despite=(
+            r"(?:c est |c etait )?pas (?:un |une )?(?:exercice|simulation|blague)|pour de vrai"
+            r"|je (?:rigole|plaisante) pas|sans rire"
+        ),
+        positives=(
+            "y a un homme qu'on connaît pas dans les toilettes des filles, il est encore dedans",
+            "un inconnu s'est introduit dans le lycée et il se balade dans les couloirs",
+            "un mec qui est pas du lycée est entré dans les vestiaires du gymnase",
+        ),
+        negatives=(
+            "demain on fait l'exercice PPMS, un faux intrus va entrer dans le collège",
+            "hier un inconnu est entré dans la cour mais la police l'a emmené",
+            "un homme qu'on connaissait pas est entré en classe, en fait c'était le nouveau prof",
+            "et si un inconnu entrait dans l'école, on ferait quoi ?",
+            "un homme est venu réparer le chauffage dans notre classe",
+            "en cours on a regardé une vidéo sur les dangers des inconnus",
+        ),
+    ),
+    pattern(
+        "fr.gas",
+        category="other",
+        reason="reports a gas leak or a smell of gas",
+        sources=(
+            r"(?:odeurs?|relents?) (?:\w+ ){0,2}(?:de|du) gaz",
+            r"fuites? (?:\w+ ){0,2}(?:de|du) gaz|(?:le )?gaz (?:qui )?(?:fuit|s echappe)",
+            # "ça sent le gaz" is also "things look bad": only with a place or a symptom.
+            rf"(?:sent|sentait|pue|puait|sens|sentons) (?:\w+ ){{0,2}}le gaz (?:\w+ ){{0,2}}"
+            rf"(?:{_IN}(?:{_SCHOOL}|maison|cuisine|appart\w*|immeuble)|partout|chez (?:moi|nous))",
+            rf"{_IN}(?:{_SCHOOL}|maison|cuisine|appart\w*|immeuble) (?:\w+ ){{0,4}}"
+            r"(?:sent|sentait|pue|puait) (?:\w+ ){0,2}le gaz",
+            r"(?:sent|pue) (?:\w+ ){0,2}le gaz ~~ (?:la tete (?:qui )?tourne|vertiges?"
+            r"|etourdi\w*|mal a la tete|envie de vomir|malaise|nausee)",
+        ),
+        unless=(
+            # Tear gas, laughing gas, greenhouse gas; fuel for a car; farts.
+            r"lacrymo\w*|hilarant|proto\w*|effet de serre|moutarde|station|essence|carburant"
+            r"|echappement|pot d echappement"
+            r"|voiture|scooter|pets?|prouts?|flatul\w*|qui a pete|(?:t|tu) as pete"
+            r"|(?:lache|lacher) (?:un|une|des) (?:gaz|pets?|caisses?|louises?)"
+            r"|(?:j ai|il a|elle a) des gaz|ballonn\w*"
+            # A drill; over and handled.
+            r"|exercices?|simulation|fausse alerte|hier|avant hier|la semaine derniere"
+            # A lesson about gas leaks, a dream.
+            r"|(?:nous a|on a) parle|(?:cours|lecon|video|expose) sur|prevention"
+            r"|sensibilisation|on a (?:appris|etudie)|reve|cauchemar"
+            r"|repare\w*|c etait rien|(?:technicien|grdf|plombier|pompiers|reparateur) "
+            r"(?:\w+ ){0,2}(?:venue?s?|passee?s?|repartis?)"
+            r"|" + _PAST + "|" + _FICTION
+        ),
+        despite=r"pas (?:une |un )?(?:blague|exercice)|pour de vrai|je (?:rigole|plaisante) pas",
+        positives=(
+            "ça sent trop le gaz dans le labo de chimie et on a la tête qui tourne",
+            "grosse odeur de gaz à la cantine, personne fait rien",
+            "je crois qu'il y a une fuite de gaz dans la cuisine chez moi",
+        ),
+        negatives=(
+            "ça sent le gaz pour le brevet, j'ai rien révisé",
+            "ça sent le gaz en classe, qui a pété mdr",
+            "hier il y avait une odeur de gaz au gymnase mais le technicien est venu",
+            "dans le jeu ils balancent du gaz lacrymo partout dans l'école",
+            "la voiture pue l'essence, faut passer à la station",
+        ),
+    ),
+)

@@ -205,3 +205,142 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=("su minecraft ha dato fuoco alla scuola",),
     ),
 )
+
+# An adult nobody knows, strictly: "un uomo" alone is a parent or a new teacher.
+_WHO = (
+    r"uomo|uomini|signore|signora|tizio|tizia|tipo|tipa|adulto|adulta|adulti|donna|persona"
+    r"|uno|una"
+)
+# The person, at most one word ("un tizio strano"), then who they are; "uno studente che
+# non conosco" is a new classmate, so "uno", "una" take no word.
+_WHO_ONE = (
+    r"(?:(?:uomo|uomini|signore|signora|tizio|tizia|tipo|tipa|adulto|adulta|adulti|donna"
+    r"|persona) (?:\w+ )?|(?:uno|una) )"
+)
+_STRANGER = (
+    r"(?:uno|una|degli|delle|un|dei) (?:sconosciut[oaie]|estrane[oaie]|intrus[oaie])"
+    rf"|(?:{_WHO}) (?:sconosciut[oaie]|estrane[oaie]|mai vist[oaie]|estern[oaie])"
+    rf"|{_WHO_ONE}che (?:non (?:conosciamo|conosco|conosce nessuno|conosceva nessuno"
+    r"|abbiamo mai visto|ho mai visto|ha mai visto nessuno)|nessuno (?:conosce|conosceva"
+    r"|ha mai visto))"
+    rf"|{_WHO_ONE}che non (?:e|sono|c entra|c entrano|fa parte) (?:niente )?"
+    r"(?:della|dell|con la|alla|di questa) (?:scuola|istituto)"
+)
+_SCHOOL = (
+    r"scuola|istituto|edificio|classe|classi|aula|aule|bagno|bagni|spogliatoio|spogliatoi"
+    r"|corridoio|corridoi|palestra|mensa|dormitorio|convitto|cortile|laboratorio|lab"
+    r"|biblioteca|segreteria|ala|scale|atrio"
+)
+_IN = (
+    r"(?:in|nel|nella|nei|negli|nelle|nell|dentro|dentro (?:la|il|l|i|le|al|alla|all)"
+    r"|all interno (?:della|del|dell)|per|per (?:la|il|i|le|l)|a) (?:mia |nostra |nostro )?"
+)
+_GET_IN = (
+    r"(?:e|sono) (?:entrat[oaie]|intrufolat[oaie]|introdott[oaie]|nascost[oaie]|chius[oaie]"
+    r"|rinchius[oaie])|si (?:e|sono) (?:intrufolat[oaie]|introdott[oaie]|nascost[oaie]"
+    r"|chius[oaie]|rinchius[oaie])|si nasconde|si nascondono"
+)
+
+PATTERNS += (
+    pattern(
+        "it.intruder",
+        category="other",
+        reason="reports an intruder: a stranger inside the school",
+        sources=(
+            rf"(?:{_STRANGER}) ~ {_IN}(?:{_SCHOOL})",
+            rf"(?:{_STRANGER}) ~ (?:{_GET_IN})",
+            rf"(?:{_GET_IN}) (?:\w+ ){{0,3}}(?:{_STRANGER})",
+            rf"{_IN}(?:{_SCHOOL}) ~~ (?:{_STRANGER})",
+            rf"intrusione {_IN}(?:{_SCHOOL})",
+        ),
+        unless=(
+            # A drill, a lesson about strangers, a stranger met online.
+            r"esercitazione|simulazione|una prova|e una prova|prova di evacuazione|finto intruso"
+            r"|sogno|sognato|incubo"
+            r"|lezione su\w*|video su\w*|incontro su\w*|progetto su\w*|pericoli|trova l intruso"
+            r"|instagram|insta|tiktok|discord|telegram|snap|online|in chat|profilo|account"
+            r"|(?:entrat[oa]|aggiunt[oa]|invitat[oa]) (?:\w+ ){0,3}(?:nel|nella|in) (?:gruppo|chat"
+            r"|canale|server|live|diretta)"
+            # Followed on the way to school: stalking (urgent), not an intruder.
+            r"|(?:seguit[oa]|segue|seguiva|pedinat[oa]) (?:\w+ ){0,3}fino"
+            # Feeling a stranger in one's class; a theft or a scrawl already done.
+            r"|(?:mi|ti|si|ci) (?:sento|senti|sente|sentiamo|sentivo) (?:\w+ )?(?:un|uno|una)"
+            r" (?:estrane|sconosciut)\w*|come (?:un|uno|una) (?:estrane|sconosciut)\w*"
+            r"|(?:ha|hanno) (?:rubato|fregato) (?:il mio|la mia|i miei|le mie|la bici"
+            r"|il motorino)|(?:ha|hanno) imbrattato"
+            # Over: yesterday, gone, taken away, or it was someone known after all.
+            r"|ieri|l altro giorno|la settimana scorsa|se n e andat[oa]|se ne e andat[oa]"
+            r"|e andat[oa] via|se ne sono andati|(?:la polizia|i carabinieri|i vigili) "
+            r"(?:\w+ ){0,2}(?:portato via|arrestato|fermato|preso)|l hanno portato via"
+            r"|(?:era|erano|in realta era|alla fine era) (?:solo |solamente )?(?:un |una |il "
+            r"|la |l |lo |il nuovo |la nuova |un nuovo |una nuova )?(?:genitore|papa|padre|madre"
+            r"|mamma"
+            r"|prof|professore|professoressa|supplente|tecnico|idraulico|elettricista|operai\w*"
+            r"|visitatore|corriere|bidello|collaboratore)(?! che)"
+            # A wish or a what-if: "e se uno sconosciuto entrasse", "chiunque puo entrare".
+            r"|e se (?:un|uno|una|degli|qualcuno)|se mai|immagin\w*"
+            r"|(?:nel caso|caso mai) (?:in cui )?(?:un|uno|una|qualcuno|entr\w*)"
+            r"|cosa (?:facciamo|si fa|dobbiamo fare) se|che succede se|(?:puo|potrebbe"
+            r"|potrebbero) entrare|entrasse|entrassero"
+            r"|" + _PAST + "|" + _FICTION
+        ),
+        despite=(
+            r"non e (?:una |un |uno )?(?:prova|esercitazione|simulazione|scherzo)|sul serio"
+            r"|non (?:sto )?scherz\w*"
+        ),
+        positives=(
+            "c'è uno sconosciuto nel bagno delle ragazze e non vuole uscire",
+            "un tizio che non è della scuola si è nascosto negli spogliatoi della palestra",
+            "nel corridoio del primo piano c'è un uomo che nessuno conosce",
+        ),
+        negatives=(
+            "domani esercitazione: un finto intruso entra a scuola alle 10",
+            "ieri c'era un uomo sconosciuto in cortile ma la polizia l'ha portato via",
+            "è entrato un signore che non conoscevamo in classe, alla fine era il nuovo supplente",
+            "e se uno sconosciuto entrasse a scuola cosa dovremmo fare?",
+            "oggi un signore è venuto a sistemare il riscaldamento in aula",
+            "a educazione civica abbiamo visto un video sui pericoli degli sconosciuti",
+        ),
+    ),
+    pattern(
+        "it.gas",
+        category="other",
+        reason="reports a gas leak or a smell of gas",
+        sources=(
+            r"(?:odore|odori|puzza|puzzo|tanfo) (?:\w+ ){0,2}di gas",
+            r"(?:fuga|fughe|perdita|perdite) (?:\w+ ){0,2}di gas|gas che (?:esce|usciva|perde)",
+            r"(?:esce|uscendo|usciva|perde|perdendo|perdeva) (?:\w+ ){0,2}gas",
+            r"(?:sa|sapeva|puzza) di gas",
+        ),
+        unless=(
+            # Tear gas, laughing gas, exhaust; fuel for a car or a scooter; farts.
+            r"lacrimogen\w*|esilarante|effetto serra|serra|peperoncino|scarico|marmitta"
+            r"|motorino|scooter|motorin\w*|macchina|auto|benzin\w*|distributore|carburante"
+            r"|scoregg\w*|puzzett\w*|pet[oi]|flatul\w*|intestinal\w*|aria nella pancia"
+            r"|a tutto gas|dare gas|gasat\w*"
+            # A drill; over and handled.
+            r"|esercitazione|simulazione|prova di evacuazione|falso allarme|ieri"
+            # A lesson about gas leaks, a dream.
+            r"|(?:abbiamo|hanno|ha) (?:studiato|spiegato)|(?:ci ha|ha) parlato (?:di|delle|della"
+            r"|dei)|lezione su\w*|video su\w*"
+            r"|ricerca su\w*|prevenzione|sogno|sognato|incubo"
+            r"|la settimana scorsa|riparat[oaie]|sistemat[oaie]|risolt[oaie]"
+            r"|(?:e venuto|e passato|sono venuti|sono passati|hanno controllato) (?:\w+ ){0,2}"
+            r"(?:tecnico|tecnici|idraulico|italgas|pompieri|vigili)"
+            r"|" + _PAST + "|" + _FICTION
+        ),
+        despite=r"non e (?:una |un |uno )?(?:prova|esercitazione|scherzo)|non (?:sto )?scherz\w*",
+        positives=(
+            "in laboratorio c'è una puzza di gas fortissima e mi gira la testa",
+            "secondo me c'è una fuga di gas in mensa, si sente dappertutto",
+            "a casa mia il fornello perde gas e mia mamma non c'è",
+        ),
+        negatives=(
+            "che puzza di gas di scarico, ci sono i motorini accesi davanti a scuola",
+            "ieri c'era odore di gas in palestra ma è venuto il tecnico e l'ha riparato",
+            "in bagno c'è puzza di gas, qualcuno ha scoreggiato ahahah",
+            "su fortnite hanno tirato i lacrimogeni, c'era gas dappertutto",
+            "sono gasatissimo per la gita, a tutto gas!",
+        ),
+    ),
+)

@@ -206,3 +206,140 @@ PATTERNS: tuple[Pattern, ...] = (
         negatives=("no jogo ele botou fogo na escola inteira kkkk",),
     ),
 )
+
+_PESSOA = (
+    r"hom[ae]ns?|homem|mulher(?:es)?|senhor(?:es)?|senhoras?|adult[oa]s?|sujeitos?|tiozao"
+    r"|velh[oa]s?|mo[cç][oa]s?|caras?|pessoas?|rapaz|rapazes|individuos?|tipos?"
+)
+# Someone nobody knows, strictly: "um homem" or "um professor novo" alone is no intruder.
+_ESTRANHO = (
+    r"(?:um|uma|uns|umas|o|a|os|as) (?:desconhecid[oa]s?|intrus[oa]s?|invasor(?:es)?)"
+    r"|(?:um|uma|uns|umas) estranh[oa]s?"
+    rf"|(?:{_PESSOA}) (?:\w+ )?desconhecid[oa]s?"
+    r"|(?:hom[ae]ns?|homem|mulher(?:es)?|senhor(?:es)?|senhoras?|adult[oa]s?|sujeitos?|tiozao"
+    r"|velh[oa]s?|individuos?) (?:estranh[oa]s?|suspeit[oa]s?|esquisit[oa]s?)"
+    rf"|(?:{_PESSOA}|alguem) que (?:ninguem (?:conhece|reconhece|nunca viu)"
+    r"|(?:a gente|nos|eu) (?:nao|nunca) (?:conhece|conhecemos|conheco|reconhece|reconhecemos"
+    r"|reconheco|viu|vimos|vi)|nao (?:e|eh|sao|estuda|trabalha) (?:da|do|na|no|aqui|dessa"
+    r"|desse|nessa|nesse)(?: escola| colegio)?)"
+)
+# Weird is not unknown ("um cara estranho da minha sala"): only with a way in.
+_ESQUISITO = (
+    r"(?:caras?|mo[cç][oa]s?|rapaz|rapazes|pessoas?|tipos?) (?:estranh[oa]s?|suspeit[oa]s?"
+    r"|esquisit[oa]s?)"
+)
+_DENTRO = (
+    r"escola|colegio|salas?|aula|banheiros?|vestiarios?|alojamentos?|dormitorios?"
+    r"|corredor(?:es)?|quadra|ginasio|predio|bloco|patio|refeitorio|cantina|biblioteca"
+    r"|secretaria|escadas?|andar|creche|laboratorio|diretoria"
+)
+_ENTROU = (
+    r"entrou|entraram|entrando|entra|entram|invadiu|invadiram|invadindo|se escondeu"
+    r"|se esconderam|se escondendo|ta escondido|esta escondido|escondid[oa]|se trancou"
+    r"|se trancaram|trancad[oa]"
+)
+_NO = (
+    rf"(?:(?:na|no|nas|nos|numa|num|dentro d[aoe]s?|la dentro d[ao]s?)|(?:{_ENTROU})"
+    r" (?:na|no|nas|nos|em|pela|pelo|a|o|pra|pro)|(?:andando|anda|rondando|circulando|passeando"
+    r"|vagando|zanzando) (?:pela|pelo|pelas|pelos|na|no|nas|nos))"
+    rf" (?:nossa |nosso |minha |meu |sua |seu |uma |um |esse |essa )?(?:(?!que |qual )\w+ )?"
+    rf"(?:{_DENTRO})"
+)
+_NAO_INTRUSO = (
+    r"simulado|simulacao|treinamento|exercicio de \w+|ensaio|de mentira|fingi\w*"
+    r"|aula sobre|palestra|video sobre|assistimos (?:um )?video|ensinaram|aprendemos"
+    r"|perigo (?:de|dos) estranhos"
+    # Friends who fell out: "agora somos dois estranhos no corredor".
+    r"|(?:somos|viramos|virou) (?:dois |duas |uns |umas |um |uma |como )?(?:desconhecid|estranh)\w*"
+    r"|como (?:dois |duas |uns |umas |um |uma )?(?:desconhecid|estranh)\w*"
+    r"|ontem|anteontem|semana passada|outro dia|(?:era|eram) (?:o |a |um |uma |so )?(?:pai|mae"
+    r"|tio|tia|avo|irmao|irma|primo|prima|professor|professora|substitut[oa]|tecnico|zelador"
+    r"|porteiro|visitante|visita)|(?:professor|professora|aluno|aluna|zelador) nov[oa]"
+    r"|substitut[oa]|tecnico|encanador|eletricista|pedreiro|pintor"
+    r"|(?<!cracha de )(?<!cracha )visitantes?|de visita|entregador"
+    r"|(?:veio|vieram) (?:consertar|arrumar|instalar|dar|fazer)|consertar"
+    r"|(?:a policia|o seguranca|os segurancas|a seguranca|o guarda)"
+    r" (?:levou|prendeu|tirou|conversou|falou|pegou)|levaram ele|tiraram ele|prenderam"
+    r"|(?:ja|e) foi embora|e se (?:um|uma|alguem|tiver|entrar)"
+    r"|o que (?:fazer|a gente faz|fazemos|faco) se|se (?:um|uma|alguem) |caso (?:um|uma|alguem)"
+    r"|imagin\w*|suponha\w*|tomara|quem dera"
+    r"|(?:me|nos) (?:seguiu|seguindo|segue)|seguiu (?:a gente|ela|ele|eu)|persegu\w*"
+    r"|(?:minha|sua|uma|na|a) conta|perfil|chat|instagram|insta|whatsapp|zap|facebook|tiktok"
+    r"|discord|internet|online|me mandou|mandou mensage\w*|direct|dm|" + _PAST + "|" + _FICTION
+)
+_NAO_GAS = (
+    r"posto|gasolina|combustivel|abastec\w*|etanol|alcool|diesel|carro|moto|gases|peid\w*"
+    r"|pum|barriga|estomago|intestino|flatul\w*|arrot\w*|feijao|lacrimogeneo|pimenta"
+    r"|gas do riso|dentista|agua com gas|refri\w*|ontem|anteontem|semana passada|outro dia"
+    r"|consert\w*|arrumaram|arrumado|tecnico|a companhia|ja resolveram|resolvido|nao tem mais"
+    r"|nao ta mais|alarme falso|simulado|simulacao|aula sobre|palestra|video sobre|noticia\w*"
+    r"|jornal|e se (?:tiver|for|vazar)|se tiver|caso tenha|em caso de|o que fazer se|imagin\w*|"
+    + _PAST
+    + "|"
+    + _FICTION
+)
+_NAO_E_SIMULADO = r"nao (?:e|eh) (?:um )?(?:simulado|treino|simulacao)|e serio|de verdade"
+
+PATTERNS += (
+    pattern(
+        "pt.intruder",
+        category="other",
+        reason="reports an intruder: a stranger inside the school",
+        sources=(
+            rf"(?:{_ESTRANHO}) ~~ {_NO}",
+            rf"(?:{_ESQUISITO}) ~ (?:{_ENTROU}) (?:na|no|nas|nos|em|pela|pelo|a|o|pra|pro)"
+            rf" (?:\w+ )?(?:{_DENTRO})",
+            # "pulou o muro", "ta lá dentro": a way in says the school.
+            rf"(?:{_ESTRANHO}) ~ (?:pulou o muro|pularam o muro|entrou escondido"
+            r"|(?:ta|esta|tao|estao) (?:la )?dentro|se escondeu|se trancou)",
+            # "tem um homem no corredor, ninguém conhece ele": who he is comes after.
+            rf"(?:{_PESSOA}) ~~ {_NO} (?:\w+ ){{0,6}}(?:ninguem (?:conhece|reconhece) (?:ele|ela)"
+            r"|ninguem (?:o|a) (?:conhece|reconhece)|(?:a gente|eu|nos) nao (?:conhece|conheco"
+            r"|conhecemos) (?:ele|ela)|(?:ele|ela) nao (?:e|eh|trabalha|estuda) (?:daqui|da escola"
+            r"|aqui))",
+            r"(?:um|uma|o|a|tem um|tem uma|uns|os) (?:intrus[oa]s?|invasor(?:es)?)",
+            rf"(?:intrus[oa]s?|invasor(?:es)?) ~ {_NO}",
+        ),
+        unless=_NAO_INTRUSO,
+        despite=_NAO_E_SIMULADO,
+        positives=(
+            "tem um homem que ninguém conhece andando pelos corredores do segundo andar",
+            "um cara estranho entrou no banheiro feminino e se trancou lá",
+            "não é simulado, tem um intruso no prédio e a gente tá escondido na sala 8",
+            "uma mulher desconhecida tá dentro da escola, entrou pelo estacionamento",
+        ),
+        negatives=(
+            "amanhã tem simulado de intruso na quadra, é obrigatório?",
+            "ontem um desconhecido entrou na escola mas a polícia levou ele",
+            "tinha um homem desconhecido no corredor, era o pai de um aluno",
+            "um homem entrou na sala pra consertar o ar e tem um professor novo na sala 3",
+            "e se um estranho entrar na escola, as portas trancam?",
+            "um cara estranho da minha sala fica me encarando",
+        ),
+    ),
+    pattern(
+        "pt.gas",
+        category="other",
+        reason="reports a gas leak or a smell of gas",
+        sources=(
+            r"vazamento (?:de|do) gas|(?:vazando|vazou|vaza|escapando|saindo) (?:\w+ ){0,2}?gas"
+            r"|gas (?:vazando|vazou|escapando|saindo)",
+            r"botij(?:ao|oes) (?:\w+ ){0,2}?(?:vazando|vazou|vaza)",
+            r"cheiro (?:\w+ ){0,2}?(?:de|a) gas",
+            r"(?:cheirando|cheira|cheirava|fedendo|fede|fedia) (?:\w+ ){0,2}?(?:a )?gas",
+        ),
+        unless=_NAO_GAS,
+        despite=_NAO_E_SIMULADO,
+        positives=(
+            "tá com um cheiro muito forte de gás na cozinha da merenda",
+            "vazamento de gás no laboratório, a galera tá ficando tonta",
+            "o botijão lá de casa tá vazando e tá cheirando gás na sala toda",
+        ),
+        negatives=(
+            "o carro do meu pai tá cheirando a gás, tem que passar no posto",
+            "alguém soltou um pum na sala e ficou um cheiro de gás kkkk",
+            "ontem teve vazamento de gás no laboratório mas o técnico já consertou",
+            "no jogo jogaram gás lacrimogêneo e ficou tudo com cheiro de gás",
+        ),
+    ),
+)

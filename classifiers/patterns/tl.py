@@ -302,3 +302,137 @@ PATTERNS += (
         ),
     ),
 )
+
+# Someone nobody knows, strictly: "may lalaki sa cr" or "bagong teacher" is no intruder.
+_PERSON = (
+    r"lalaki|lalaking|babae|babaeng|tao|taong|mama|mamang|ale|aleng|matanda|matandang|manong"
+    r"|manang|guy|adult|someone|kuya|ate"
+)
+_STRANGER = (
+    r"strangers?(?! (?:pa |lang |na )?(?:kami|tayo|sila|kayo|things|danger))|intruders?|taga ?labas"
+    r"|(?:di|hindi) (?:namin |ko |nila |natin |naman )?kilalang (?:\w+ )?(?:" + _PERSON + ")"
+    r"|(?:" + _PERSON + r")(?: na)? (?:di|hindi) (?:namin |ko |nila |natin |naman )?"
+    r"(?:sya |siya )?kilala"
+    r"|(?:" + _PERSON + r")(?: na)? (?:di|hindi) (?:estudyante|student|taga (?:school|dito|rito"
+    r"|campus|\w+ school))"
+    r"|(?:lalaki|lalaking|babae|babaeng|mama|mamang|matanda|matandang|guy|adult)(?: na)? walang"
+    r" (?:school )?id"
+)
+# A stranger who is suspicious is still no intruder without a way in ("kahina-hinala").
+_ODD = r"(?:kahina hinalang|kakaibang|weird na|creepy na|sketchy na) (?:" + _PERSON + ")"
+_GOT_IN = (
+    r"pumasok|nakapasok|pumapasok|papasok|pumuslit|nakapuslit|pumupuslit|nanghihimasok"
+    r"|nanghimasok|nasa loob|nandito|andito|nandiyan|nandyan|nandun|andun|pagala ?gala"
+    r"|gumagala|naglalakad lakad|palakad lakad|naglalakad|umiikot|paikot ikot|nagtatago"
+    r"|nakatago|nagkulong|nagkukulong|nakakulong|ni lock|nilock|nag lock|umakyat|sumampa"
+    r"|tumalon|sinisilip|sumisilip|nakatambay|tumatambay|nakatayo|nasa"
+)
+# Inside the school: not "sa labas ng gate" or "sa tapat ng school" (outside).
+_INSIDE = (
+    r"school|skul|iskul|paaralan|eskwelahan|campus|building|gusali|bldg|room|classroom|klasrum"
+    r"|cr|comfort room|banyo|restroom|locker room|locker|dressing room|bihisan|changing room"
+    r"|dorm|dormitoryo|hallway|pasilyo|corridor|gym|covered court|canteen|cafeteria|library"
+    r"|silid|faculty|clinic|(?:\d+(?:st|nd|rd|th) )?floor|palapag|grade \d+|section|loob"
+)
+_NO_INTRUDER = (
+    r"drills?|simulation|simulated|mock|rehearsal|kunwari|kunyari|role ?play"
+    r"|(?:seminar|lesson|leksyon|lecture|talk|video) (?:about|tungkol|on)|pinag usapan|tinuro"
+    r"|tinuturo|(?:nanood|nanuod|pinanood|pinanuod) (?:\w+ ){0,2}video"
+    r"|stranger danger|safety talk|orientation|kahapon|last week|last night|kagabi"
+    r"|(?:noong|nung) isang araw|umalis na|pinaalis|pinalabas|nahuli (?:na )?(?:siya|sya|ng)"
+    r"|hinuli|inaresto"
+    r"|dinampot|dinala ng (?:pulis|guard|security)|kinuha ng (?:pulis|guard|security)"
+    r"|kinausap (?:\w+ )?ng (?:guard|security|principal)"
+    r"|(?:magulang|parent|tatay|nanay|papa|tito|tita|lolo|lola|kuya|ate|pinsan|teacher|guro"
+    r"|bisita|visitor|technician|staff) (?:\w+ ){0,2}pala|bagong (?:teacher|guro|staff"
+    r"|janitor|guard|estudyante|student)|new teacher|substitute|sub teacher|technician"
+    r"|electrician|tubero|karpintero|maintenance|janitor|bisita|visitor|delivery"
+    r"|(?:mag|nag|mag |nag )?aayos|paano kung|pano kung|what if|kung sakali|sakaling"
+    r"|kung (?:may|merong|meron) (?:\w+ ){0,2}(?:stranger|intruder|di kilalang|hindi kilalang"
+    r"|taga labas|lalaking|babaeng)"
+    # A new classmate nobody knows yet: "babaeng di ko kilala sa section namin, transferee".
+    r"|transferee|transfer student|lumipat|bagong (?:kaklase|classmate)|new student"
+    # English words of Taglish: a game, over ("yesterday", "turned out").
+    r"|among us|impostor|games?|yesterday|turned out"
+    r"|online|fb|facebook|messenger|chat|discord|tiktok|ig|dm|nag ?message|nag ?chat"
+    r"|" + _PAST + "|" + _FICTION
+)
+_NOT_A_DRILL = (
+    r"(?:hindi|di|not) (?:\w+ ){0,2}(?:drill|practice)|ngayon mismo"
+    r"|(?:hindi|di) (?:siya |sya |naman )?(?:magulang|parent|teacher|guro|bisita|visitor|staff)"
+)
+_GAS = r"gas|lpg|gasul|gas tank|tangke ng (?:gas|lpg)|tanke ng (?:gas|lpg)"
+_LEAK = (
+    r"tumatagas|tumagas|may tagas|may leak|nag ?leak|nagle leak|naglileak|leaking|leak"
+    r"|sumisingaw|sumingaw|singaw|tagas"
+)
+_NO_GAS = (
+    r"gasolinahan|gasolina|gas station|petron|shell|caltex|seaoil|phoenix|cleanfuel|diesel"
+    r"|krudo|gaas|(?:nag|mag)?pa ?gas|full tank|motor|kotse|sasakyan|jeep|jeepney|tricycle"
+    r"|trike|van|bus|gas money|pang gas|pamasahe|presyo|price|gas gas|utot|umutot|nautot"
+    r"|kabag|kinakabag|tiyan|tyan|fart\w*|tear ?gas|pepper spray|kahapon|kagabi|last week"
+    r"|naayos na|inayos na|napalitan|pinalitan|nagpalit|technician|isinara na|sinara na"
+    r"|drills?|lesson|video|paano kung|pano kung|what if|games?|yesterday|fixed|repaired"
+    r"|station|petrol|fuel|gasoline|cars?|stomach|" + _PAST + "|" + _FICTION
+)
+
+PATTERNS += (
+    pattern(
+        "tl.intruder",
+        category="other",
+        reason="reports an intruder: a stranger inside the school",
+        sources=(
+            rf"(?:{_STRANGER}|{_ODD}) ~ (?:{_GOT_IN}) (?:sa |ng |loob ng |sa loob ng )?"
+            rf"(?:\w+ ){{0,2}}(?:{_INSIDE})",
+            # "may lalaking di namin kilala sa hallway": not "sa labas ng", "sa tapat ng".
+            rf"(?:{_STRANGER}) (?:na |ay )?(?:nasa|sa) (?:loob ng |may )?(?:\w+ )?(?:{_INSIDE})",
+            # "may lalaking pumasok sa building ng grade 7, di namin sya kilala".
+            rf"(?:{_PERSON}) ~~ (?:{_GOT_IN}) (?:sa |ng )?(?:\w+ ){{0,2}}(?:{_INSIDE}) ~ (?:di"
+            r"|hindi) (?:namin|ko|nila|natin) (?:sya |siya |naman )?kilala",
+            rf"(?:sa|nasa) (?:\w+ )?(?:{_INSIDE}) (?:\w+ ){{0,3}}(?:may|merong|meron) (?:\w+ )?"
+            rf"(?:{_STRANGER})",
+            r"(?:may|merong|meron) intruders?",
+        ),
+        unless=_NO_INTRUDER,
+        despite=_NOT_A_DRILL,
+        positives=(
+            "may lalaking hindi namin kilala na pumasok sa cr ng girls, nilock niya yung pinto",
+            "may stranger na naglalakad lakad sa hallway ng 3rd floor ngayon, walang ID",
+            "guys may intruder sa school, nagtatago kami sa room 8, hindi to drill",
+            "may taga labas na nakapasok sa dorm ng mga babae, nagtatago sya sa bihisan",
+        ),
+        negatives=(
+            "may intruder drill daw tayo bukas sa gym, required ba",
+            "kahapon may di kilalang lalaki na pumasok sa campus pero pinaalis na ng guard",
+            "yung lalaki sa hallway na di namin kilala tatay pala ni mika, sinundo lang sya",
+            "may bagong teacher sa room 12 at may technician na nag aayos ng aircon sa library",
+            "pano kung may stranger na pumasok sa school, saan tayo magtatago",
+            "nanood kami ng video tungkol sa stranger danger sa homeroom",
+            "may lalaki sa cr kanina ang tagal lumabas",
+        ),
+    ),
+    pattern(
+        "tl.gas",
+        category="other",
+        reason="reports a gas leak or a smell of gas",
+        sources=(
+            rf"(?:amoy|naamoy|naaamoy|maamoy|nakakaamoy|nakaamoy|umaamoy)"
+            rf" (?:na amoy |ng |na |ang |yung |ung )?(?:\w+ ){{0,2}}(?:{_GAS})",
+            rf"(?:{_GAS}) (?:\w+ ){{0,3}}(?:{_LEAK})",
+            rf"(?:{_LEAK}) (?:na |ang |yung |ung |ng |sa )?(?:\w+ )?(?:{_GAS})",
+        ),
+        unless=_NO_GAS,
+        despite=_NOT_A_DRILL,
+        positives=(
+            "amoy na amoy gas sa canteen ngayon, nahihilo na yung mga estudyante",
+            "may tumatagas na lpg sa kusina ng dorm, ang baho, ano gagawin namin",
+            "gas leak sa chem lab, umalis si maam tapos nahihilo kami",
+        ),
+        negatives=(
+            "amoy gas yung jeep na sinakyan ko papuntang school, nagpa gas pa sa petron",
+            "umutot si marco sa room, amoy gas daw sabi nila haha",
+            "kahapon may tumagas na lpg sa canteen pero naayos na ng technician",
+            "nag tear gas sila sa codm, amoy gas daw parang totoo lol",
+        ),
+    ),
+)

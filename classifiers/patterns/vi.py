@@ -317,3 +317,156 @@ PATTERNS += (
         negatives=("tụi mình sẽ đốt nến sinh nhật trong lớp",),
     ),
 )
+
+# Someone nobody knows, strictly: "lạ" strips to "la", which is also "là" (is), "la"
+# (to shout, scold: "ông la em") and "lá": only "lạ mặt", "lạ hoắc", "không quen biết",
+# "không ai quen", "không phải người (của) trường", "người ngoài" with a way in, or a bare
+# "lạ" right after "có <someone>" and before a way in or a place ("có người lạ vào ktx").
+# "Không quen" alone is also "not used to" ("anh ấy không quen ở ktx"): not without "biết".
+_WHO = (
+    r"nguoi|ng|ong|ba|chu|ga|thang cha|thang|thanh nien|ke|ai|(?:nguoi |ng )?(?:[đd]an ong"
+    r"|phu nu)|co gai|anh"
+)
+_UNKNOWN = (
+    r"la mat|la hoac|(?:ko|khong|k|kh|chua|chang) (?:\w+ )?quen (?:biet|bik|bit|mat)"
+    r"|(?:ko|khong|k|chang|chua) ai (?:\w+ )?(?:quen|biet)|ai cung (?:ko|khong|k) (?:quen|biet)"
+    r"|(?:ko|khong|k|kh) phai (?:la )?(?:nguoi|ng|hoc sinh|hs|giao vien|gv|nhan vien)"
+    r" (?:cua |trong |o )?(?:truong|trg)"
+)
+# Inside a school place: not "trước cổng" (at the gate, outside: see the guard).
+_INSIDE_PLACES = (
+    r"truong|trg|lop|phong|nha ve sinh|nvs|wc|toilet|phong thay [đd]o|ktx|ki tuc xa|ky tuc xa"
+    r"|noi tru|khu noi tru|hanh lang|nha the chat|phong the chat|toa nha|day nha|nha [a-h]"
+    r"|khu [a-h]|tang \d+|can tin|canteen|thu vien|san truong|phong hoc|phong tam"
+)
+_GET_IN = (
+    r"vao|vo|[đd]ot nhap|xam nhap|len vao|len vo|mo vao|treo tuong|treo rao|trong"
+    r"|[đd]ang o|[đd]ang trong|o trong|[đd]i lang thang|lang thang|lang vang|[đd]i long vong"
+    r"|long vong|[đd]i lai|tron|nup|tron trong|nup trong|khoa cua|tu nhot|nhot minh"
+)
+# Past and handled, without "xong rồi" ("đi vệ sinh xong rồi thấy...": just "done").
+_OVER = r"nam ngoai|nam truoc|hoi truoc|thang truoc|tuan truoc|truoc [đd]ay|xu ly roi"
+# What if: "nếu có người lạ vào trường", not "nếu ai thấy thì báo bảo vệ".
+_IF = (
+    r"(?:neu|neu nhu|neu ma|gia su|lo|ngo|lo nhu|ngo nhu|lo la|so la) (?:\w+ )?co (?:mot |1 )?"
+    r"(?:nguoi|ng|ke|ong|ai|thang|ga)|lam sao khi|(?:phai )?lam gi (?:khi|neu)"
+)
+_NO_INTRUDER = (
+    r"dien tap|tap huan|mo phong|gia vo|tap (?:so tan|phong chong)|ky nang song|ki nang song"
+    r"|ngoai khoa|chuyen [đd]e|tuyen truyen|(?:xem|coi|chieu) (?:\w+ ){0,2}(?:video|clip)"
+    r"|(?:video|clip|bai hoc|hoc|noi|day|ke) ve|canh giac voi"
+    r"|tren mang|online|facebook|fb|zalo|tiktok|insta|inbox|ib|nhan tin|app|so la|may la"
+    r"|hom qua|hom truoc|hom kia|toi qua|[đd]em qua|tuan roi|nam roi|thang roi"
+    r"|(?:cong an|canh sat|bao ve|giam thi|hieu truong) (?:\w+ )?(?:[đd]a |da )?(?:bat (?:duoc"
+    r"|[đd]uoc|roi|di|[đd]i|ong|no|han)|[đd]uoi|dan (?:ra|di|[đd]i)|[đd]ua (?:ra|di|[đd]i|ve)"
+    r"|moi ra|giai quyet|xu ly)|(?:[đd]a |da )?bi bat (?:roi|di|[đd]i)"
+    r"|hoa ra|thi ra|phu huynh|giao vien moi|thay moi|co moi|gv moi|day thay|hoc sinh moi"
+    r"|hs moi|ban moi|chuyen truong|chuyen (?:\w+ )?(?:vao|den|toi) lop"
+    r"|tho (?:sua|[đd]ien|nuoc|dieu hoa)|sua (?:[đd]ien|nuoc|dieu hoa|may|ong)|khach"
+    r"|[đd]oan kiem tra|[đd]oan tham|truoc cong|ngoai cong|ngoai truong|ben ngoai truong|uoc"
+    # A rule, not a report: "trường không cho người ngoài vào ktx".
+    r"|(?:ko|khong|k|cam) (?:\w+ )?cho (?:\w+ )?(?:nguoi|ng) (?:ngoai|la)|cam (?:nguoi|ng)"
+    r" (?:ngoai|la)|noi quy|quy [đd]inh|" + _IF + "|" + _OVER + "|" + _FICTION
+)
+_NOT_A_DRILL = (
+    r"(?:ko|khong|k|chang) phai (?:la )?(?:dien tap|tap|gia vo|dua|phu huynh|giao vien|thay"
+    r"|tho|khach)|ngay bay gio|ngay luc nay"
+)
+# "Ga" is also "gà" (chicken), "gả" (marry off), "gạ" (to proposition), "ga" (a station,
+# a bed sheet, the accelerator); "hố ga" a manhole, "xì gà" a cigar, "nước có ga" a soda.
+# So "ga" fires only as "khí ga", "bình ga", "bếp ga", with a leak verb, or in "mùi ga".
+_GAS = r"khi (?:ga|gas)|binh (?:ga|gas)|bep (?:ga|gas)|(?<!ho )(?<!nha )gas"
+_GA = r"(?<!ho )(?<!nha )(?<!xi )(?<!con )(?<!thit )ga"
+_NO_GAS = (
+    r"xang|cay xang|tram xang|[đd]o xang|diesel|xe may|xe hoi|o to|oto|xe bus|xe buyt"
+    r"|tang ga|van ga|[đd]ap ga|chan ga|nuoc ngot|nuoc (?:\w+ ){0,2}co (?:ga|gas)|soda"
+    r"|xi hoi|[đd]anh ram|[đd]ay hoi|sinh hoi|[đd]au bung|[đd]ay bung|hoi cay|luu [đd]an cay"
+    r"|hut xi ga|[đd]ieu xi ga|xi ga cuba"
+    r"|ga ran|ga nuong|ga luoc|ga hap|ga chien|ga quay|thit ga|com ga|kfc"
+    r"|hom qua|hom truoc|hom kia|toi qua|tuan roi"
+    r"|[đd]a sua|sua (?:\w+ )?(?:roi|xong)|tho (?:\w+ ){0,2}(?:[đd]a|da) (?:[đd]en|den|toi|sua"
+    r"|xu ly)|tho (?:\w+ )?(?:[đd]en|den|toi) (?:sua|xu ly) (?:roi|r|xong)|[đd]a khoa van"
+    r"|khoa van (?:roi|r|lai roi)|thay binh (?:moi )?roi|het mui roi|bao nham|dien tap"
+    r"|(?:bai hoc|hoc|noi|video|clip) ve|(?:neu|gia su|lo|ngo) (?:\w+ ){0,2}(?:ro ri|bi ro|bi xi"
+    r"|co mui)|lam sao khi|(?:phai )?lam gi (?:khi|neu)|" + _OVER + "|" + _FICTION
+)
+
+PATTERNS += (
+    pattern(
+        "vi.intruder",
+        category="other",
+        reason="reports an intruder: a stranger inside the school",
+        sources=(
+            rf"(?:{_WHO}) (?:\w+ )?(?:{_UNKNOWN}) (?:\w+ ){{0,3}}(?:{_GET_IN}) (?:\w+ ){{0,2}}"
+            rf"(?:{_INSIDE_PLACES})",
+            rf"(?:{_WHO}) (?:\w+ )?(?:{_UNKNOWN}) (?:\w+ ){{0,3}}(?:o|dung|[đd]ung) (?:\w+ )?"
+            rf"(?:{_INSIDE_PLACES})",
+            # A bare "lạ" only as "có <someone> lạ <a way in or a place>".
+            rf"co (?:mot |1 |may |vai )?(?:{_WHO}) la (?:(?:[đd]ang|dang|vua|moi|tu nhien) )?"
+            rf"(?:(?:{_GET_IN}|o|dung|[đd]ung) )(?:\w+ ){{0,2}}(?:{_INSIDE_PLACES})",
+            rf"(?:{_INSIDE_PLACES}) (?:\w+ ){{0,3}}co (?:mot |1 )?(?:{_WHO}) (?:la mat|la hoac"
+            r"|(?:ko|khong|k) ai quen)",
+            # "trong ktx có người lạ, mọi người cẩn thận": "là" would be followed by more.
+            rf"(?:{_INSIDE_PLACES}) (?:\w+ ){{0,3}}co (?:mot |1 |may |vai )?(?:{_WHO}) la"
+            r"(?:$| (?:[đd]ang|dang|vua|kia|ko ai|khong ai|moi nguoi|cuu))",
+            rf"(?:nguoi|ng|ke) ngoai (?:truong |trg )?(?:(?:[đd]ang|dang|vua|moi|tu) )?"
+            rf"(?:{_GET_IN}) (?:\w+ ){{0,2}}(?:{_INSIDE_PLACES})",
+            rf"(?:ke|thang|nguoi|ng) (?:[đd]ot nhap|xam nhap) (?:\w+ ){{0,3}}(?:{_INSIDE_PLACES})",
+            rf"(?:[đd]ot nhap|xam nhap|len vao|len vo) (?:vao |vo )?(?:{_INSIDE_PLACES})",
+        ),
+        unless=_NO_INTRUDER,
+        despite=_NOT_A_DRILL,
+        positives=(
+            "có người lạ mặt đang đi lang thang trong hành lang tầng 3, mở cửa từng lớp",
+            "co ong la vao nha ve sinh nu roi khoa cua lai, tui em so qua",
+            "có 1 thằng cha ko ai quen biết lẻn vào ktx nam, bảo vệ chưa thấy",
+            "ng la hoac dang trong phong thay do nu truong t, cuu voi",
+            "có kẻ đột nhập vào trường, đang trốn trong thư viện",
+            "có người ngoài trường vô khu nội trú nữ, ko phải diễn tập đâu",
+        ),
+        negatives=(
+            "hôm nay trường diễn tập tình huống có người lạ đột nhập vào lớp",
+            "hôm qua có người lạ vào trường nhưng bảo vệ đã đuổi ra rồi",
+            "tưởng có người lạ ở hành lang, hóa ra là phụ huynh lớp 6 đến đón con",
+            "có chú thợ sửa điện vào lớp mình, với thầy mới dạy thay vào phòng 12",
+            "nếu có người lạ vào trường thì mình phải làm gì vậy",
+            "tiết kỹ năng sống cô cho xem video về người lạ mặt ở trường",
+            "có ông lạ mặt nhắn tin trên facebook rủ mình ra trường chơi",
+            "mẹ la em vào lớp trễ, anh ấy không quen ở ktx",
+            "nội quy: trường không cho người ngoài vào ktx sau 10h",
+        ),
+    ),
+    pattern(
+        "vi.gas",
+        category="other",
+        reason="reports a gas leak or a smell of gas",
+        sources=(
+            rf"(?:ro ri|ro|xi|thoat) (?:ra )?(?:{_GAS})",
+            r"ro ri (?:khi )?ga(?! (?:ran|nuong|luoc|hap|chien|quay|tau|giuong))",
+            # "rò" alone is also "rõ" (clear: "rõ ràng"): only after "bị", "đang".
+            rf"(?:{_GAS}) (?:\w+ ){{0,6}}(?:(?:(?:bi|[đd]ang|dang|van|lai) ){{1,2}}"
+            r"(?:ro|xi|hong van)|(?:(?:bi|[đd]ang|dang|van|lai) ){0,2}(?:ro ri|xi ra|ro ra))",
+            rf"{_GA} (?:(?:bi|[đd]ang|dang) ){{1,2}}(?:ro ri|ro|xi)",
+            rf"(?:{_GAS}) (?:bi no|phat no|no tung|sap no)",
+            # "mùi ga" is also "mùi gà" (chicken): not before a dish.
+            r"mui (?:khi )?(?:gas|ga(?! (?:ran|nuong|luoc|hap|chien|quay|kho|xao|tiem|kfc|giuong"
+            r"|tau|ta|con|cong nghiep|ac|xoi|nau)))",
+        ),
+        unless=_NO_GAS,
+        despite=_NOT_A_DRILL,
+        positives=(
+            "căn tin có mùi gas nồng lắm, mấy bạn bị chóng mặt rồi",
+            "phòng thí nghiệm hóa bị rò rỉ khí gas, cô chưa tới",
+            "nha t binh ga bi xi, mui ga nong qua ko dam bat den",
+            "bếp ga ở nhà ăn ktx đang bị rò, mùi nặng lắm",
+        ),
+        negatives=(
+            "xe máy t bị rò xăng, ra cây xăng đổ lại mùi gas nồng",
+            "thằng ngồi sau t xì hơi hoài, mùi gas kinh khủng luôn kk",
+            "hôm qua phòng thí nghiệm bị rò rỉ khí gas nhưng thợ đã đến sửa rồi",
+            "căn tin hôm nay có mùi gà rán thơm lắm",
+            "chơi pubg bị ném lựu đạn cay, mùi gas trong game nhìn như thật",
+            "bạn mình bị gả sang Trung Quốc, bố mẹ đòi tiền",
+        ),
+    ),
+)

@@ -171,7 +171,7 @@ def test_border_cues_read_the_safety_nets_word_lists() -> None:
 
     assert border.cues("for my class project about school safety")[4] == 1.0
     assert border.cues("she cuts herself again, I saw the scars")[1] == 1.0
-    assert border.cues("the bus was late today") == [0.0] * 5
+    assert border.cues("where do i sign up for chess club") == [0.0] * 5
 
 
 def test_seed_runs_are_found_by_seed_and_the_default_keeps_its_file_name() -> None:
