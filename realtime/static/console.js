@@ -139,6 +139,13 @@ function showMore(next) {
   show(byId("incidents-more"), Boolean(app.next));
 }
 
+// A call with no answer in time rejects (emitAck). Where nothing waits on it (a socket event,
+// a menu), the list stays as it is and the next event or reconnect asks again; it must not
+// end as an uncaught error in the page.
+function background(promise) {
+  promise.catch(() => {});
+}
+
 async function refreshList() {
   const ack = await emitAck(app.socket, "incident:list", { status: byId("filter-status").value, limit: PAGE });
   if (!ack.ok) return;
@@ -230,7 +237,7 @@ async function catchUp(incidentId) {
 function onMessage(message) {
   const conversation = app.conversations.get(message.incident_id);
   if (conversation) {
-    if (message.seq > conversation.contiguous() + 1) catchUp(message.incident_id);
+    if (message.seq > conversation.contiguous() + 1) background(catchUp(message.incident_id));
     else conversation.add(message);
   }
   if (message.incident_id !== app.current && message.from === "reporter") {
@@ -261,7 +268,7 @@ async function onConnect() {
 }
 
 function wire(socket) {
-  socket.on("connect", onConnect);
+  socket.on("connect", () => background(onConnect()));
   socket.on("disconnect", () => setText("conn", navigator.onLine ? "conn.reconnecting" : "conn.offline"));
   // As on the reporter page: drop at once when the browser knows the network is gone, so the
   // reconnect (re-join, catch-up by seq, resends) starts as soon as it is back.
@@ -329,7 +336,12 @@ async function step(button) {
   if (!app.current) return;
   detail.showError("");
   const payload = detail.stepPayload(app.current, button);
-  const ack = await emitAck(app.socket, "incident:step", payload);
+  let ack;
+  try {
+    ack = await emitAck(app.socket, "incident:step", payload);
+  } catch {
+    return detail.showError("err.network"); // no answer: the step may not be recorded
+  }
   if (!ack.ok) return detail.showError(errorKey(ack, STEP_ERRORS));
   byId("step-note").value = "";
   upsert(ack.incident);
@@ -339,7 +351,12 @@ async function step(button) {
 
 async function claim() {
   detail.showError("");
-  const ack = await emitAck(app.socket, "incident:claim", { incident_id: app.current });
+  let ack;
+  try {
+    ack = await emitAck(app.socket, "incident:claim", { incident_id: app.current });
+  } catch {
+    return detail.showError("err.network");
+  }
   if (!ack.ok) return detail.showError(errorKey(ack, STEP_ERRORS));
   const incident = ack.incident || { ...app.incidents.get(app.current), claimed_by: ack.claimed_by };
   upsert(incident);
@@ -391,12 +408,21 @@ async function phoneReport(event) {
   const category = byId("phone-category").value;
   if (category) payload.category = category;
   if (!payload.text) return setText("phone-error", "err.empty");
-  const ack = await emitAck(app.socket, "report:phone", payload);
+  let ack;
+  try {
+    ack = await emitAck(app.socket, "report:phone", payload);
+  } catch {
+    return setText("phone-error", "err.network");
+  }
   if (!ack.ok) return setText("phone-error", errorKey(ack, { unknown_org: "err.code", ...STEP_ERRORS }));
   setText("phone-error", "");
   byId("phone-form").reset();
   show(byId("phone-form"), false);
-  await refreshList();
+  try {
+    await refreshList();
+  } catch {
+    // The list catches up on the next event; the report itself is stored (its ack came).
+  }
   await open(ack.incident_id);
 }
 
@@ -406,11 +432,11 @@ function bind() {
     const token = byId("token").value.trim();
     if (!token) return setText("login-error", "console.bad_token");
     alarm.prepare();
-    login(token);
+    background(login(token));
   });
   byId("logout").addEventListener("click", logout);
-  byId("filter-status").addEventListener("change", refreshList);
-  byId("incidents-more").addEventListener("click", loadMore);
+  byId("filter-status").addEventListener("change", () => background(refreshList()));
+  byId("incidents-more").addEventListener("click", () => background(loadMore()));
   byId("filter-urgency").addEventListener("change", renderList);
   byId("search").addEventListener("input", renderList);
   enterSends(byId("chat-input"));

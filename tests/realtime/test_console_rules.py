@@ -202,3 +202,27 @@ async def test_alarm_names_the_school_opens_the_case_and_rings_until_claimed(
     await agent.clock.run_for(16_000)
     assert await agent.evaluate("window.tones") == 6
     web.assert_clean()
+
+
+async def test_a_claim_with_no_answer_says_so_and_leaves_no_error_in_the_page(
+    web: Web, tipline_server: Server
+) -> None:
+    """A claim sent while the console is offline gets no answer: once its ack times out the
+    agent reads the network error, and nothing ends as an uncaught error in the page."""
+    page = await web.browser.new_context()
+    agent = await page.new_page()
+    web.watch(agent)
+    await agent.clock.install()
+    await agent.goto(tipline_server.url + "/console")
+    await browser.login(agent, tipline_server.agent_token)
+    reporter = await web.page(tipline_server.url + "/", viewport=PHONE)
+    await browser.file_report(reporter, EMERGENCY)
+    await agent.locator("#alarm button").click()
+    await expect(agent.locator("#detail-text")).to_have_text(EMERGENCY)
+    await agent.evaluate("window.dispatchEvent(new Event('offline'))")
+    await expect(agent.locator("#conn")).to_have_attribute("data-i18n", "conn.offline")
+    await agent.click("#claim")
+    await agent.clock.run_for(11_000)
+    await expect(agent.locator("#detail-error")).to_have_attribute("data-i18n", "err.network")
+    await expect(agent.locator("#alarm button")).to_have_count(1)  # not claimed: still ringing
+    web.assert_clean()
