@@ -142,6 +142,11 @@ function showMore(next) {
 // A call with no answer in time rejects (emitAck). Where nothing waits on it (a socket event,
 // a menu), the list stays as it is and the next event or reconnect asks again; it must not
 // end as an uncaught error in the page.
+// A claim, a step or a phone report with no answer may still have been recorded (the answer
+// is what got lost): say so, rather than "could not reach", so the agent looks before trying
+// again and a phone report is not filed twice.
+const UNANSWERED = "console.err.unanswered";
+
 function background(promise) {
   promise.catch(() => {});
 }
@@ -340,7 +345,7 @@ async function step(button) {
   try {
     ack = await emitAck(app.socket, "incident:step", payload);
   } catch {
-    return detail.showError("err.network"); // no answer: the step may not be recorded
+    return detail.showError(UNANSWERED);
   }
   if (!ack.ok) return detail.showError(errorKey(ack, STEP_ERRORS));
   byId("step-note").value = "";
@@ -355,7 +360,7 @@ async function claim() {
   try {
     ack = await emitAck(app.socket, "incident:claim", { incident_id: app.current });
   } catch {
-    return detail.showError("err.network");
+    return detail.showError(UNANSWERED);
   }
   if (!ack.ok) return detail.showError(errorKey(ack, STEP_ERRORS));
   const incident = ack.incident || { ...app.incidents.get(app.current), claimed_by: ack.claimed_by };
@@ -412,7 +417,7 @@ async function phoneReport(event) {
   try {
     ack = await emitAck(app.socket, "report:phone", payload);
   } catch {
-    return setText("phone-error", "err.network");
+    return setText("phone-error", UNANSWERED);
   }
   if (!ack.ok) return setText("phone-error", errorKey(ack, { unknown_org: "err.code", ...STEP_ERRORS }));
   setText("phone-error", "");
